@@ -1,0 +1,129 @@
+"""The public API car owners' phones call: renewal requests, referral sign-ups, health, OpenAPI."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify
+
+from renewdesk import i18n
+from renewdesk.api import web
+from renewdesk.errors import FieldRejected, RateLimited, StorageUnavailable
+from renewdesk.services.intake import Outcome
+
+log = logging.getLogger(__name__)
+bp = Blueprint("public", __name__, url_prefix="/api")
+
+
+def _backend():
+    return current_app.extensions["renewdesk"]
+
+
+@bp.post("/renewals")
+def submit_renewal():
+    """A car owner asks for a renewal quote."""
+    return _submit("renewal")
+
+
+@bp.post("/referrals")
+def submit_referral():
+    """A referred person signs up with a referrer's code."""
+    return _submit("referral")
+
+
+@bp.get("/health")
+def health():
+    """200 when the table answers, else 503."""
+    try:
+        _backend().lead_store.ping()
+    except StorageUnavailable:
+        return web.error_json(503, "unavailable", {"Retry-After": "5"})
+    return jsonify(status="ok")
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI 3.1 document, generated from the validation models."""
+    from renewdesk.api.openapi import document
+
+    return jsonify(document())
+
+
+def _submit(form: str):
+    from pydantic import ValidationError
+
+    from renewdesk.services import submissions
+
+    model = submissions.RenewalRequest if form == "renewal" else submissions.ReferralSignup
+    backend = _backend()
+    try:
+        data = web.read_submission()
+    except web.BadRequestBody as bad:
+        return web.error_json(bad.status, bad.code)
+    if data.get("website"):
+        outcome = backend.intake.record_spam(backend.new_id(), data)
+        log.info("honeypot submission kept apart: form=%s", form)
+        return _accepted(form, outcome)
+    if form == "renewal" and data.get("token"):
+        # Renewal links need the policy roster; until it exists no token can be genuine.
+        return web.error_json(400, "invalid_token")
+    try:
+        submission = model.model_validate(submissions.drop_blank_optionals(model, data))
+    except ValidationError as error:
+        return _invalid(form, submissions.field_errors(error))
+    try:
+        if form == "renewal":
+            outcome = backend.intake.submit_renewal(submission, web.client_address())
+        else:
+            outcome = backend.intake.submit_referral(submission, web.client_address())
+    except FieldRejected as rejected:
+        return _invalid(form, {rejected.field: rejected.code})
+    except RateLimited as limited:
+        log.info("submission rate limited: form=%s scope=%s", form, limited.scope)
+        return _failed(form, 429, "rate_limited", limited.retry_after)
+    except StorageUnavailable:
+        return _failed(form, 503, "unavailable", StorageUnavailable.retry_after)
+    log.info("submission stored: form=%s lead_id=%s duplicate=%s",
+             form, outcome.lead_id, outcome.duplicate)
+    return _accepted(form, outcome)
+
+
+def _accepted(form: str, outcome: Outcome):
+    if web.is_form():
+        query = {"lead": outcome.lead_id, **({"duplicate": "1"} if outcome.duplicate else {})}
+        return web.site_redirect("/thanks/", query)
+    response = jsonify(lead_id=outcome.lead_id, duplicate=outcome.duplicate)
+    response.status_code = 200 if outcome.duplicate else 201
+    return response
+
+
+def _invalid(form: str, codes: dict[str, str]):
+    if web.is_form():
+        return _to_error_page(form, codes)
+    language = web.language()
+    fields: dict[str, Any] = {
+        field: {"code": code, "message": i18n.field_error(language, field, code)}
+        for field, code in codes.items()
+    }
+    response = jsonify(error="invalid", fields=fields)
+    response.status_code = 400
+    return response
+
+
+def _failed(form: str, status: int, code: str, retry_after: int):
+    headers = {"Retry-After": str(retry_after)}
+    if web.is_form():
+        return _to_error_page(form, {"form": code}, headers)
+    return web.error_json(status, code, headers)
+
+
+def _to_error_page(form: str, codes: dict[str, str], headers: dict[str, str] | None = None):
+    # Field names only (unknown ones reduced to safe characters): no submitted value goes in a URL.
+    errors = ",".join(f"{_safe_name(field)}:{code}" for field, code in codes.items())
+    return web.site_redirect("/form-error/", {"form": form, "errors": errors}, headers)
+
+
+def _safe_name(field: str) -> str:
+    cleaned = "".join(ch for ch in field if ch.isascii() and (ch.isalnum() or ch == "_"))
+    return cleaned[:32] or "_"

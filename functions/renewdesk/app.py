@@ -1,0 +1,32 @@
+"""The Flask application factory: public API, (locally) the built site, and the staff console."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from flask import Flask
+
+from renewdesk.backend import Backend
+from renewdesk.config import Settings
+
+
+def create_app(test_config: Settings | Mapping[str, Any] | None = None) -> Flask:
+    """Build the app from settings (from the environment unless tests pass their own)."""
+    if isinstance(test_config, Settings):
+        settings = test_config
+    else:
+        settings = Settings.from_env(**dict(test_config or {}))
+    app = Flask(__name__)
+    app.config["SETTINGS"] = settings
+    app.json.ensure_ascii = False  # Chinese stays readable in JSON answers
+    app.extensions["renewdesk"] = Backend(settings)
+
+    from renewdesk.api import public, web
+
+    web.init_app(app)
+    app.register_blueprint(public.bp)
+    if settings.site_dir is not None:
+        from renewdesk import localsite
+
+        app.register_blueprint(localsite.make_blueprint(settings.site_dir))
+    return app

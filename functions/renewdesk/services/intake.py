@@ -1,0 +1,148 @@
+"""Public intake: turn a validated renewal request or referral sign-up into one queued lead."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from renewdesk.errors import FieldRejected
+from renewdesk.services import clock, queue
+from renewdesk.services.submissions import ReferralSignup, RenewalRequest
+
+REFERRAL_CODE_RE = re.compile(r"^[2-9A-HJ-NP-Z]{6}$")
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """One counter a submission must stay under, in one time window."""
+
+    scope: str  # "phone" or "address"
+    key: str
+    window: str
+    limit: int
+    expires_at: int  # epoch seconds, when the counter may be deleted
+    retry_after: int  # seconds until the window ends
+
+
+@dataclass(frozen=True)
+class NewLead:
+    """Everything stored for a new lead, plus the guards written with it."""
+
+    lead_id: str
+    lead_type: str  # "renewal" or "referral"
+    dedupe_identity: str  # plate for renewals, phone for referrals
+    values: dict[str, Any]
+    rate_limits: tuple[RateLimit, ...]
+    referral_code: str | None = None
+    dedupe_cutoff: str = ""  # a guard older than this, of a closed lead, no longer blocks
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The answer to a submission: the lead and whether it already existed."""
+
+    lead_id: str
+    duplicate: bool
+
+
+class LeadIntakeStore(Protocol):
+    """What intake needs from storage (implemented by store.leads)."""
+
+    def add_lead(self, lead: NewLead) -> Outcome: ...
+
+    def add_spam(self, spam_id: str, values: dict[str, Any], expires_at: int) -> None: ...
+
+
+@dataclass
+class Intake:
+    """Applies the intake rules; knows neither HTTP nor DynamoDB."""
+
+    store: LeadIntakeStore
+    consent_version: str
+    phone_limit_per_day: int
+    address_limit_per_hour: int
+    dedupe_days: int = 30
+    spam_retention_days: int = 30
+    now: Any = field(default=clock.now)
+
+    def submit_renewal(self, request: RenewalRequest, client_address: str) -> Outcome:
+        """Queue a customer's renewal request, once per vehicle."""
+        values = {
+            "name": request.name,
+            "phone": request.phone,
+            "plate": request.plate,
+            "expiry_date": request.expiry_date.isoformat() if request.expiry_date else None,
+            "contact_time": request.contact_time,
+            "note": request.note or None,
+            "source": "renewal_request",
+            "customer_requested": True,
+        }
+        return self._submit("renewal", request.plate, request.phone, values, client_address)
+
+    def submit_referral(self, signup: ReferralSignup, client_address: str) -> Outcome:
+        """Queue a referred person's sign-up, once per phone, if the code is a real referrer's."""
+        code = signup.code.strip().upper()
+        if not REFERRAL_CODE_RE.match(code):
+            raise FieldRejected("code", "unknown")
+        values = {
+            "name": signup.name,
+            "phone": signup.phone,
+            "plate": signup.plate,
+            "interest": signup.interest,
+            "note": signup.note or None,
+            "referral_code": code,
+            "source": "referral",
+            "customer_requested": True,
+        }
+        return self._submit("referral", signup.phone, signup.phone, values, client_address,
+                            referral_code=code)
+
+    def record_spam(self, spam_id: str, fields: dict[str, Any]) -> Outcome:
+        """Keep a honeypot submission apart, for a while, and answer as if it were accepted."""
+        now = self.now()
+        expires = now + dt.timedelta(days=self.spam_retention_days)
+        kept = {k: str(v)[:500] for k, v in fields.items()}
+        self.store.add_spam(spam_id, {"received_at": clock.iso(now), "fields": kept},
+                            int(expires.timestamp()))
+        return Outcome(spam_id, duplicate=False)
+
+    def _submit(self, lead_type: str, identity: str, phone: str, values: dict[str, Any],
+                client_address: str, referral_code: str | None = None) -> Outcome:
+        now = self.now()
+        lead_id = clock.new_id(now)
+        today = clock.local_date(now)
+        values = {
+            **values,
+            "lead_id": lead_id,
+            "type": lead_type,
+            "status": "queued",
+            "created_at": clock.iso(now),
+            "consent_version": self.consent_version,
+            "consent_at": clock.iso(now),
+            "rank": queue.rank(grade=None, customer_requested=True),
+            "due": today.isoformat(),
+        }
+        return self.store.add_lead(
+            NewLead(
+                lead_id=lead_id,
+                lead_type=lead_type,
+                dedupe_identity=identity,
+                values=values,
+                rate_limits=self._rate_limits(phone, client_address, now),
+                referral_code=referral_code,
+                dedupe_cutoff=clock.iso(now - dt.timedelta(days=self.dedupe_days)),
+            )
+        )
+
+    def _rate_limits(self, phone: str, address: str, now: dt.datetime) -> tuple[RateLimit, ...]:
+        day_start, day_end = clock.local_day_window(now)
+        hour_start, hour_end = clock.hour_window(now)
+        return (
+            RateLimit("phone", phone, day_start.strftime("%Y%m%d"), self.phone_limit_per_day,
+                      int(day_end.timestamp()) + 86400, clock.seconds_until(now, day_end)),
+            RateLimit("address", address, hour_start.strftime("%Y%m%d%H"),
+                      self.address_limit_per_hour, int(hour_end.timestamp()) + 86400,
+                      clock.seconds_until(now, hour_end)),
+        )

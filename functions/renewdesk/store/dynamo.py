@@ -1,0 +1,168 @@
+"""The boto3 client, the table's schema and the bounded-retry wrapper around every call."""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from decimal import Decimal
+from typing import Any, Callable, TypeVar
+
+from renewdesk.config import Settings
+from renewdesk.errors import StorageUnavailable
+from renewdesk.store import keys
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# Error codes worth another attempt: throttling, a transient server fault, or a transaction that
+# collided with another one on the same items.
+RETRYABLE_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "TransactionInProgressException",
+        "TransactionConflict",
+    }
+)
+
+
+def make_client(settings: Settings):
+    """A DynamoDB client with short timeouts and botocore's own retries off (we retry ourselves)."""
+    import boto3
+    from botocore.config import Config
+
+    config = Config(
+        connect_timeout=settings.storage_timeout_seconds,
+        read_timeout=settings.storage_timeout_seconds,
+        retries={"total_max_attempts": 1},
+        max_pool_connections=32,
+    )
+    kwargs: dict[str, Any] = {"region_name": settings.region, "config": config}
+    if settings.dynamodb_endpoint:
+        # DynamoDB Local accepts any credentials; passing them avoids a slow credential search.
+        kwargs.update(
+            endpoint_url=settings.dynamodb_endpoint,
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
+    return boto3.session.Session().client("dynamodb", **kwargs)
+
+
+def is_retryable(error: BaseException) -> bool:
+    """Whether a failed call may succeed if tried again."""
+    from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
+
+    if isinstance(error, (ConnectionError, HTTPClientError)):
+        return True
+    if isinstance(error, ClientError):
+        code = error.response.get("Error", {}).get("Code", "")
+        if code in RETRYABLE_CODES:
+            return True
+        if code == "TransactionCanceledException":
+            reasons = error.response.get("CancellationReasons") or []
+            codes = {r.get("Code") for r in reasons}
+            # Only retry when no condition failed: conflicts and throttles are transient.
+            return "ConditionalCheckFailed" not in codes and bool(codes & RETRYABLE_CODES)
+    return False
+
+
+def with_retries(settings: Settings, call: Callable[[], T], operation: str) -> T:
+    """Run ``call`` with bounded retries and full jitter; raise StorageUnavailable at the end."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    attempts = settings.storage_attempts
+    for attempt in range(1, attempts + 1):
+        try:
+            return call()
+        except (BotoCoreError, ClientError) as error:
+            if not is_retryable(error):
+                raise
+            if attempt == attempts:
+                log.warning("storage gave up: operation=%s attempts=%d error=%s",
+                            operation, attempt, type(error).__name__)
+                raise StorageUnavailable(operation) from error
+            time.sleep(random.uniform(0, settings.storage_backoff_seconds * 2**attempt))
+    raise AssertionError("unreachable")
+
+
+def table_definition(table_name: str) -> dict[str, Any]:
+    """CreateTable arguments: on-demand, the key attributes and the indexes of keys.py."""
+    attributes = {"pk", "sk"}
+    indexes = []
+    for name, (pk, sk) in keys.INDEXES.items():
+        attributes.update((pk, sk))
+        indexes.append(
+            {
+                "IndexName": name,
+                "KeySchema": [
+                    {"AttributeName": pk, "KeyType": "HASH"},
+                    {"AttributeName": sk, "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        )
+    return {
+        "TableName": table_name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [
+            {"AttributeName": a, "AttributeType": "S"} for a in sorted(attributes)
+        ],
+        "KeySchema": [
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        "GlobalSecondaryIndexes": indexes,
+    }
+
+
+def ensure_table(client, table_name: str) -> bool:
+    """Create the table (TTL and point-in-time recovery on) unless it exists; True if created."""
+    existing = client.list_tables().get("TableNames", [])
+    if table_name in existing:
+        return False
+    client.create_table(**table_definition(table_name))
+    client.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig={"Delay": 1})
+    client.update_time_to_live(
+        TableName=table_name,
+        TimeToLiveSpecification={"Enabled": True, "AttributeName": keys.TTL_ATTRIBUTE},
+    )
+    try:
+        client.update_continuous_backups(
+            TableName=table_name,
+            PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
+        )
+    except client.exceptions.ClientError as error:  # DynamoDB Local has no backups
+        log.info("point-in-time recovery not set: %s", error.response["Error"]["Code"])
+    return True
+
+
+_serializer = None
+_deserializer = None
+
+
+def to_item(values: dict[str, Any]) -> dict[str, Any]:
+    """Plain values to DynamoDB's typed attribute map (None values are left out)."""
+    global _serializer
+    if _serializer is None:
+        from boto3.dynamodb.types import TypeSerializer
+
+        _serializer = TypeSerializer()
+    return {k: _serializer.serialize(v) for k, v in values.items() if v is not None}
+
+
+def from_item(item: dict[str, Any]) -> dict[str, Any]:
+    """DynamoDB's typed attribute map to plain values (numbers as int where whole)."""
+    global _deserializer
+    if _deserializer is None:
+        from boto3.dynamodb.types import TypeDeserializer
+
+        _deserializer = TypeDeserializer()
+    plain = {k: _deserializer.deserialize(v) for k, v in item.items()}
+    for k, v in plain.items():
+        if isinstance(v, Decimal):
+            plain[k] = int(v) if v == v.to_integral_value() else float(v)
+    return plain

@@ -1,0 +1,134 @@
+"""Leads in DynamoDB: a new lead with its dedupe guard and rate counters in one transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from renewdesk.config import Settings
+from renewdesk.errors import FieldRejected, RateLimited
+from renewdesk.services.intake import NewLead, Outcome
+from renewdesk.store import keys
+from renewdesk.store.dynamo import from_item, to_item, with_retries
+
+GUARD_CONDITION = "attribute_not_exists(pk) OR (is_open = :closed AND created_at < :cutoff)"
+COUNTER_CONDITION = "attribute_not_exists(n) OR n < :limit"
+REFERRER_CONDITION = "attribute_exists(pk) AND phone <> :phone"
+
+
+class LeadStore:
+    """Reads and writes leads of one store."""
+
+    def __init__(self, client, settings: Settings):
+        self.client = client
+        self.settings = settings
+        self.table = settings.table_name
+        self.store = settings.store_id
+
+    def add_lead(self, lead: NewLead) -> Outcome:
+        """One TransactWriteItems: lead, dedupe guard, rate counters (and the referrer check)."""
+        items = self._transaction(lead)
+
+        def write():
+            # The lead id as client token makes a retry after a lost answer idempotent.
+            return self.client.transact_write_items(
+                TransactItems=items, ClientRequestToken=lead.lead_id
+            )
+
+        try:
+            with_retries(self.settings, write, "add_lead")
+        except self.client.exceptions.TransactionCanceledException as error:
+            return self._explain_cancellation(lead, error.response.get("CancellationReasons", []))
+        return Outcome(lead.lead_id, duplicate=False)
+
+    def add_spam(self, spam_id: str, values: dict[str, Any], expires_at: int) -> None:
+        """Store a honeypot submission apart from leads."""
+        item = {**keys.spam(self.store, spam_id), **values, keys.TTL_ATTRIBUTE: expires_at}
+        with_retries(
+            self.settings,
+            lambda: self.client.put_item(TableName=self.table, Item=to_item(item)),
+            "add_spam",
+        )
+
+    def ping(self) -> None:
+        """One cheap read that proves the table answers."""
+        with_retries(
+            self.settings,
+            lambda: self.client.get_item(TableName=self.table,
+                                         Key=to_item(keys.lead(self.store, "HEALTH"))),
+            "ping",
+        )
+
+    def get_lead(self, lead_id: str) -> dict[str, Any] | None:
+        """One lead by id, or None."""
+        answer = with_retries(
+            self.settings,
+            lambda: self.client.get_item(
+                TableName=self.table, Key=to_item(keys.lead(self.store, lead_id)),
+                ConsistentRead=True,
+            ),
+            "get_lead",
+        )
+        return from_item(answer["Item"]) if "Item" in answer else None
+
+    def _transaction(self, lead: NewLead) -> list[dict[str, Any]]:
+        values = lead.values
+        lead_item = {
+            **keys.lead(self.store, lead.lead_id),
+            **values,
+            "ready_pk": keys.ready_queue(self.store),
+            "ready_sk": keys.ready_position(values["rank"], values["due"], lead.lead_id),
+            "month_pk": keys.month(self.store, values["created_at"][:7]),
+            "month_sk": f"{values['created_at']}#{lead.lead_id}",
+            "coll_pk": keys.collection(self.store, f"CUSTOMER#{values['phone']}"),
+            "coll_sk": f"{values['created_at']}#{lead.lead_id}",
+        }
+        guard = {
+            **keys.dedupe_guard(self.store, lead.lead_type, lead.dedupe_identity),
+            "lead_id": lead.lead_id,
+            "created_at": values["created_at"],
+            "is_open": True,
+        }
+        items: list[dict[str, Any]] = [
+            {"Put": {"TableName": self.table, "Item": to_item(lead_item),
+                     "ConditionExpression": "attribute_not_exists(pk)"}},
+            {"Put": {"TableName": self.table, "Item": to_item(guard),
+                     "ConditionExpression": GUARD_CONDITION,
+                     "ExpressionAttributeValues": to_item(
+                         {":closed": False, ":cutoff": lead.dedupe_cutoff}),
+                     "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}},
+        ]
+        for limit in lead.rate_limits:
+            items.append({"Update": {
+                "TableName": self.table,
+                "Key": to_item(keys.rate_counter(self.store, limit.scope, limit.key, limit.window)),
+                "UpdateExpression": "ADD n :one SET expires_at = :expires",
+                "ConditionExpression": COUNTER_CONDITION,
+                "ExpressionAttributeValues": to_item(
+                    {":one": 1, ":limit": limit.limit, ":expires": limit.expires_at}),
+            }})
+        if lead.referral_code:
+            items.append({"ConditionCheck": {
+                "TableName": self.table,
+                "Key": to_item(keys.referrer(self.store, lead.referral_code)),
+                "ConditionExpression": REFERRER_CONDITION,
+                "ExpressionAttributeValues": to_item({":phone": values["phone"]}),
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }})
+        return items
+
+    def _explain_cancellation(self, lead: NewLead, reasons: list[dict[str, Any]]) -> Outcome:
+        """Turn the failed conditions into the answer: bad code, duplicate or rate limited."""
+        failed = [i for i, r in enumerate(reasons) if r.get("Code") == "ConditionalCheckFailed"]
+        counters = range(2, 2 + len(lead.rate_limits))
+        if lead.referral_code and len(reasons) - 1 in failed:
+            referrer = reasons[-1].get("Item")
+            raise FieldRejected("phone", "self_referral") if referrer else FieldRejected(
+                "code", "unknown")
+        if 1 in failed:
+            existing = from_item(reasons[1]["Item"])
+            return Outcome(existing["lead_id"], duplicate=True)
+        for index in failed:
+            if index in counters:
+                limit = lead.rate_limits[index - 2]
+                raise RateLimited(limit.scope, limit.retry_after)
+        raise RuntimeError(f"transaction cancelled for no known reason: {reasons}")
