@@ -13,8 +13,14 @@ CATALOG_DIR = Path(__file__).parent / "messages"
 
 @lru_cache(maxsize=None)
 def catalog(language: str) -> dict[str, str]:
-    """All messages of one language."""
-    return json.loads((CATALOG_DIR / f"{language}.json").read_text(encoding="utf-8"))
+    """All messages of one language: every messages/<language>/*.json, one file per feature."""
+    merged: dict[str, str] = {}
+    for path in sorted((CATALOG_DIR / language).glob("*.json")):
+        for key, text in json.loads(path.read_text(encoding="utf-8")).items():
+            if key in merged:
+                raise ValueError(f"message {key!r} defined twice ({path.name})")
+            merged[key] = text
+    return merged
 
 
 def negotiate(accept_language: str | None) -> str:

@@ -1,0 +1,109 @@
+"""`renewdesk`: the operations command line, a thin layer over the services."""
+
+from __future__ import annotations
+
+import atexit
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from renewdesk import i18n
+from renewdesk.backend import Backend
+from renewdesk.config import Settings
+
+
+def _lang() -> str:
+    return i18n.negotiate(os.environ.get("RENEWDESK_LANG") or "zh")
+
+
+def _backend() -> Backend:
+    """The same database `make run` uses: DYNAMODB_ENDPOINT, the running one, or start it."""
+    from renewdesk import localdb
+
+    settings = Settings.from_env()
+    if not settings.dynamodb_endpoint:
+        endpoint = localdb.running_endpoint()
+        if endpoint is None:
+            db = localdb.start(db_path=localdb.LOCAL_DIR / "dynamodb")
+            atexit.register(db.stop)
+            endpoint = db.endpoint
+        settings = settings.with_(dynamodb_endpoint=endpoint)
+    backend = Backend(settings)
+    backend.ensure_table()
+    return backend
+
+
+def _field(normalize, field: str, value: str) -> str:
+    from pydantic_core import PydanticCustomError
+
+    try:
+        return normalize(value)
+    except PydanticCustomError as error:
+        raise click.BadParameter(i18n.field_error(_lang(), field, error.type)) from None
+
+
+@click.group()
+def main() -> None:
+    """RenewDesk operations: local server, database, referral codes."""
+
+
+@main.command()
+@click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", "8000")),
+              show_default="8000 or $PORT")
+@click.option("--site-dir", type=click.Path(path_type=Path), default=None,
+              help="Built site to serve at / (default build/site).")
+def serve(port: int, site_dir: Path | None) -> None:
+    """Run DynamoDB Local and serve site + API + staff console until Ctrl-C."""
+    from renewdesk import devserver, localdb
+
+    try:
+        devserver.run(port, site_dir or devserver.default_site_dir())
+    except localdb.LocalDbError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+
+
+@main.group()
+def db() -> None:
+    """The DynamoDB table."""
+
+
+@db.command("init")
+def db_init() -> None:
+    """Create the table (with its indexes and TTL) if it is missing."""
+    created = _backend().ensure_table()
+    click.echo("table created" if created else "table already exists")
+
+
+@main.group()
+def referrers() -> None:
+    """Referral codes of existing customers."""
+
+
+@referrers.command("add")
+@click.option("--name", required=True, help="The customer's name.")
+@click.option("--phone", required=True, help="The customer's mobile number.")
+def referrers_add(name: str, phone: str) -> None:
+    """Issue a referral code for a customer (the same code again for the same phone)."""
+    from renewdesk.services import referrers as service
+    from renewdesk.services.submissions import normalize_name, normalize_phone
+
+    name = _field(normalize_name, "name", name)
+    phone = _field(normalize_phone, "phone", phone)
+    backend = _backend()
+    referrer = service.issue_code(backend.referrer_store, name, phone)
+    click.echo(f"{referrer.code}\t{service.signup_url(backend.settings.site_origin, referrer.code)}")
+
+
+@referrers.command("list")
+def referrers_list() -> None:
+    """Every referral code with its customer and sign-up URL."""
+    from renewdesk.services import referrers as service
+
+    backend = _backend()
+    for r in backend.referrer_store.list_referrers():
+        masked = r.phone[:6] + "****" + r.phone[-4:]
+        url = service.signup_url(backend.settings.site_origin, r.code)
+        click.echo(f"{r.code}\t{r.name}\t{masked}\t{r.created_at[:10]}\t{url}")

@@ -1,0 +1,78 @@
+"""`make run`: DynamoDB Local, the table, and site + API on one port, stopped cleanly on a signal."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from pathlib import Path
+
+from renewdesk import localdb
+from renewdesk.app import create_app
+from renewdesk.config import PROJECT_ROOT, Settings
+
+log = logging.getLogger(__name__)
+
+
+def make_server(settings: Settings, host: str, port: int):
+    """A waitress server for the app (no access log: URLs can carry link tokens)."""
+    from waitress.server import create_server
+
+    app = create_app(settings)
+    app.extensions["renewdesk"].ensure_table()
+    return create_server(app, host=host, port=port, threads=8, ident="renewdesk")
+
+
+def serve_in_thread(settings: Settings, host: str = "127.0.0.1", port: int = 0):
+    """Start the app in a background thread (tests); returns the base URL and a stop function."""
+    server = make_server(settings, host, port)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://{host}:{server.effective_port}"
+
+    def stop():
+        server.close()
+        thread.join(5)
+
+    return url, stop
+
+
+def run(port: int, site_dir: Path) -> None:
+    """Serve in the foreground until Ctrl-C or SIGTERM, then stop what was started."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    settings = Settings.from_env(site_dir=site_dir, local=True,
+                                 site_origin=os.environ.get("SITE_ORIGIN",
+                                                            f"http://127.0.0.1:{port}"))
+    db = None
+    if not settings.dynamodb_endpoint:
+        db = localdb.start(port=int(os.environ.get("DYNAMODB_LOCAL_PORT", "8001")),
+                           db_path=localdb.LOCAL_DIR / "dynamodb")
+        localdb.record_running(db)
+        settings = settings.with_(dynamodb_endpoint=db.endpoint)
+        log.info("DynamoDB Local on %s, data in %s", db.endpoint, localdb.LOCAL_DIR / "dynamodb")
+    try:
+        server = make_server(settings, "127.0.0.1", port)
+        signal.signal(signal.SIGTERM, _interrupt)
+        print(f"RenewDesk on http://127.0.0.1:{port}  (site /, API /api, staff /staff)", flush=True)
+        try:
+            server.run()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.close()
+    finally:
+        if db is not None:
+            db.stop()
+            (localdb.LOCAL_DIR / localdb.RUN_FILE).unlink(missing_ok=True)
+        print("RenewDesk stopped.", flush=True)
+
+
+def _interrupt(signum, frame):
+    # SIGTERM ends the server the same way Ctrl-C does, so the finally blocks stop DynamoDB Local.
+    raise KeyboardInterrupt
+
+
+def default_site_dir() -> Path:
+    """Where `mkdocs build` writes the site."""
+    return PROJECT_ROOT / "build" / "site"
