@@ -48,3 +48,31 @@ def client(app):
 @pytest.fixture
 def backend(app) -> Backend:
     return app.extensions["renewdesk"]
+
+
+@pytest.fixture
+def stored(backend, settings):
+    """Every item of this test's store, read straight from DynamoDB Local, grouped by kind."""
+
+    def read() -> dict[str, list[dict]]:
+        from renewdesk.store.dynamo import from_item
+
+        prefix = f"ST#{settings.store_id}#"
+        kwargs = {
+            "TableName": settings.table_name,
+            "FilterExpression": "begins_with(pk, :p)",
+            "ExpressionAttributeValues": {":p": {"S": prefix}},
+            "ConsistentRead": True,
+        }
+        groups: dict[str, list[dict]] = {}
+        while True:
+            page = backend.client.scan(**kwargs)
+            for raw in page["Items"]:
+                item = from_item(raw)
+                kind = item["pk"][len(prefix):].split("#")[0].lower()
+                groups.setdefault(kind, []).append(item)
+            if "LastEvaluatedKey" not in page:
+                return groups
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    return read

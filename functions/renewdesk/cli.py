@@ -107,3 +107,7 @@ def referrers_list() -> None:
         masked = r.phone[:6] + "****" + r.phone[-4:]
         url = service.signup_url(backend.settings.site_origin, r.code)
         click.echo(f"{r.code}\t{r.name}\t{masked}\t{r.created_at[:10]}\t{url}")
+
+
+if __name__ == "__main__":
+    main()

@@ -118,8 +118,10 @@ def start(port: int | None = None, db_path: Path | None = None,
     else:
         db_path.mkdir(parents=True, exist_ok=True)
         command += ["-dbPath", str(db_path)]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               preexec_fn=_die_with_parent)
+    # Its working directory gets a metadata file even in memory: keep it out of the project.
+    workdir = db_path or local_dir
+    process = subprocess.Popen(command, cwd=workdir, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, preexec_fn=_die_with_parent)
     db = LocalDynamoDB(process, port)
     deadline = time.monotonic() + wait_seconds
     while time.monotonic() < deadline:

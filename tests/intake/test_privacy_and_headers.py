@@ -1,0 +1,88 @@
+"""No personal data or link token in any log line; security headers and CORS on every answer."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from botocore.stub import Stubber
+
+from renewdesk.services import referrers
+
+NAME, PHONE, PLATE, TOKEN = "欧阳娜娜", "13812345678", "浙A8B8C8", "tok.SECRET-LINK-TOKEN"
+BODY = {"name": NAME, "phone": PHONE, "plate": PLATE, "consent": True}
+PERSONAL = (NAME, PHONE, "+86" + PHONE, PLATE, TOKEN, "SECRET-LINK-TOKEN")
+
+
+def every_path(client, backend):
+    """Drive every answer the public API gives; yields each response."""
+    code = referrers.issue_code(backend.referrer_store, NAME + "的朋友", "+8613700000000").code
+    yield client.post("/api/renewals", json=BODY)  # accepted
+    yield client.post("/api/renewals", json=BODY)  # duplicate
+    yield client.post("/api/renewals", data={**BODY, "consent": "on"})  # form duplicate
+    yield client.post("/api/renewals", json={**BODY, "phone": PHONE + "9", "plate": PLATE + "?"})
+    yield client.post("/api/renewals", data={**BODY, "consent": "no"})  # form invalid
+    yield client.post("/api/renewals", json={"token": TOKEN, "consent": True})
+    yield client.post("/api/renewals", json={**BODY, "website": "x"})  # honeypot
+    yield client.post("/api/referrals", json={"code": code, "name": NAME, "phone": PHONE,
+                                              "interest": "club", "consent": True})
+    yield client.post("/api/referrals", json={"code": code, "name": NAME,
+                                              "phone": "13700000000", "interest": "club",
+                                              "consent": True})  # self-referral
+    yield client.post("/api/renewals", data="x", content_type="text/plain")
+    yield client.get("/api/renewals")
+    yield client.get("/api/health")
+    yield client.get("/api/openapi.json")
+    yield client.get("/api/nothing-here")
+    with Stubber(backend.client) as stub:
+        for _ in range(backend.settings.storage_attempts):
+            stub.add_client_error("transact_write_items", "ThrottlingException")
+        yield client.post("/api/renewals", json={**BODY, "plate": "浙A12345"})  # 503
+    with Stubber(backend.client) as stub:
+        stub.add_client_error("transact_write_items", "ValidationException",
+                              service_message=f"bad item {NAME} {PHONE}")
+        yield client.post("/api/renewals", json={**BODY, "plate": "浙A54321"})  # 500
+
+
+def test_no_log_line_carries_a_name_phone_plate_or_token(client, backend, caplog):
+    caplog.set_level(logging.DEBUG, logger="renewdesk")
+    caplog.set_level(logging.INFO)
+    statuses = [answer.status_code for answer in every_path(client, backend)]
+    assert {200, 201, 303, 400, 404, 405, 415, 500, 503} <= set(statuses)
+    assert caplog.records, "the paths above log their outcomes"
+    for record in caplog.records:
+        line = record.getMessage() + str(record.exc_info or "")
+        for value in PERSONAL:
+            assert value not in line, f"{value!r} logged by {record.name}: {line}"
+
+
+def test_every_api_answer_has_the_security_headers(client, backend):
+    for answer in every_path(client, backend):
+        headers = answer.headers
+        assert "default-src 'none'" in headers["Content-Security-Policy"]
+        assert headers["Strict-Transport-Security"].startswith("max-age=")
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "no-referrer"
+        assert headers["Cache-Control"] == "no-store"
+
+
+def test_a_server_error_is_generic(client, backend):
+    *_, server_error = every_path(client, backend)
+    assert server_error.status_code == 500
+    body = server_error.get_json()
+    assert body["error"] == "internal"
+    assert NAME not in server_error.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("method", ["POST", "OPTIONS"])
+def test_cors_allows_only_the_configured_site_origin(client, settings, method):
+    def ask(origin):
+        headers = {"Origin": origin, "Access-Control-Request-Method": "POST",
+                   "Access-Control-Request-Headers": "content-type"}
+        return client.open("/api/renewals", method=method, json=BODY, headers=headers)
+
+    allowed = ask(settings.site_origin)
+    assert allowed.headers["Access-Control-Allow-Origin"] == settings.site_origin
+    refused = ask("https://evil.example")
+    assert "Access-Control-Allow-Origin" not in refused.headers
+    assert "*" not in allowed.headers.get("Access-Control-Allow-Origin", "")
