@@ -4,10 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
+PREVIEW_PORT ?= 8010
 export NO_MKDOCS_2_WARNING := 1
 export PYTHON
 
-.PHONY: run test bench site clean
+.PHONY: run test bench site preview clean
 
 $(STAMP): pyproject.toml
 	@scripts/prereqs.sh base
@@ -18,6 +19,11 @@ $(STAMP): pyproject.toml
 
 site: $(STAMP)
 	$(BIN)/mkdocs build --quiet
+
+# Live preview of content/ for marketing (reloads on every save; forms need `make run`).
+# RENEWDESK_AS_OF=YYYY-MM-DD make preview shows the site as of another day.
+preview: $(STAMP)
+	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:$(PREVIEW_PORT)
 
 run: $(STAMP) site
 	@scripts/prereqs.sh run

@@ -24,7 +24,7 @@ def dynamodb():
 
 
 @pytest.fixture
-def settings(dynamodb) -> Settings:
+def settings(dynamodb, tmp_path) -> Settings:
     """Settings for one test: its own store id, so tests never see each other's data."""
     return Settings(
         table_name=TABLE,
@@ -32,6 +32,9 @@ def settings(dynamodb) -> Settings:
         store_id=f"t{uuid.uuid4().hex[:12]}",
         site_origin="https://www.example-4s.cn",
         storage_backoff_seconds=0.01,
+        # Generated secrets (the link-signing key) and SMS files stay with the test.
+        secrets_dir=tmp_path / "secrets",
+        sms_outbox_dir=tmp_path / "sms",
     )
 
 

@@ -16,7 +16,8 @@ def create_app(test_config: Settings | Mapping[str, Any] | None = None) -> Flask
         settings = test_config
     else:
         settings = Settings.from_env(**dict(test_config or {}))
-    app = Flask(__name__)
+    # No app-wide /static: the console serves its assets under /staff/static, the site its own.
+    app = Flask(__name__, static_folder=None)
     app.config["SETTINGS"] = settings
     app.json.ensure_ascii = False  # Chinese stays readable in JSON answers
     app.extensions["renewdesk"] = Backend(settings)
@@ -25,6 +26,11 @@ def create_app(test_config: Settings | Mapping[str, Any] | None = None) -> Flask
 
     web.init_app(app)
     app.register_blueprint(public.bp)
+
+    from renewdesk.api import console, staff
+
+    app.register_blueprint(staff.bp)
+    app.register_blueprint(console.bp)
     if settings.site_dir is not None:
         from renewdesk import localsite
 

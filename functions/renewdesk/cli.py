@@ -77,6 +77,31 @@ def db_init() -> None:
     click.echo("table created" if created else "table already exists")
 
 
+@main.command()
+@click.option("--stage", required=True, help="Stage of zappa_settings.json (dev, prod).")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Zip to write (default build/lambda-<stage>.zip).")
+def package(stage: str, output: Path | None) -> None:
+    """Build the Lambda zip offline with `zappa package`, from a runtime-only venv."""
+    from renewdesk import packaging
+
+    try:
+        path = packaging.build(stage, output, log=lambda line: click.echo(line, err=True))
+    except packaging.PackagingError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    click.echo(f"{path}\t{path.stat().st_size / 1e6:.1f} MB")
+
+
+def _add_staff_commands() -> None:
+    from renewdesk.staff_cli import staff
+
+    main.add_command(staff)
+
+
+_add_staff_commands()
+
+
 @main.group()
 def referrers() -> None:
     """Referral codes of existing customers."""
@@ -107,6 +132,26 @@ def referrers_list() -> None:
         masked = r.phone[:6] + "****" + r.phone[-4:]
         url = service.signup_url(backend.settings.site_origin, r.code)
         click.echo(f"{r.code}\t{r.name}\t{masked}\t{r.created_at[:10]}\t{url}")
+
+
+def _add_site_commands() -> None:
+    # `renewdesk site build|publish` live with their logic in renewdesk.publish.
+    from renewdesk.publish.commands import site
+
+    main.add_command(site)
+
+
+_add_site_commands()
+
+
+def _add_roster_commands() -> None:
+    from renewdesk.roster_cli import reminders, roster
+
+    main.add_command(roster)
+    main.add_command(reminders)
+
+
+_add_roster_commands()
 
 
 if __name__ == "__main__":

@@ -10,6 +10,14 @@ from typing import Any, Mapping
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
+def _default_content_dir() -> Path:
+    """content/ of the source tree, or of the Lambda package (there it sits beside renewdesk/)."""
+    # zappa copies the project folder to the zip root and the package comes from site-packages,
+    # so in Lambda the two are siblings under /var/task and PROJECT_ROOT points above them.
+    packaged = Path(__file__).resolve().parents[1] / "content"
+    return packaged if packaged.is_dir() else PROJECT_ROOT / "content"
+
+
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name)
     if raw in (None, ""):
@@ -23,6 +31,13 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
+def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
+    value = env.get(name) or default
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the app and the CLI need to know about where they run."""
@@ -33,7 +48,7 @@ class Settings:
     region: str = "ap-east-1"
     store_id: str = "default"
     site_origin: str = "http://127.0.0.1:8000"
-    content_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "content")
+    content_dir: Path = field(default_factory=_default_content_dir)
     # Built site served at / by the local server only; on AWS the site lives on S3.
     site_dir: Path | None = None
     rate_limit_per_phone_per_day: int = 5
@@ -46,6 +61,27 @@ class Settings:
     storage_timeout_seconds: float = 3.0
     # Plain-http cookies and no HSTS only when serving on localhost.
     local: bool = False
+    # Staff queue: a claim not acted on within the lease returns to the queue by itself.
+    lease_minutes: int = 30
+    attention_after_bounces: int = 5
+    # Ready-index items read per claim query: above the leases that can sit at the queue's top.
+    claim_page_size: int = 25
+    # Staff sessions and logins.
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 12
+    login_max_failures: int = 5
+    login_lockout_minutes: int = 15
+    # argon2id cost of staff passwords (tests lower it; production keeps RFC 9106's 64 MiB x 3).
+    password_hash_memory_kib: int = 65536
+    password_hash_time_cost: int = 3
+    # Renewal links (issue 5): how long an SMS link works, and where its signing key lives:
+    # SSM Parameter Store under this prefix on AWS, else a generated file in secrets_dir.
+    link_token_days: int = 45
+    secrets_parameter_prefix: str | None = None
+    secrets_dir: Path = PROJECT_ROOT / ".local" / "secrets"
+    # Renewal reminders: the day's SMS file goes to sms_outbox_dir; "sns" also sends them.
+    sms_sender: str = "none"
+    sms_outbox_dir: Path = PROJECT_ROOT / "build" / "sms"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":
@@ -63,9 +99,15 @@ class Settings:
             "rate_limit_per_address_per_hour": _int(
                 env, "RATE_LIMIT_PER_ADDRESS_PER_HOUR", cls.rate_limit_per_address_per_hour
             ),
+            "lease_minutes": _int(env, "LEASE_MINUTES", cls.lease_minutes),
+            "link_token_days": _int(env, "LINK_TOKEN_DAYS", cls.link_token_days),
+            "secrets_parameter_prefix": env.get("SECRETS_PARAMETER_PREFIX") or None,
+            "sms_sender": _choice(env, "SMS_SENDER", ("none", "sns"), cls.sms_sender),
         }
-        if env.get("CONTENT_DIR"):
-            values["content_dir"] = Path(env["CONTENT_DIR"])
+        for name, setting in (("CONTENT_DIR", "content_dir"), ("SECRETS_DIR", "secrets_dir"),
+                              ("SMS_OUTBOX_DIR", "sms_outbox_dir")):
+            if env.get(name):
+                values[setting] = Path(env[name])
         known = {f.name for f in fields(cls)}
         unknown = set(overrides) - known
         if unknown:

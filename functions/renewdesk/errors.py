@@ -33,3 +33,72 @@ class FieldRejected(RenewDeskError):
 
 class NotFound(RenewDeskError):
     """The thing asked for does not exist."""
+
+
+class NotAuthenticated(RenewDeskError):
+    """No valid staff session (missing, expired, revoked, or the account is disabled)."""
+
+    def __init__(self, code: str = "not_authenticated"):
+        super().__init__(code)
+        self.code = code
+
+
+class LoginRefused(RenewDeskError):
+    """Wrong username, password or one-time code (``code`` says which answer to give)."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+class AccountLocked(RenewDeskError):
+    """Too many failed logins: the account is locked for a while."""
+
+    def __init__(self, retry_after: int):
+        super().__init__("locked")
+        self.retry_after = retry_after
+
+
+class Forbidden(RenewDeskError):
+    """The staff member may not do this: wrong role, or someone else's lead."""
+
+    def __init__(self, code: str = "forbidden"):
+        super().__init__(code)
+        self.code = code
+
+
+class WrongState(RenewDeskError):
+    """The lead is not in a state that allows this (closed, not claimed, lease lapsed...)."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+class StaleWrite(RenewDeskError):
+    """A conditional write lost to a concurrent change: read again and decide again."""
+
+
+class GuardTaken(RenewDeskError):
+    """A customer's dedupe guard belongs to another lead (``guard`` is that guard's item)."""
+
+    def __init__(self, guard: dict | None):
+        super().__init__("guard_taken")
+        self.guard = guard
+
+
+class InvalidFields(RenewDeskError):
+    """Fields that are well-formed alone but wrong together or for this lead (field → code)."""
+
+    def __init__(self, fields: dict[str, str]):
+        super().__init__(",".join(f"{k}:{v}" for k, v in fields.items()))
+        self.fields = fields
+
+
+class LinkRejected(RenewDeskError):
+    """A renewal link's token is forged or altered (``invalid_token``) or no longer works
+    (``expired_token``)."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app, jsonify, request
 
 from renewdesk import i18n
 from renewdesk.api import web
-from renewdesk.errors import FieldRejected, RateLimited, StorageUnavailable
-from renewdesk.services.intake import Outcome
+from renewdesk.errors import FieldRejected, LinkRejected, RateLimited, StorageUnavailable
+
+if TYPE_CHECKING:  # intake imports pydantic: keep it out of the Lambda cold start
+    from renewdesk.services.intake import Outcome
 
 log = logging.getLogger(__name__)
 bp = Blueprint("public", __name__, url_prefix="/api")
@@ -30,6 +32,40 @@ def submit_renewal():
 def submit_referral():
     """A referred person signs up with a referrer's code."""
     return _submit("referral")
+
+
+@bp.get("/renewals/link")
+def renewal_link():
+    """What the one-click page shows before the customer confirms. Writes nothing: SMS apps
+    open links to preview them."""
+    one_click = _backend().one_click
+    try:
+        preview = one_click.preview(one_click.read_token(request.args.get("t")))
+    except LinkRejected as rejected:
+        return _link_rejected("renewal", rejected)
+    except StorageUnavailable:
+        return web.error_json(503, "unavailable", {"Retry-After": str(StorageUnavailable.retry_after)})
+    return jsonify(preview)
+
+
+@bp.post("/renewals/optout")
+def renewal_optout():
+    """The customer behind a renewal link wants no more reminder SMS."""
+    try:
+        data = web.read_submission()
+    except web.BadRequestBody as bad:
+        return web.error_json(bad.status, bad.code)
+    one_click = _backend().one_click
+    try:
+        one_click.opt_out(one_click.read_token(data.get("token")))
+    except LinkRejected as rejected:
+        return _link_rejected("renewal", rejected)
+    except StorageUnavailable:
+        return _failed("renewal", 503, "unavailable", StorageUnavailable.retry_after)
+    log.info("reminder SMS opted out through a renewal link")
+    if web.is_form():
+        return web.site_redirect("/renew/", {"optout": "1"})
+    return jsonify(opted_out=True)
 
 
 @bp.get("/health")
@@ -66,19 +102,47 @@ def _submit(form: str):
         log.info("honeypot submission kept apart: form=%s", form)
         return _accepted(form, outcome)
     if form == "renewal" and data.get("token"):
-        # Renewal links need the policy roster; until it exists no token can be genuine.
-        return web.error_json(400, "invalid_token")
+        return _submit_by_link(data)
     try:
         submission = model.model_validate(submissions.drop_blank_optionals(model, data))
     except ValidationError as error:
         return _invalid(form, submissions.field_errors(error))
+    if form == "renewal":
+        return _store(form, lambda: backend.intake.submit_renewal(submission,
+                                                                  web.client_address()))
+    return _store(form, lambda: backend.intake.submit_referral(submission, web.client_address()))
+
+
+def _submit_by_link(data: dict[str, Any]):
+    """A renewal request through an SMS link: the token first (nothing is read or written for
+    a bad one), then the fields."""
+    from pydantic import ValidationError
+
+    from renewdesk.services import submissions
+    from renewdesk.services.renewal_links import LinkedRenewal
+
+    one_click = _backend().one_click
     try:
-        if form == "renewal":
-            outcome = backend.intake.submit_renewal(submission, web.client_address())
-        else:
-            outcome = backend.intake.submit_referral(submission, web.client_address())
+        roster_id = one_click.read_token(data.get("token"))
+    except LinkRejected as rejected:
+        return _link_rejected("renewal", rejected)
+    try:
+        submission = LinkedRenewal.model_validate(
+            submissions.drop_blank_optionals(LinkedRenewal, data))
+    except ValidationError as error:
+        return _invalid("renewal", submissions.field_errors(error))
+    return _store("renewal", lambda: one_click.request(roster_id, submission,
+                                                      web.client_address()))
+
+
+def _store(form: str, submit):
+    """Run a submission and answer with its outcome or its failure."""
+    try:
+        outcome = submit()
     except FieldRejected as rejected:
         return _invalid(form, {rejected.field: rejected.code})
+    except LinkRejected as rejected:
+        return _link_rejected(form, rejected)
     except RateLimited as limited:
         log.info("submission rate limited: form=%s scope=%s", form, limited.scope)
         return _failed(form, 429, "rate_limited", limited.retry_after)
@@ -109,6 +173,14 @@ def _invalid(form: str, codes: dict[str, str]):
     response = jsonify(error="invalid", fields=fields)
     response.status_code = 400
     return response
+
+
+def _link_rejected(form: str, rejected: LinkRejected):
+    # The reason only: the token itself never goes into a log line.
+    log.info("renewal link rejected: reason=%s", rejected.code)
+    if web.is_form():
+        return _to_error_page(form, {"token": rejected.code})
+    return web.error_json(410 if rejected.code == "expired_token" else 400, rejected.code)
 
 
 def _failed(form: str, status: int, code: str, retry_after: int):

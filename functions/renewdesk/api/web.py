@@ -16,9 +16,6 @@ log = logging.getLogger(__name__)
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
 MAX_BODY_BYTES = 16 * 1024
-# Zappa writes API Gateway's requestContext.identity.sourceIp into this header, overwriting
-# whatever the client sent under the same name (see zappa_settings.json).
-CLIENT_IP_HEADER = "X-Renewdesk-Client-Ip"
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
 # The site's own pages: scripts, styles and fonts only from the site itself.
@@ -63,9 +60,14 @@ def read_submission() -> dict[str, Any]:
 
 
 def client_address() -> str:
-    """The caller's address as the platform saw it; never from X-Forwarded-For."""
-    if "lambda.event" in request.environ:
-        return request.headers.get(CLIENT_IP_HEADER) or "unknown"
+    """The caller's address as the platform saw it; never from a header the client sends."""
+    event = request.environ.get("lambda.event")
+    if event is not None:
+        # Read from API Gateway's event itself, not from a header zappa maps it into: a client
+        # sending both X-Renewdesk-Client-Ip and X_Renewdesk_Client_Ip overrides such a mapping
+        # (both become HTTP_X_RENEWDESK_CLIENT_IP; tests/deploy shows it).
+        identity = (event.get("requestContext") or {}).get("identity") or {}
+        return identity.get("sourceIp") or "unknown"
     return request.remote_addr or "unknown"
 
 

@@ -46,3 +46,8 @@ def hour_window(moment: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
 def seconds_until(moment: dt.datetime, later: dt.datetime) -> int:
     """Whole seconds from one moment to a later one, at least 1."""
     return max(1, math.ceil((later - moment).total_seconds()))
+
+
+def parse_iso(stamp: str) -> dt.datetime:
+    """A stored UTC timestamp (as written by iso) back to an aware datetime."""
+    return dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))

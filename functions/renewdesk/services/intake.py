@@ -67,8 +67,10 @@ class Intake:
     spam_retention_days: int = 30
     now: Any = field(default=clock.now)
 
-    def submit_renewal(self, request: RenewalRequest, client_address: str) -> Outcome:
-        """Queue a customer's renewal request, once per vehicle."""
+    def submit_renewal(self, request: RenewalRequest, client_address: str,
+                       roster: dict[str, Any] | None = None) -> Outcome:
+        """Queue a customer's renewal request, once per vehicle (``roster``: what the policy
+        roster adds when the request comes from a renewal link: grade, plan, source...)."""
         values = {
             "name": request.name,
             "phone": request.phone,
@@ -78,6 +80,7 @@ class Intake:
             "note": request.note or None,
             "source": "renewal_request",
             "customer_requested": True,
+            **(roster or {}),
         }
         return self._submit("renewal", request.plate, request.phone, values, client_address)
 
@@ -121,7 +124,7 @@ class Intake:
             "created_at": clock.iso(now),
             "consent_version": self.consent_version,
             "consent_at": clock.iso(now),
-            "rank": queue.rank(grade=None, customer_requested=True),
+            "rank": queue.rank(grade=values.get("grade"), customer_requested=True),
             "due": today.isoformat(),
         }
         return self.store.add_lead(
@@ -130,13 +133,14 @@ class Intake:
                 lead_type=lead_type,
                 dedupe_identity=identity,
                 values=values,
-                rate_limits=self._rate_limits(phone, client_address, now),
+                rate_limits=self.rate_limits(phone, client_address, now),
                 referral_code=referral_code,
                 dedupe_cutoff=clock.iso(now - dt.timedelta(days=self.dedupe_days)),
             )
         )
 
-    def _rate_limits(self, phone: str, address: str, now: dt.datetime) -> tuple[RateLimit, ...]:
+    def rate_limits(self, phone: str, address: str, now: dt.datetime) -> tuple[RateLimit, ...]:
+        """The per-phone and per-address counters a submission at ``now`` counts against."""
         day_start, day_end = clock.local_day_window(now)
         hour_start, hour_end = clock.hour_window(now)
         return (

@@ -123,6 +123,7 @@ def ensure_table(client, table_name: str) -> bool:
     """Create the table (TTL and point-in-time recovery on) unless it exists; True if created."""
     existing = client.list_tables().get("TableNames", [])
     if table_name in existing:
+        _add_missing_indexes(client, table_name)
         return False
     client.create_table(**table_definition(table_name))
     client.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig={"Delay": 1})
@@ -138,6 +139,25 @@ def ensure_table(client, table_name: str) -> bool:
     except client.exceptions.ClientError as error:  # DynamoDB Local has no backups
         log.info("point-in-time recovery not set: %s", error.response["Error"]["Code"])
     return True
+
+
+def _add_missing_indexes(client, table_name: str) -> None:
+    """Add indexes that keys.py gained since the table was made (DynamoDB adds one at a time)."""
+    table = client.describe_table(TableName=table_name)["Table"]
+    present = {i["IndexName"] for i in table.get("GlobalSecondaryIndexes", [])}
+    wanted = table_definition(table_name)
+    for index in wanted["GlobalSecondaryIndexes"]:
+        if index["IndexName"] in present:
+            continue
+        names = {k["AttributeName"] for k in index["KeySchema"]}
+        client.update_table(
+            TableName=table_name,
+            AttributeDefinitions=[a for a in wanted["AttributeDefinitions"]
+                                  if a["AttributeName"] in names],
+            GlobalSecondaryIndexUpdates=[{"Create": index}],
+        )
+        log.info("index %s added to table %s", index["IndexName"], table_name)
+        client.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig={"Delay": 1})
 
 
 _serializer = None

@@ -12,14 +12,24 @@ without migrating data.
 | spam            | ST#<store>#SPAM#<id>                       | SPAM       | honeypot hits, kept apart, ``expires_at`` TTL |
 | referrer        | ST#<store>#REFERRER#<code>                 | REFERRER   | the customer who refers, by code |
 | referrer phone  | ST#<store>#REFERRER_PHONE#<phone>          | REFERRER   | one code per customer phone |
+| lead event      | ST#<store>#LEAD#<lead_id>                  | EV#<at>#<event_id> | claim, release, follow-up, close, reopen, reassign; in the month index under ACTIVITY |
+| staff account   | ST#<store>#STAFF#<username>                | STAFF      | argon2 hash, role, TOTP, lockout; collection STAFF |
+| staff session   | ST#<store>#SESSION#<sha256 of session id>  | SESSION    | user, CSRF token hash, last seen; ``expires_at`` TTL (absolute expiry) |
+| monthly target  | ST#<store>#TARGET#<YYYY-MM>                | TARGET     | renewals won and premium the supervisor aims at |
+| policy          | ST#<store>#POLICY#<plate>                  | POLICY     | roster record (owner, phone, expiry, insurer, premiums, grade); the reminder steps of its current cycle |
+| reminder opt-out| ST#<store>#OPTOUT#<phone>                  | OPTOUT     | the customer wants no reminder SMS; when and how they said so |
 
 Global secondary indexes (all projected ALL):
 
 | index      | partition key                     | sort key                        | who carries it |
 | ---------- | --------------------------------- | ------------------------------- | -------------- |
-| ready      | ready_pk = ST#<store>#READY       | ready_sk = <rank>#<due>#<id>    | only claimable leads (sparse) |
-| month      | month_pk = ST#<store>#MONTH#<ym>  | month_sk = <created_at>#<id>    | every lead, by month of submission |
-| collection | coll_pk = ST#<store>#<collection> | coll_sk = <ordering>            | referrers (REFERRERS), a customer's leads (CUSTOMER#<phone>) |
+| ready      | ready_pk = ST#<store>#READY       | ready_sk = <rank>#<due>#<id>    | queued leads and leased ones (claimable again once ``lease_until`` passes) |
+|            | ready_pk = ST#<store>#ATTENTION   | ready_sk = <at>#<id>            | leads bounced 5 times, for the supervisor |
+| desk       | desk_pk = ST#<store>#DESK#<user>  | desk_sk = <next due at>#<id>    | open leads a specialist holds, by when the next step is due |
+| month      | month_pk = ST#<store>#MONTH#<ym>  | month_sk = <created_at>#<id>    | every lead, by UTC month of ``created_at`` |
+|            | month_pk = ST#<store>#ACTIVITY#<ym> | month_sk = <at>#<lead id>#<event id> | lead events, by the store's local month |
+|            | month_pk = ST#<store>#EXPIRY#<ym> | month_sk = <expiry date>#<plate> | policies, by the month their policy expires |
+| collection | coll_pk = ST#<store>#<collection> | coll_sk = <ordering>            | referrers (REFERRERS), a customer's leads (CUSTOMER#<phone>), staff (STAFF, by username), a policy by the opaque roster id its renewal links name (ROSTER#<roster id>, sk POLICY) |
 
 TTL attribute: ``expires_at`` (epoch seconds). DynamoDB deletes lazily, so readers check it.
 """
@@ -32,6 +42,7 @@ INDEXES = {
     "ready": ("ready_pk", "ready_sk"),
     "month": ("month_pk", "month_sk"),
     "collection": ("coll_pk", "coll_sk"),
+    "desk": ("desk_pk", "desk_sk"),
 }
 
 
@@ -87,3 +98,58 @@ def month(store: str, year_month: str) -> str:
 def collection(store: str, name: str) -> str:
     """Partition of the collection index (REFERRERS, CUSTOMER#<phone>)."""
     return f"{_prefix(store)}#{name}"
+
+
+def lead_event(store: str, lead_id: str, at: str, event_id: str) -> dict[str, str]:
+    """Key of one event in a lead's history (kept in the lead's own partition)."""
+    return {"pk": f"{_prefix(store)}#LEAD#{lead_id}", "sk": f"EV#{at}#{event_id}"}
+
+
+def attention_list(store: str) -> str:
+    """Partition of the ready index holding leads that bounced too often."""
+    return f"{_prefix(store)}#ATTENTION"
+
+
+def desk(store: str, username: str) -> str:
+    """Partition of the desk index: the open leads one staff member holds."""
+    return f"{_prefix(store)}#DESK#{username}"
+
+
+def activity_month(store: str, year_month: str) -> str:
+    """Partition of the month index holding the lead events of one local month."""
+    return f"{_prefix(store)}#ACTIVITY#{year_month}"
+
+
+def staff(store: str, username: str) -> dict[str, str]:
+    """Key of a staff account."""
+    return {"pk": f"{_prefix(store)}#STAFF#{username}", "sk": "STAFF"}
+
+
+def session(store: str, session_hash: str) -> dict[str, str]:
+    """Key of a staff session, by the SHA-256 of its id (the id itself is never stored)."""
+    return {"pk": f"{_prefix(store)}#SESSION#{session_hash}", "sk": "SESSION"}
+
+
+def target(store: str, year_month: str) -> dict[str, str]:
+    """Key of the monthly target."""
+    return {"pk": f"{_prefix(store)}#TARGET#{year_month}", "sk": "TARGET"}
+
+
+def policy(store: str, plate: str) -> dict[str, str]:
+    """Key of a roster record (one policy per vehicle)."""
+    return {"pk": f"{_prefix(store)}#POLICY#{plate}", "sk": "POLICY"}
+
+
+def expiry_month(store: str, year_month: str) -> str:
+    """Partition of the month index holding the policies that expire in one month."""
+    return f"{_prefix(store)}#EXPIRY#{year_month}"
+
+
+def roster_link(store: str, roster_id: str) -> str:
+    """Partition of the collection index holding the policy a renewal link's roster id names."""
+    return f"{_prefix(store)}#ROSTER#{roster_id}"
+
+
+def optout(store: str, phone: str) -> dict[str, str]:
+    """Key of a customer's opt-out from reminder SMS."""
+    return {"pk": f"{_prefix(store)}#OPTOUT#{phone}", "sk": "OPTOUT"}

@@ -72,40 +72,20 @@ class LeadStore:
 
     def _transaction(self, lead: NewLead) -> list[dict[str, Any]]:
         values = lead.values
-        lead_item = {
-            **keys.lead(self.store, lead.lead_id),
-            **values,
-            "ready_pk": keys.ready_queue(self.store),
-            "ready_sk": keys.ready_position(values["rank"], values["due"], lead.lead_id),
-            "month_pk": keys.month(self.store, values["created_at"][:7]),
-            "month_sk": f"{values['created_at']}#{lead.lead_id}",
-            "coll_pk": keys.collection(self.store, f"CUSTOMER#{values['phone']}"),
-            "coll_sk": f"{values['created_at']}#{lead.lead_id}",
-        }
-        guard = {
-            **keys.dedupe_guard(self.store, lead.lead_type, lead.dedupe_identity),
-            "lead_id": lead.lead_id,
-            "created_at": values["created_at"],
-            "is_open": True,
-        }
         items: list[dict[str, Any]] = [
-            {"Put": {"TableName": self.table, "Item": to_item(lead_item),
+            {"Put": {"TableName": self.table,
+                     "Item": to_item(lead_item(self.store, lead.lead_id, values)),
                      "ConditionExpression": "attribute_not_exists(pk)"}},
-            {"Put": {"TableName": self.table, "Item": to_item(guard),
+            {"Put": {"TableName": self.table,
+                     "Item": to_item(guard_item(self.store, lead.lead_type,
+                                                lead.dedupe_identity, lead.lead_id,
+                                                values["created_at"])),
                      "ConditionExpression": GUARD_CONDITION,
                      "ExpressionAttributeValues": to_item(
                          {":closed": False, ":cutoff": lead.dedupe_cutoff}),
                      "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}},
         ]
-        for limit in lead.rate_limits:
-            items.append({"Update": {
-                "TableName": self.table,
-                "Key": to_item(keys.rate_counter(self.store, limit.scope, limit.key, limit.window)),
-                "UpdateExpression": "ADD n :one SET expires_at = :expires",
-                "ConditionExpression": COUNTER_CONDITION,
-                "ExpressionAttributeValues": to_item(
-                    {":one": 1, ":limit": limit.limit, ":expires": limit.expires_at}),
-            }})
+        items += counter_updates(self.table, self.store, lead.rate_limits)
         if lead.referral_code:
             items.append({"ConditionCheck": {
                 "TableName": self.table,
@@ -132,3 +112,37 @@ class LeadStore:
                 limit = lead.rate_limits[index - 2]
                 raise RateLimited(limit.scope, limit.retry_after)
         raise RuntimeError(f"transaction cancelled for no known reason: {reasons}")
+
+
+def lead_item(store: str, lead_id: str, values: dict[str, Any]) -> dict[str, Any]:
+    """A new queued lead as stored: its values plus its places in the ready, month and
+    customer indexes (also used for the leads the renewal reminders create)."""
+    return {
+        **keys.lead(store, lead_id),
+        **values,
+        "ready_pk": keys.ready_queue(store),
+        "ready_sk": keys.ready_position(values["rank"], values["due"], lead_id),
+        "month_pk": keys.month(store, values["created_at"][:7]),
+        "month_sk": f"{values['created_at']}#{lead_id}",
+        "coll_pk": keys.collection(store, f"CUSTOMER#{values['phone']}"),
+        "coll_sk": f"{values['created_at']}#{lead_id}",
+    }
+
+
+def guard_item(store: str, lead_type: str, identity: str, lead_id: str,
+               created_at: str) -> dict[str, Any]:
+    """The dedupe guard of an open lead."""
+    return {**keys.dedupe_guard(store, lead_type, identity), "lead_id": lead_id,
+            "created_at": created_at, "is_open": True}
+
+
+def counter_updates(table: str, store: str, limits) -> list[dict[str, Any]]:
+    """Transaction items that count one submission against each rate limit, within its limit."""
+    return [{"Update": {
+        "TableName": table,
+        "Key": to_item(keys.rate_counter(store, limit.scope, limit.key, limit.window)),
+        "UpdateExpression": "ADD n :one SET expires_at = :expires",
+        "ConditionExpression": COUNTER_CONDITION,
+        "ExpressionAttributeValues": to_item(
+            {":one": 1, ":limit": limit.limit, ":expires": limit.expires_at}),
+    }} for limit in limits]

@@ -1,0 +1,141 @@
+"""Rules across items and files that one model cannot see: bands, references, overlaps."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Sequence
+
+from renewdesk.content import markers
+from renewdesk.content.problems import Problem, field_path
+
+# Hotlines the site itself needs, and where (a catalog key explains each to marketing).
+REQUIRED_HOTLINES = ("insurance", "rescue", "claims")
+
+
+def yuan(amount: int) -> str:
+    """3000 → '3,000'."""
+    return f"{amount:,}"
+
+
+def band_text(tier: Any) -> str:
+    """A band as marketing wrote it, for messages: '3,000–5,000' or '15,000+'."""
+    if tier.premium_to is None:
+        return f"{yuan(tier.premium_from)}+"
+    return f"{yuan(tier.premium_from)}–{yuan(tier.premium_to)}"
+
+
+def gift_tiers(file: str, path: tuple[Any, ...], tiers: Sequence[Any]) -> list[Problem]:
+    """Compulsory-only at most once; commercial bands from 0 up, no overlap, no gap, open top."""
+    problems: list[Problem] = []
+
+    def at(index: int, name: str) -> str:
+        return field_path(path + (index, name))
+
+    commercial: list[tuple[int, Any]] = []
+    seen_compulsory = False
+    for index, tier in enumerate(tiers):
+        if tier.compulsory_only:
+            if seen_compulsory:
+                problems.append(Problem(file, at(index, "compulsory_only"), "compulsory_twice"))
+            seen_compulsory = True
+            if tier.premium_from is not None or tier.premium_to is not None:
+                problems.append(Problem(file, at(index, "premium_from"), "compulsory_with_band"))
+        elif tier.premium_from is None:
+            problems.append(Problem(file, at(index, "premium_from"), "band_missing_from"))
+        elif tier.premium_to is not None and tier.premium_to <= tier.premium_from:
+            problems.append(Problem(file, at(index, "premium_to"), "band_empty",
+                                    {"low": yuan(tier.premium_from), "high": yuan(tier.premium_to)}))
+        else:
+            commercial.append((index, tier))
+    if problems:
+        return problems
+    if not commercial:
+        return [Problem(file, field_path(path), "bands_missing")]
+    commercial.sort(key=lambda pair: pair[1].premium_from)
+    first_index, first = commercial[0]
+    if first.premium_from != 0:
+        problems.append(Problem(file, at(first_index, "premium_from"), "bands_start",
+                                {"start": yuan(first.premium_from)}))
+    for (prev_index, prev), (index, tier) in zip(commercial, commercial[1:]):
+        if prev.premium_to is None:
+            problems.append(Problem(file, at(prev_index, "premium_to"), "band_open_not_last"))
+        elif tier.premium_from < prev.premium_to:
+            problems.append(Problem(file, at(index, "premium_from"), "bands_overlap",
+                                    {"previous": band_text(prev)}))
+        elif tier.premium_from > prev.premium_to:
+            problems.append(Problem(file, at(index, "premium_from"), "bands_gap",
+                                    {"low": yuan(prev.premium_to), "high": yuan(tier.premium_from)}))
+    last_index, last = commercial[-1]
+    if last.premium_to is not None:
+        problems.append(Problem(file, at(last_index, "premium_to"), "band_top_open",
+                                {"high": yuan(last.premium_to)}))
+    return problems
+
+
+def required_hotlines(file: str, store: Any) -> list[Problem]:
+    """The hotlines the site's buttons and guides need."""
+    return [Problem(file, f"hotlines.{key}", "missing_hotline", {"name": key})
+            for key in REQUIRED_HOTLINES if key not in store.hotlines]
+
+
+def hotline_reference(file: str, field: str, key: str, store: Any) -> list[Problem]:
+    """A reference to a hotline by key must name one in store.yml."""
+    if key in store.hotlines:
+        return []
+    return [Problem(file, field, "unknown_hotline",
+                    {"name": key, "known": "、".join(store.hotlines)})]
+
+
+def unique_keys(file: str, field: str, keys: Iterable[str]) -> list[Problem]:
+    """Keys meant to identify one item each."""
+    problems, seen = [], set()
+    for index, key in enumerate(keys):
+        if key in seen:
+            problems.append(Problem(file, f"{field}[{index}].key", "duplicate_key", {"name": key}))
+        seen.add(key)
+    return problems
+
+
+def club(file: str, data: Any) -> list[Problem]:
+    """Tier keys unique, services name real tiers, paid services say their price."""
+    problems = unique_keys(file, "tiers", (t.key for t in data.tiers))
+    known = [t.key for t in data.tiers]
+    for index, service in enumerate(data.services):
+        for position, key in enumerate(service.tiers):
+            if key not in known:
+                problems.append(Problem(file, f"services[{index}].tiers[{position}]",
+                                        "unknown_tier", {"name": key, "known": "、".join(known)}))
+        if service.cost == "paid" and not service.price:
+            problems.append(Problem(file, f"services[{index}].price", "price_required"))
+        if service.cost == "free" and service.price:
+            problems.append(Problem(file, f"services[{index}].price", "price_not_allowed"))
+    return problems
+
+
+def markers_in_data(file: str, data: Any, known: Sequence[str]) -> list[Problem]:
+    """Unknown {{ markers }} anywhere in a YAML file."""
+    return [Problem(file, field_path(path), "unknown_marker",
+                    {"marker": "{{ " + found.name + " }}", "known": " ".join(known)})
+            for path, text in markers.walk_strings(data)
+            for found in markers.find(text) if found.name not in known]
+
+
+def markers_in_markdown(file: str, body: str, known: Sequence[str], line_offset: int) -> list[Problem]:
+    """Unknown {{ markers }} in a Markdown body (lines counted from the top of the file)."""
+    return [Problem(file, "", "unknown_marker_at",
+                    {"marker": "{{ " + found.name + " }}", "line": found.line + line_offset,
+                     "known": " ".join(known)})
+            for found in markers.find(body) if found.name not in known]
+
+
+def tier_campaigns(campaigns: Sequence[Any]) -> list[Problem]:
+    """At most one set of gift tiers applies on any day: tier campaigns must not overlap."""
+    problems = []
+    with_tiers = sorted((c for c in campaigns if c.meta.gift_tiers), key=lambda c: c.meta.start)
+    for index, later in enumerate(with_tiers):
+        for earlier in with_tiers[:index]:
+            if later.meta.start <= earlier.meta.end and earlier.meta.start <= later.meta.end:
+                problems.append(Problem(later.source, "gift_tiers", "tier_campaigns_overlap",
+                                        {"other": earlier.source,
+                                         "start": max(later.meta.start, earlier.meta.start),
+                                         "end": min(later.meta.end, earlier.meta.end)}))
+    return problems

@@ -1,0 +1,192 @@
+"""Read content/: parse every file, validate it, and collect every problem before failing."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from renewdesk.content import checks, schema
+from renewdesk.content.markers import known_markers
+from renewdesk.content.problems import ContentInvalid, Problem, from_validation_error
+
+DATA_FILES = {
+    "store": ("store.yml", schema.Store),
+    "offers": ("offers.yml", schema.Offers),
+    "club": ("club.yml", schema.Club),
+    "claims": ("claims.yml", schema.Claims),
+    "insurance": ("insurance.yml", schema.Insurance),
+    "consent": ("consent.yml", schema.Consent),
+}
+SMS_FILE = "sms.yml"  # the reminders' SMS templates, checked by renewdesk.services.sms
+CAMPAIGNS_DIR = "campaigns"
+PAGES_DIR = "pages"
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Addresses the site generates itself; a free page may not take them.
+RESERVED_SLUGS = frozenset({"index", "offers", "club", "claims", "renew", "join", "thanks",
+                            "form-error", "privacy", "search", "assets", "404"})
+
+
+@dataclass(frozen=True)
+class MarkdownFile:
+    """A Markdown file with front matter: campaigns and free pages."""
+
+    slug: str
+    source: str
+    meta: Any
+    body: str
+    body_line: int  # line of the file the body starts on, minus one
+
+
+@dataclass(frozen=True)
+class SiteContent:
+    """Everything in content/, validated."""
+
+    root: Path
+    store: schema.Store
+    offers: schema.Offers
+    club: schema.Club
+    claims: schema.Claims
+    insurance: schema.Insurance
+    consent: schema.Consent
+    campaigns: tuple[MarkdownFile, ...]
+    pages: tuple[MarkdownFile, ...]
+
+
+class _Reader:
+    """Collects problems while reading, so one build reports all of them."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self.problems: list[Problem] = []
+        self.raw: dict[str, Any] = {}
+
+    def name(self, path: Path) -> str:
+        return f"{self.root.name}/{path.relative_to(self.root).as_posix()}"
+
+    def yaml(self, path: Path, text: str, first_line: int = 0) -> Any:
+        import yaml
+
+        try:
+            return yaml.safe_load(text)
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            line = (mark.line + 1 + first_line) if mark is not None else first_line + 1
+            detail = getattr(error, "problem", None) or str(error).splitlines()[0]
+            self.problems.append(Problem(self.name(path), "", "yaml_syntax",
+                                         {"line": line, "detail": detail}))
+            return None
+
+    def validate(self, path: Path, model: type, data: Any) -> Any:
+        from pydantic import ValidationError
+
+        if not isinstance(data, dict):
+            self.problems.append(Problem(self.name(path), "", "not_mapping"))
+            return None
+        try:
+            return model.model_validate(data)
+        except ValidationError as error:
+            self.problems += from_validation_error(self.name(path), error)
+            return None
+
+    def data_file(self, key: str) -> Any:
+        filename, model = DATA_FILES[key]
+        path = self.root / filename
+        if not path.is_file():
+            self.problems.append(Problem(self.name(path), "", "file_missing"))
+            return None
+        data = self.yaml(path, path.read_text(encoding="utf-8"))
+        if data is None:
+            if not self.problems_for(path):  # an empty file, not a syntax error
+                self.problems.append(Problem(self.name(path), "", "not_mapping"))
+            return None
+        self.raw[key] = data
+        return self.validate(path, model, data)
+
+    def problems_for(self, path: Path) -> bool:
+        return any(p.file == self.name(path) for p in self.problems)
+
+    def sms_templates(self) -> list[Problem]:
+        """sms.yml, by the rules of the service that sends the reminders."""
+        from renewdesk.services.sms import ContentError, load_templates
+
+        path = self.root / SMS_FILE
+        if not path.is_file():
+            return [Problem(self.name(path), "", "file_missing")]
+        self.yaml(path, path.read_text(encoding="utf-8"))
+        if self.problems_for(path):
+            return []  # a syntax error, already reported with its line
+        try:
+            load_templates.__wrapped__(self.root)  # uncached: `mkdocs serve` re-reads edits
+        except ContentError as error:
+            return [Problem(self.name(path), "", "other",
+                            {"detail": str(error).replace(f"{path}: ", "")})]
+        return []
+
+    def markdown_files(self, folder: str, model: type) -> list[MarkdownFile]:
+        found = []
+        directory = self.root / folder
+        for path in sorted(directory.glob("*.md")) if directory.is_dir() else []:
+            slug = path.stem
+            if not SLUG_RE.match(slug):
+                self.problems.append(Problem(self.name(path), "", "bad_slug"))
+                continue
+            if folder == PAGES_DIR and slug in RESERVED_SLUGS:
+                self.problems.append(Problem(self.name(path), "", "reserved_page", {"slug": slug}))
+                continue
+            text = path.read_text(encoding="utf-8")
+            match = re.match(r"^---[ \t]*\n(.*?\n)---[ \t]*(?:\n|$)", text, re.S)
+            if not match:
+                self.problems.append(Problem(self.name(path), "", "no_front_matter"))
+                continue
+            meta = self.validate(path, model, self.yaml(path, match.group(1), first_line=1))
+            if meta is not None:
+                body_line = text.count("\n", 0, match.end())
+                found.append(MarkdownFile(slug, self.name(path), meta, text[match.end():],
+                                          body_line))
+        return found
+
+
+def load(root: Path) -> SiteContent:
+    """Read and validate content/; raises ContentInvalid listing every problem."""
+    reader = _Reader(root)
+    parsed = {key: reader.data_file(key) for key in DATA_FILES}
+    campaigns = reader.markdown_files(CAMPAIGNS_DIR, schema.Campaign)
+    pages = reader.markdown_files(PAGES_DIR, schema.PageMeta)
+    problems = reader.problems
+    name = {key: f"{reader.root.name}/{filename}" for key, (filename, _) in DATA_FILES.items()}
+
+    store = parsed["store"]
+    if parsed["offers"] is not None:
+        problems += checks.gift_tiers(name["offers"], ("renewal_gifts", "tiers"),
+                                      parsed["offers"].renewal_gifts.tiers)
+    for campaign in campaigns:
+        if campaign.meta.end < campaign.meta.start:
+            problems.append(Problem(campaign.source, "end", "end_before_start",
+                                    {"start": campaign.meta.start, "end": campaign.meta.end}))
+        if campaign.meta.gift_tiers:
+            problems += checks.gift_tiers(campaign.source, ("gift_tiers",), campaign.meta.gift_tiers)
+    problems += checks.tier_campaigns(campaigns)
+    if parsed["club"] is not None:
+        problems += checks.club(name["club"], parsed["club"])
+    problems += reader.sms_templates()
+    if store is not None:
+        problems += checks.required_hotlines(name["store"], store)
+        if parsed["claims"] is not None:
+            for index, key in enumerate(parsed["claims"].hotlines):
+                problems += checks.hotline_reference(name["claims"], f"hotlines[{index}]", key, store)
+        for campaign in campaigns:
+            if campaign.meta.hotline:
+                problems += checks.hotline_reference(campaign.source, "hotline",
+                                                     campaign.meta.hotline, store)
+        known = known_markers(store)
+        for key, data in reader.raw.items():
+            problems += checks.markers_in_data(name[key], data, known)
+        for doc in [*campaigns, *pages]:
+            problems += checks.markers_in_data(doc.source, doc.meta.model_dump(mode="json"), known)
+            problems += checks.markers_in_markdown(doc.source, doc.body, known, doc.body_line)
+    if problems:
+        raise ContentInvalid(problems)
+    return SiteContent(root=reader.root, campaigns=tuple(campaigns), pages=tuple(pages),
+                       **parsed)

@@ -1,0 +1,1 @@
+"""Building and publishing the customer site per stage: `renewdesk site build|publish`."""

@@ -1,0 +1,119 @@
+"""Closing a lead as won or lost (with a defeat reason), and a supervisor reopening it.
+
+Closing frees the customer's dedupe guard in the same transaction (``is_open`` false), so the
+customer can ask again once the dedupe period has passed; reopening takes it back.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from renewdesk.errors import GuardTaken, InvalidFields, StaleWrite, WrongState
+from renewdesk.services import clock, worklist
+from renewdesk.services.staff import Actor
+from renewdesk.services.staff_inputs import Close, close_problems
+from renewdesk.services.worklist import GuardChange, LeadChange, Placement
+
+CLOSE_FIELDS = ("outcome", "reason", "close_note", "premium", "insurer", "closed_at",
+                "closed_by", "close_event_at", "close_event_id")
+
+
+@dataclass
+class Closing:
+    """Closes and reopens leads."""
+
+    store: worklist.WorkStore
+    is_active: Callable[[str], bool] = lambda username: True
+    now: Callable[[], dt.datetime] = field(default=clock.now)
+
+    def close(self, actor: Actor, lead_id: str, close: Close) -> dict[str, Any]:
+        """Close an open lead: its holder or a supervisor."""
+        now = self.now()
+        now_iso = clock.iso(now)
+        lead = worklist.require_lead(self.store.get_lead(lead_id), lead_id)
+        if worklist.effective_status(lead, now_iso) in worklist.CLOSED:
+            raise WrongState("lead_closed")
+        owner = worklist.holder(lead, now_iso)
+        if not actor.is_supervisor:
+            owner = worklist.require_workable(lead, actor, now_iso)
+        problems = close_problems(close, lead["type"])
+        if problems:
+            raise InvalidFields(problems)
+        cid = worklist.change_id(now)
+        lost = close.outcome == "lost"
+        values = {
+            "status": close.outcome,
+            "outcome": close.outcome,
+            "reason": close.reason if lost else None,
+            "close_note": close.note or None,
+            "premium": None if lost else close.premium,
+            "insurer": None if lost else close.insurer,
+            "closed_at": now_iso,
+            "closed_by": actor.username,
+            "owner": owner or actor.username,
+            "holder": None,
+            "lease_until": None,
+            "attention_at": None,
+            "close_event_at": now_iso,
+            "close_event_id": cid,
+        }
+        event = worklist.event("close", actor, now, lead, owner=values["owner"],
+                               outcome=close.outcome, reason=values["reason"],
+                               note=values["close_note"], premium=values["premium"],
+                               insurer=values["insurer"])
+        change = LeadChange(lead_id, int(lead.get("version") or 0), values, event=event,
+                            placement=Placement(),
+                            guard=GuardChange(lead["type"], worklist.identity(lead), False),
+                            change_id=cid)
+        self._write_with_guard(change)
+        return {**lead, **values, "version": change.version + 1}
+
+    def reopen(self, actor: Actor, lead_id: str) -> dict[str, Any]:
+        """A supervisor reopens a closed lead: back to its owner's desk, or to the queue if the
+        owner no longer works here. The close no longer counts in reports."""
+        worklist.require_supervisor(actor)
+        now = self.now()
+        lead = worklist.require_lead(self.store.get_lead(lead_id), lead_id)
+        if lead["status"] not in worklist.CLOSED:
+            raise WrongState("lead_not_closed")
+        owner = lead.get("owner")
+        values: dict[str, Any] = {k: None for k in CLOSE_FIELDS}
+        values["bounces"] = 0
+        if owner and self.is_active(owner):
+            values.update(status="claimed", holder=owner, claimed_at=clock.iso(now))
+            placement = worklist.desk_placement({**lead, **values}, owner)
+        else:
+            values.update(status="queued", holder=None)
+            placement = Placement(queue=(lead["rank"], lead["due"]))
+        supersede = None
+        if lead.get("close_event_id"):
+            supersede = (lead["close_event_at"], lead["close_event_id"])
+        change = LeadChange(
+            lead_id, int(lead.get("version") or 0), values,
+            event=worklist.event("reopen", actor, now, lead, outcome=lead.get("outcome"),
+                                 to=values["holder"]),
+            placement=placement, supersede=supersede,
+            guard=GuardChange(lead["type"], worklist.identity(lead), True),
+            change_id=worklist.change_id(now))
+        self._write_with_guard(change)
+        return {**lead, **values, "version": change.version + 1}
+
+    def _write_with_guard(self, change: LeadChange) -> None:
+        """Write the change; if the guard is not this lead's, without it (nothing of ours to
+        free), unless another lead of the customer is open: reopening would make two."""
+        try:
+            self.store.write(change)
+            return
+        except StaleWrite:
+            raise WrongState("changed_meanwhile") from None
+        except GuardTaken as taken:
+            guard = taken.guard
+            if change.guard.is_open and guard and guard.get("is_open"):
+                raise WrongState("newer_open_lead") from None
+        try:
+            self.store.write(dataclasses.replace(change, guard=None))
+        except StaleWrite:
+            raise WrongState("changed_meanwhile") from None

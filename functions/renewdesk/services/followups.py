@@ -1,0 +1,67 @@
+"""The follow-up register: every contact with a customer, by whom, when, and what comes next."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Callable
+
+from renewdesk.errors import InvalidFields, StaleWrite, WrongState
+from renewdesk.services import clock, worklist
+from renewdesk.services.staff import Actor
+from renewdesk.services.staff_inputs import FollowUp
+from renewdesk.services.worklist import LeadChange
+
+# A booked call may be a few minutes in the past (the form was slow), not days.
+PAST_TOLERANCE = dt.timedelta(minutes=5)
+FURTHEST_BOOKING = dt.timedelta(days=400)
+
+
+@dataclass
+class FollowUps:
+    """Records follow-ups on leads the actor works."""
+
+    store: worklist.WorkStore
+    now: Callable[[], dt.datetime] = field(default=clock.now)
+
+    def record(self, actor: Actor, lead_id: str, follow_up: FollowUp) -> dict:
+        """Log a contact; the lead becomes the holder's (it leaves the queue) and is next due at
+        the booked call or the next plan step."""
+        now = self.now()
+        if follow_up.next_contact_at is not None:
+            if follow_up.next_contact_at < now - PAST_TOLERANCE:
+                raise InvalidFields({"next_contact_at": "in_past"})
+            if follow_up.next_contact_at > now + FURTHEST_BOOKING:
+                raise InvalidFields({"next_contact_at": "too_far"})
+        lead = worklist.require_lead(self.store.get_lead(lead_id), lead_id)
+        now_iso = clock.iso(now)
+        owner = worklist.require_workable(lead, actor, now_iso)
+        reached = follow_up.result in worklist.REACHED_RESULTS
+        first_contact = not lead.get("first_contact_at")
+        first_reached = reached and not lead.get("first_reached_at")
+        next_contact = clock.iso(follow_up.next_contact_at) if follow_up.next_contact_at else None
+        values = {
+            "status": "claimed",
+            "lease_until": None,
+            "last_contact_at": now_iso,
+            "first_contact_at": lead.get("first_contact_at") or now_iso,
+            "first_reached_at": lead.get("first_reached_at") or (now_iso if reached else None),
+            "next_contact_at": next_contact,
+            "followups": int(lead.get("followups") or 0) + 1,
+            "last_result": follow_up.result,
+        }
+        updated = {**lead, **values}
+        change = LeadChange(
+            lead_id, int(lead.get("version") or 0), values,
+            event=worklist.event(
+                "followup", actor, now, lead, owner=owner, channel=follow_up.channel,
+                result=follow_up.result, note=follow_up.note or None,
+                next_contact_at=next_contact, reached=reached,
+                first_contact=first_contact or None, first_reached=first_reached or None),
+            placement=worklist.desk_placement(updated, owner),
+            change_id=worklist.change_id(now))
+        try:
+            self.store.write(change)
+        except StaleWrite:
+            raise WrongState("changed_meanwhile") from None
+        return {**updated, "version": change.version + 1}

@@ -1,0 +1,298 @@
+"""The daily reminder run: the renewal timeline of domain.md applied to the policy roster.
+
+For every policy expiring in the next 90 days:
+
+- **N-90, the lead.** Once per policy cycle (a cycle is one expiry date) it puts one renewal lead
+  on the specialists' queue, with its follow-up plan (N-30, N-20, N-15, N-7) and what the roster
+  knows for the call (last insurer, premiums, grade). C-grade customers get the lowest priority,
+  never no lead. If the vehicle already has an open lead (the customer asked on the site), that
+  lead becomes the cycle's lead instead of a second one. If it has a lead closed this season
+  (won: already renewed; lost: the specialist has been told no), the policy is left alone.
+- **N-60, the SMS.** Once per cycle it queues the reminder with a personal one-click link,
+  unless the customer opted out or the cycle's lead is closed. The day's messages are written
+  to ``build/sms/YYYY-MM-DD.csv`` (rewritten whole on every run of that day) and, when a sender
+  is configured, sent.
+
+A policy found late (imported after its N-90 or N-60 day) gets the steps it missed on the next
+run; a missed daily run is caught up by the next one. Running twice on a day creates nothing new.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Protocol
+
+from renewdesk.services import clock, queue
+from renewdesk.services.plan import STANDARD_STEPS
+from renewdesk.services.roster import policy_values
+from renewdesk.services.sms import SmsMessage, SmsSender, SmsTemplates, write_outbox
+
+log = logging.getLogger(__name__)
+
+LEAD_DAYS = 90
+SMS_DAYS = 60
+# A closed lead of the vehicle created within this many days before expiry belongs to this
+# season's renewal; an older one (last year's) does not stop a new lead.
+SEASON_DAYS = 180
+CLOSED_STEPS = ("won", "lost")
+# Leads are created in chunks of this many policies; a run short of time stops between chunks
+# (Lambda's timeout) and the next run goes on where it stopped.
+LEAD_CHUNK = 330
+SAFETY_SECONDS = 8
+
+
+@dataclass
+class RunReport:
+    """What one run did (counts only: it is logged)."""
+
+    as_of: dt.date
+    leads_created: int = 0
+    leads_adopted: int = 0
+    already_renewed: int = 0
+    already_lost: int = 0
+    sms_queued: int = 0
+    sms_opted_out: int = 0
+    sms_lead_closed: int = 0
+    sms_sent: int = 0
+    sms_failed: int = 0
+    messages: list[SmsMessage] = field(default_factory=list)
+    sms_file: Path | None = None
+    incomplete: bool = False  # stopped early for lack of time; the next run goes on
+
+    def counts(self) -> dict[str, Any]:
+        """The figures, for logs and the scheduled handler's answer."""
+        return {"as_of": self.as_of.isoformat(), "leads_created": self.leads_created,
+                "leads_adopted": self.leads_adopted, "already_renewed": self.already_renewed,
+                "already_lost": self.already_lost, "sms_queued": self.sms_queued,
+                "sms_opted_out": self.sms_opted_out, "sms_lead_closed": self.sms_lead_closed,
+                "sms_today": len(self.messages), "sms_sent": self.sms_sent,
+                "sms_failed": self.sms_failed, "incomplete": self.incomplete}
+
+
+@dataclass(frozen=True)
+class CycleStart:
+    """A renewal lead to create for a policy's cycle, and from when a closed lead of the same
+    vehicle is last season's (and may be replaced) rather than this one's."""
+
+    plate: str
+    expiry_date: str
+    lead_id: str
+    lead_values: dict[str, Any]
+    season_start: str
+
+
+class ReminderStore(Protocol):
+    """What the run needs from storage (implemented by store.roster)."""
+
+    def policies_expiring(self, first: str, last: str) -> list[dict[str, Any]]: ...
+
+    def get_policies(self, plates: list[str]) -> dict[str, dict[str, Any]]: ...
+
+    def start_cycles(self, starts: list[CycleStart]) -> dict[str, Any]: ...
+
+    def adopt_lead(self, plate: str, expiry_date: str, lead_id: str,
+                   additions: dict[str, Any]) -> bool: ...
+
+    def record_cycle(self, plate: str, expiry_date: str, lead_id: str, step: str) -> bool: ...
+
+    def get_leads(self, lead_ids) -> dict[str, dict[str, Any]]: ...
+
+    def opted_out(self, phones) -> set[str]: ...
+
+    def mark_sms(self, marks: list[tuple[str, str, str, str]]) -> None: ...
+
+    def mark_sent(self, plate: str, expiry_date: str, at: str) -> None: ...
+
+
+def follow_up_plan(expiry: dt.date) -> dict[str, str]:
+    """The phone follow-ups before expiry: {"N-30": "YYYY-MM-DD", ...}."""
+    return {label: (expiry - dt.timedelta(days=days)).isoformat() for label, days in STANDARD_STEPS}
+
+
+def renewal_link(site_origin: str, token: str) -> str:
+    """The one-click page a reminder links to."""
+    return f"{site_origin.rstrip('/')}/renew/?t={token}"
+
+
+@dataclass
+class Reminders:
+    """Runs the reminder steps; templates, link tokens and the sender load only when needed."""
+
+    store: ReminderStore
+    templates: Callable[[], SmsTemplates]
+    issue_token: Callable[[str], str]
+    site_origin: str
+    outbox_dir: Path
+    sender: Callable[[], SmsSender | None] = lambda: None
+    now: Callable[[], dt.datetime] = field(default=clock.now)
+
+    def run(self, as_of: dt.date | None = None, write_file: bool = True,
+            seconds_left: Callable[[], float] | None = None) -> RunReport:
+        """Take every step due on ``as_of`` (default: today in China); ``seconds_left``: how
+        long the run may still take (Lambda's remaining time)."""
+        now = self.now()
+        as_of = as_of or clock.local_date(now)
+        report = RunReport(as_of)
+        first = (as_of + dt.timedelta(days=1)).isoformat()
+        policies = self.store.policies_expiring(first, _plus(as_of, LEAD_DAYS))
+        waiting = [p for p in policies if p.get("cycle") != p["expiry_date"]]
+        for start in range(0, len(waiting), LEAD_CHUNK):
+            if seconds_left is not None and seconds_left() < SAFETY_SECONDS:
+                report.incomplete = True
+                break
+            self._lead_step(waiting[start:start + LEAD_CHUNK], now, as_of, report)
+        in_sms_window = [p for p in policies if p["expiry_date"] <= _plus(as_of, SMS_DAYS)]
+        # Read those again, consistently: the index may lag behind a run a moment ago, and the
+        # day's file must list every message of the day.
+        fresh = self.store.get_policies([p["plate"] for p in in_sms_window])
+        current = [fresh[p["plate"]] for p in in_sms_window if p["plate"] in fresh]
+        opted_out = self.store.opted_out(p["phone"] for p in current)
+        self._sms_step(current, opted_out, as_of, report)
+        report.messages = self._outbox(current, opted_out, as_of)
+        if write_file:
+            report.sms_file = write_outbox(self.outbox_dir, as_of, report.messages)
+        sender = self.sender()
+        if sender is not None:
+            self._send(sender, report)
+        log.info("reminders run: %s", report.counts())
+        return report
+
+    def due(self, as_of: dt.date | None, days: int) -> list[dict[str, Any]]:
+        """The due list: policies expiring within ``days``, each with ``lead_state`` and
+        ``sms_state`` (where this cycle's steps stand; an opt-out shows even before N-60)."""
+        as_of = as_of or clock.local_date(self.now())
+        policies = self.store.policies_expiring(_plus(as_of, 1), _plus(as_of, days))
+        opted_out = self.store.opted_out(p["phone"] for p in policies)
+        for policy in policies:
+            current = policy.get("cycle") == policy["expiry_date"]
+            sms = policy.get("sms_step") if current else None
+            if sms == "queued" and policy.get("sms_sent_at"):
+                sms = "sent"
+            policy["lead_state"] = policy.get("lead_step") if current else "none"
+            policy["sms_state"] = sms or ("opted_out" if policy["phone"] in opted_out else "none")
+        return policies
+
+    # -- N-90 ----------------------------------------------------------------------------
+
+    def _lead_step(self, due: list[dict[str, Any]], now: dt.datetime, as_of: dt.date,
+                   report: RunReport) -> None:
+        starts = []
+        for policy in due:
+            lead_id = clock.new_id(now)
+            starts.append(CycleStart(policy["plate"], policy["expiry_date"], lead_id,
+                                     self._lead_values(policy, lead_id, now, as_of),
+                                     _season_start(policy["expiry_date"])))
+        outcomes = self.store.start_cycles(starts)
+        taken = {}
+        for start in starts:
+            result = outcomes[start.plate]
+            if result is None:
+                report.leads_created += 1
+            elif result != "stale":
+                taken[start.plate] = (start, result)
+        closed = self.store.get_leads(g["lead_id"] for _, g in taken.values() if not g["is_open"])
+        for start, guard in taken.values():
+            lead_id = guard["lead_id"]
+            if guard["is_open"]:
+                values = start.lead_values
+                additions = {"plan": values["plan"], "policy": values["policy"],
+                             "grade": values.get("grade")}
+                if self.store.adopt_lead(start.plate, start.expiry_date, lead_id, additions):
+                    report.leads_adopted += 1
+                continue
+            status = (closed.get(lead_id) or {}).get("status", "lost")
+            if self.store.record_cycle(start.plate, start.expiry_date, lead_id, status):
+                if status == "won":
+                    report.already_renewed += 1
+                else:
+                    report.already_lost += 1
+
+    def _lead_values(self, policy: dict[str, Any], lead_id: str, now: dt.datetime,
+                     as_of: dt.date) -> dict[str, Any]:
+        expiry = dt.date.fromisoformat(policy["expiry_date"])
+        today = as_of.isoformat()
+        plan = follow_up_plan(expiry)
+        grade = policy.get("grade")
+        return {
+            "lead_id": lead_id,
+            "type": "renewal",
+            "status": "queued",
+            "source": "roster",
+            "customer_requested": False,
+            "name": policy["name"],
+            "phone": policy["phone"],
+            "plate": policy["plate"],
+            "expiry_date": policy["expiry_date"],
+            "grade": grade,
+            "created_at": clock.iso(now),
+            "rank": queue.rank(grade, customer_requested=False),
+            # The first phone follow-up still ahead (or today, when all have passed).
+            "due": min((day for day in plan.values() if day >= today), default=today),
+            "plan": plan,
+            "policy": policy_values(policy),
+        }
+
+    # -- N-60 ----------------------------------------------------------------------------
+
+    def _sms_step(self, policies: list[dict[str, Any]], opted_out: set[str], as_of: dt.date,
+                  report: RunReport) -> None:
+        from renewdesk.services.worklist import CLOSED
+
+        waiting = [p for p in policies
+                   if p.get("cycle") == p["expiry_date"] and not p.get("sms_step")]
+        leads = self.store.get_leads(p["lead_id"] for p in waiting
+                                     if p.get("lead_step") not in CLOSED_STEPS)
+        marks = []
+        for policy in waiting:
+            lead = leads.get(policy["lead_id"]) or {}
+            if policy.get("lead_step") in CLOSED_STEPS or lead.get("status") in CLOSED:
+                step = "lead_closed"
+                report.sms_lead_closed += 1
+            elif policy["phone"] in opted_out:
+                step = "opted_out"
+                report.sms_opted_out += 1
+            else:
+                step = "queued"
+                report.sms_queued += 1
+            marks.append((policy["plate"], policy["expiry_date"], step, as_of.isoformat()))
+            policy.update(sms_step=step, sms_on=as_of.isoformat())
+        self.store.mark_sms(marks)
+
+    def _outbox(self, policies: list[dict[str, Any]], opted_out: set[str],
+                as_of: dt.date) -> list[SmsMessage]:
+        todays = [p for p in policies
+                  if p.get("cycle") == p["expiry_date"] and p.get("sms_step") == "queued"
+                  and p.get("sms_on") == as_of.isoformat() and p["phone"] not in opted_out]
+        if not todays:
+            return []
+        templates = self.templates()
+        return [SmsMessage(p["plate"], p["expiry_date"], p["phone"],
+                           templates.render(p, renewal_link(self.site_origin,
+                                                            self.issue_token(p["roster_id"]))),
+                           sent=bool(p.get("sms_sent_at")))
+                for p in sorted(todays, key=lambda p: (p["expiry_date"], p["plate"]))]
+
+    def _send(self, sender: SmsSender, report: RunReport) -> None:
+        for message in report.messages:
+            if message.sent:
+                continue
+            try:
+                sender.send(message.phone, message.text)
+            except Exception as error:  # one failed message must not stop the others
+                report.sms_failed += 1
+                log.warning("reminder SMS not sent: %s", type(error).__name__)
+                continue
+            self.store.mark_sent(message.plate, message.expiry_date, clock.iso(self.now()))
+            report.sms_sent += 1
+
+
+def _plus(day: dt.date, days: int) -> str:
+    return (day + dt.timedelta(days=days)).isoformat()
+
+
+def _season_start(expiry_date: str) -> str:
+    start = dt.date.fromisoformat(expiry_date) - dt.timedelta(days=SEASON_DAYS)
+    return clock.iso(dt.datetime.combine(start, dt.time(), tzinfo=clock.CHINA))

@@ -1,0 +1,150 @@
+"""What staff may send: pydantic models shared by the JSON API and the console's forms.
+
+Errors are short codes (see services.submissions.field_errors); messages come from catalogs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
+
+from renewdesk.services import clock
+from renewdesk.services.submissions import Note
+
+MAX_PREMIUM = Decimal("10000000")
+
+
+def _fail(code: str) -> PydanticCustomError:
+    return PydanticCustomError(code, code)
+
+
+def parse_moment(value: Any) -> dt.datetime:
+    """A date and time: ISO 8601 with an offset, or a browser's local YYYY-MM-DDTHH:MM (China)."""
+    if isinstance(value, dt.datetime):
+        moment = value
+    elif isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}.*", value.strip()):
+        try:
+            moment = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise _fail("invalid_datetime") from None
+    else:
+        raise _fail("invalid_datetime")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=clock.CHINA)
+    return moment.astimezone(dt.timezone.utc)
+
+
+def parse_money(value: Any) -> Decimal:
+    """Yuan, at most two decimals, not negative, below ¥10,000,000."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
+        raise _fail("invalid_amount")
+    try:
+        amount = Decimal(str(value).strip().replace(",", ""))
+    except InvalidOperation:
+        raise _fail("invalid_amount") from None
+    if not amount.is_finite() or amount < 0 or amount >= MAX_PREMIUM:
+        raise _fail("invalid_amount")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise _fail("invalid_amount")
+    return amount.quantize(Decimal("0.01"))
+
+
+def parse_count(value: Any) -> int:
+    """A whole number from 0 to 100,000."""
+    if isinstance(value, bool):
+        raise _fail("invalid_number")
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise _fail("invalid_number") from None
+    if not 0 <= number <= 100_000:
+        raise _fail("invalid_number")
+    return number
+
+
+def parse_otp(value: Any) -> str:
+    """Six digits from an authenticator app (spaces allowed)."""
+    code = str(value).replace(" ", "")
+    if not re.fullmatch(r"\d{6}", code):
+        raise _fail("invalid")
+    return code
+
+
+Moment = Annotated[dt.datetime, BeforeValidator(parse_moment)]
+Money = Annotated[Decimal, BeforeValidator(parse_money)]
+Count = Annotated[int, BeforeValidator(parse_count)]
+
+
+class StaffInput(BaseModel):
+    """Unknown fields are refused, strings trimmed."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Login(StaffInput):
+    username: Annotated[str, Field(min_length=1, max_length=64)]
+    password: Annotated[str, Field(min_length=1, max_length=256)]
+    otp: Annotated[str, BeforeValidator(parse_otp)] | None = None
+
+
+class Claim(StaffInput):
+    type: Literal["renewal", "referral"] | None = None
+
+
+class FollowUp(StaffInput):
+    channel: Literal["phone", "sms", "wechat", "in_store"]
+    result: Literal["reached", "no_answer", "call_back", "quoted", "refused"]
+    note: Note | None = None
+    next_contact_at: Moment | None = None
+
+
+class Close(StaffInput):
+    outcome: Literal["won", "lost"]
+    reason: Literal["friend", "price", "claims_experience", "corporate", "telesales",
+                    "other"] | None = None
+    note: Note | None = None
+    premium: Money | None = None
+    insurer: Annotated[str, Field(min_length=1, max_length=40)] | None = None
+
+
+class Reassign(StaffInput):
+    to: Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class Target(StaffInput):
+    renewals_won: Count
+    premium: Money
+
+
+def close_problems(close: Close, lead_type: str) -> dict[str, str]:
+    """Rules between fields of a close: what a lost or won lead must carry."""
+    problems: dict[str, str] = {}
+    if close.outcome == "lost":
+        if close.reason is None:
+            problems["reason"] = "required"
+        elif close.reason == "other" and not close.note:
+            problems["note"] = "required_for_other"
+    elif lead_type == "renewal":
+        if close.premium is None:
+            problems["premium"] = "required"
+        if not close.insurer:
+            problems["insurer"] = "required"
+    return problems
+
+
+def parse(model: type[StaffInput], data: dict[str, Any]) -> Any:
+    """Validate a request body or form into the model; InvalidFields with every bad field."""
+    from pydantic import ValidationError
+
+    from renewdesk.errors import InvalidFields
+    from renewdesk.services.submissions import drop_blank_optionals, field_errors
+
+    try:
+        return model.model_validate(drop_blank_optionals(model, data))
+    except ValidationError as error:
+        raise InvalidFields(field_errors(error)) from None

@@ -1,0 +1,214 @@
+"""A lead as staff work it: its state, who holds it, what a change to it writes.
+
+Stored status is ``queued``, ``claimed``, ``attention``, ``won`` or ``lost``. A claimed lead has
+a ``holder``; while nobody has called the customer yet it also has a ``lease_until`` and stays
+in the ready queue, so once the lease passes it is claimable again without any background job
+(its *effective* status is then ``queued`` and it has no holder). The first follow-up turns the
+lease into ownership: the lead leaves the queue and stays on the holder's desk until it is
+closed, released or reassigned. Every change bumps ``version`` and is written only if the lead
+still has the version it was read with.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from renewdesk.errors import Forbidden, NotFound, WrongState
+from renewdesk.services import clock, plan
+from renewdesk.services.staff import Actor
+
+CHANNELS = ("phone", "sms", "wechat", "in_store")
+RESULTS = ("reached", "no_answer", "call_back", "quoted", "refused")
+DEFEAT_REASONS = ("friend", "price", "claims_experience", "corporate", "telesales", "other")
+LEAD_TYPES = ("renewal", "referral")
+STATUSES = ("queued", "claimed", "attention", "won", "lost")
+OPEN = ("queued", "claimed", "attention")
+CLOSED = ("won", "lost")
+# Follow-up results in which the customer was actually spoken to.
+REACHED_RESULTS = frozenset({"reached", "call_back", "quoted", "refused"})
+CONTACT_FIELDS = ("name", "phone", "plate")
+
+
+@dataclass(frozen=True)
+class Placement:
+    """The work lists a lead is on after a change: the ready queue (rank, due), a desk
+    (username, due at), the attention list (since). Lists left None are left."""
+
+    queue: tuple[int, str] | None = None
+    desk: tuple[str, str] | None = None
+    attention_since: str | None = None
+
+
+@dataclass(frozen=True)
+class GuardChange:
+    """Open or close the customer's dedupe guard in the same transaction, if it is this lead's."""
+
+    lead_type: str
+    identity: str
+    is_open: bool
+
+
+@dataclass(frozen=True)
+class LeadChange:
+    """One conditional write of a lead, with the event it adds to the lead's history."""
+
+    lead_id: str
+    version: int
+    set: dict[str, Any]
+    event: dict[str, Any] | None = None
+    remove: tuple[str, ...] = ()
+    placement: Placement | None = None
+    # Also require that the lead is still in the ready queue with no live lease at this time.
+    claimable_at: str | None = None
+    guard: GuardChange | None = None
+    # (at, event id) of an earlier close event the change cancels (reopen).
+    supersede: tuple[str, str] | None = None
+    change_id: str = field(default="")
+
+
+class WorkStore(Protocol):
+    """What working leads needs from storage (implemented by store.queue)."""
+
+    def write(self, change: LeadChange) -> None: ...
+
+    def get_lead(self, lead_id: str) -> dict[str, Any] | None: ...
+
+    def lead_with_history(self, lead_id: str) -> tuple[dict[str, Any] | None,
+                                                       list[dict[str, Any]]]: ...
+
+
+def effective_status(lead: dict[str, Any], now_iso: str) -> str:
+    """The status as staff see it: a claim whose lease has passed is queued again."""
+    if lead["status"] == "claimed" and lead.get("lease_until") and lead["lease_until"] <= now_iso:
+        return "queued"
+    return lead["status"]
+
+
+def holder(lead: dict[str, Any], now_iso: str) -> str | None:
+    """Who holds the lead now (nobody once a lease has lapsed)."""
+    return lead.get("holder") if effective_status(lead, now_iso) == "claimed" else None
+
+
+def identity(lead: dict[str, Any]) -> str:
+    """What the dedupe guard of the lead's type is keyed by: the plate, or the phone."""
+    return lead["plate"] if lead["type"] == "renewal" else lead["phone"]
+
+
+def require_lead(lead: dict[str, Any] | None, lead_id: str) -> dict[str, Any]:
+    """The lead, or NotFound."""
+    if lead is None:
+        raise NotFound(lead_id)
+    return lead
+
+
+def require_workable(lead: dict[str, Any], actor: Actor, now_iso: str) -> str:
+    """Check the actor may work this open lead; its holder.
+
+    The holder may; a supervisor may act on anyone's lead. Closed → WrongState; held by someone
+    else → Forbidden; held by nobody → WrongState (claim it first).
+    """
+    status = effective_status(lead, now_iso)
+    if status in CLOSED:
+        raise WrongState("lead_closed")
+    current = holder(lead, now_iso)
+    if current == actor.username or (current and actor.is_supervisor):
+        return current
+    if current:
+        raise Forbidden("not_your_lead")
+    if lead.get("holder") == actor.username and lead.get("lease_until"):
+        raise WrongState("lease_lapsed")
+    raise WrongState("not_claimed")
+
+
+def require_supervisor(actor: Actor) -> None:
+    """Only supervisors may go on."""
+    if not actor.is_supervisor:
+        raise Forbidden("supervisor_only")
+
+
+def may_see_contact(lead: dict[str, Any], actor: Actor, now_iso: str) -> bool:
+    """Full name, phone and plate: supervisors, the holder, and whoever closed or owned it."""
+    if actor.is_supervisor:
+        return True
+    return actor.username in (holder(lead, now_iso), lead.get("owner"))
+
+
+def require_visible(lead: dict[str, Any], actor: Actor, now_iso: str) -> bool:
+    """May the actor open this lead; True if with contact data. A colleague's lead → Forbidden."""
+    if may_see_contact(lead, actor, now_iso):
+        return True
+    status = effective_status(lead, now_iso)
+    if status == "claimed" or status in CLOSED:
+        raise Forbidden("not_your_lead")
+    return False  # still in the queue: a masked preview
+
+
+def mask(lead: dict[str, Any]) -> dict[str, Any]:
+    """The lead with name, phone and plate masked (张*, +86138****8000, 粤B***45)."""
+    masked = dict(lead)
+    if lead.get("name"):
+        masked["name"] = lead["name"][0] + "*" * max(1, len(lead["name"]) - 1)
+    if lead.get("phone"):
+        masked["phone"] = lead["phone"][:6] + "****" + lead["phone"][-4:]
+    if lead.get("plate"):
+        masked["plate"] = lead["plate"][:2] + "***" + lead["plate"][-2:]
+    return masked
+
+
+VIEW_FIELDS = (
+    "lead_id", "type", "source", "name", "phone", "plate", "expiry_date", "contact_time", "note",
+    "interest", "referral_code", "created_at", "due", "rank", "grade", "customer_requested",
+    "claimed_at", "next_contact_at", "last_contact_at", "first_contact_at", "followups",
+    "bounces", "outcome", "reason", "close_note", "premium", "insurer", "closed_at", "closed_by",
+    "owner", "attention_at",
+)
+
+
+def view(lead: dict[str, Any], now_iso: str, with_contact: bool = True) -> dict[str, Any]:
+    """The lead as the staff API shows it."""
+    shown = lead if with_contact else mask(lead)
+    result = {k: shown.get(k) for k in VIEW_FIELDS}
+    status = effective_status(lead, now_iso)
+    result["status"] = status
+    result["holder"] = holder(lead, now_iso)
+    leased = status == "claimed" and lead.get("lease_until")
+    result["lease_expires_at"] = lead["lease_until"] if leased else None
+    result["followups"] = int(lead.get("followups") or 0)
+    result["bounces"] = int(lead.get("bounces") or 0)
+    result["contact_masked"] = not with_contact
+    if result["premium"] is not None:
+        result["premium"] = float(result["premium"])
+    return result
+
+
+def local_month(moment: dt.datetime) -> str:
+    """The store's calendar month (YYYY-MM) at that moment: reports count by it."""
+    return clock.local_date(moment).strftime("%Y-%m")
+
+
+def event(kind: str, actor: Actor, now: dt.datetime, lead: dict[str, Any],
+          **details: Any) -> dict[str, Any]:
+    """A history event, carrying what the monthly report needs without reading the lead."""
+    return {
+        "kind": kind,
+        "at": clock.iso(now),
+        "month": local_month(now),
+        "by": actor.username,
+        "lead_id": lead["lead_id"],
+        "lead_type": lead["type"],
+        "source": lead.get("source"),
+        "lead_created_at": lead["created_at"],
+        **{k: v for k, v in details.items() if v is not None},
+    }
+
+
+def change_id(now: dt.datetime) -> str:
+    """A fresh id for a change (it names the event and makes a retried write idempotent)."""
+    return clock.new_id(now)
+
+
+def desk_placement(lead: dict[str, Any], username: str) -> Placement:
+    """On a desk only, due when plan.next_due_at says."""
+    return Placement(desk=(username, plan.next_due_at(lead)))

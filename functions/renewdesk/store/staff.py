@@ -1,0 +1,121 @@
+"""Staff accounts and sessions in DynamoDB."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from renewdesk.config import Settings
+from renewdesk.store import keys
+from renewdesk.store.dynamo import from_item, to_item, with_retries
+
+
+class StaffStore:
+    """Accounts and sessions of one store."""
+
+    def __init__(self, client, settings: Settings):
+        self.client = client
+        self.settings = settings
+        self.table = settings.table_name
+        self.store = settings.store_id
+
+    # -- accounts -------------------------------------------------------------------------
+
+    def add_staff(self, values: dict[str, Any]) -> bool:
+        """Store a new account; False if the username is taken."""
+        item = {**keys.staff(self.store, values["username"]), **values,
+                "coll_pk": keys.collection(self.store, "STAFF"), "coll_sk": values["username"]}
+        try:
+            self._call("add_staff", lambda: self.client.put_item(
+                TableName=self.table, Item=to_item(item),
+                ConditionExpression="attribute_not_exists(pk)"))
+        except self.client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def get_staff(self, username: str) -> dict[str, Any] | None:
+        """One account, read consistently (disabling must bite at once)."""
+        return self._get(keys.staff(self.store, username), "get_staff")
+
+    def list_staff(self) -> list[dict[str, Any]]:
+        """Every account, by username."""
+        kwargs = {
+            "TableName": self.table, "IndexName": "collection",
+            "KeyConditionExpression": "coll_pk = :p",
+            "ExpressionAttributeValues": to_item({":p": keys.collection(self.store, "STAFF")}),
+        }
+        found: list[dict[str, Any]] = []
+        while True:
+            page = self._call("list_staff", lambda: self.client.query(**kwargs))
+            found.extend(from_item(i) for i in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return found
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def update_staff(self, username: str, values: dict[str, Any],
+                     condition: tuple[str, dict[str, Any]] | None = None) -> bool:
+        """Set attributes of an existing account; False if it is missing or the condition fails."""
+        names = {f"#a{i}": k for i, k in enumerate(values)}
+        attr_values = {f":v{i}": v for i, v in enumerate(values.values())}
+        expression = "attribute_exists(pk)"
+        if condition:
+            expression += f" AND ({condition[0]})"
+            attr_values.update(condition[1])
+        try:
+            self._call("update_staff", lambda: self.client.update_item(
+                TableName=self.table, Key=to_item(keys.staff(self.store, username)),
+                UpdateExpression="SET " + ", ".join(f"#a{i} = :v{i}" for i in range(len(values))),
+                ConditionExpression=expression,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=to_item(attr_values)))
+        except self.client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def count_login_failure(self, username: str) -> int:
+        """Add one failed login; the new count."""
+        answer = self._call("count_login_failure", lambda: self.client.update_item(
+            TableName=self.table, Key=to_item(keys.staff(self.store, username)),
+            UpdateExpression="ADD failed_logins :one",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeValues=to_item({":one": 1}),
+            ReturnValues="UPDATED_NEW"))
+        return int(from_item(answer["Attributes"])["failed_logins"])
+
+    # -- sessions -------------------------------------------------------------------------
+
+    def put_session(self, session_hash: str, values: dict[str, Any]) -> None:
+        """Store a new session (the hash of a fresh random id cannot collide)."""
+        item = {**keys.session(self.store, session_hash), **values}
+        self._call("put_session", lambda: self.client.put_item(
+            TableName=self.table, Item=to_item(item),
+            ConditionExpression="attribute_not_exists(pk)"))
+
+    def get_session(self, session_hash: str) -> dict[str, Any] | None:
+        """One session, or None."""
+        return self._get(keys.session(self.store, session_hash), "get_session")
+
+    def touch_session(self, session_hash: str, last_seen: int) -> None:
+        """Record activity, so the idle expiry starts again."""
+        try:
+            self._call("touch_session", lambda: self.client.update_item(
+                TableName=self.table, Key=to_item(keys.session(self.store, session_hash)),
+                UpdateExpression="SET last_seen = :t",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues=to_item({":t": last_seen})))
+        except self.client.exceptions.ConditionalCheckFailedException:
+            pass  # logged out meanwhile: nothing to renew
+
+    def delete_session(self, session_hash: str) -> None:
+        """End a session at once."""
+        self._call("delete_session", lambda: self.client.delete_item(
+            TableName=self.table, Key=to_item(keys.session(self.store, session_hash))))
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    def _get(self, key: dict[str, str], operation: str) -> dict[str, Any] | None:
+        answer = self._call(operation, lambda: self.client.get_item(
+            TableName=self.table, Key=to_item(key), ConsistentRead=True))
+        return from_item(answer["Item"]) if "Item" in answer else None
+
+    def _call(self, operation: str, call):
+        return with_retries(self.settings, call, operation)

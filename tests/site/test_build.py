@@ -1,0 +1,206 @@
+"""`mkdocs build` turns content/ into the customer site: pages, dates, stages, search, safety."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import yaml
+
+from renewdesk.content import load
+from tests.site.conftest import PROJECT, build_site
+
+PAGES = ["index.html", "offers/index.html", "club/index.html", "club/charter/index.html",
+         "claims/index.html", "renew/index.html", "join/index.html", "thanks/index.html",
+         "form-error/index.html", "privacy/index.html", "about/index.html",
+         "why-renew-here/index.html", "404.html"]
+
+
+class Tags(HTMLParser):
+    """Every start tag of a page with its attributes."""
+
+    def __init__(self):
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+
+def tags(path: Path) -> list[tuple[str, dict]]:
+    parser = Tags()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser.tags
+
+
+def html_files(site: Path) -> list[Path]:
+    return sorted(site.rglob("*.html"))
+
+
+@pytest.fixture(scope="module")
+def summer_prod_site(tmp_path_factory) -> Path:
+    """The site as it will look next July, built for the prod stage."""
+    dest = tmp_path_factory.mktemp("prod")
+    result = build_site(dest, as_of="2027-07-01", stage="prod")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return dest
+
+
+def test_demo_site_has_every_page(built_site):
+    """Landing, offers, club, charter, claims, forms, result pages, privacy and free pages."""
+    missing = [p for p in PAGES if not (built_site / p).is_file()]
+    assert missing == []
+
+
+def test_campaigns_show_only_between_their_dates(built_site, summer_prod_site):
+    """As of 1 December the winter campaigns run; by July they are gone and summer's is on."""
+    def campaigns(site):
+        return sorted(p.name for p in (site / "offers").iterdir() if p.is_dir())
+
+    assert campaigns(built_site) == ["referral-double", "winter-care", "year-end-renewal"]
+    assert campaigns(summer_prod_site) == ["summer-ac"]
+    home = (built_site / "index.html").read_text(encoding="utf-8")
+    assert "冬季关爱 · 21 项免费检测" in home and "夏日清凉" not in home
+
+
+def test_offers_use_the_running_campaigns_gift_tiers(built_site, summer_prod_site):
+    """December shows the year-end tiers (7 bands); July falls back to offers.yml's (5)."""
+    def bands(site):
+        return [(t.get("data-from"), t.get("data-to"), t.get("data-compulsory"))
+                for tag, t in tags(site / "offers" / "index.html")
+                if tag == "tr" and ("data-from" in t or "data-compulsory" in t)]
+
+    standing = load(PROJECT / "content").offers.renewal_gifts.tiers
+    assert bands(summer_prod_site) == [
+        (None if t.compulsory_only else str(t.premium_from),
+         None if t.premium_to is None else str(t.premium_to),
+         "1" if t.compulsory_only else None) for t in standing]
+    assert len(bands(built_site)) == 7
+    assert "活动期间按“岁末续保季 · 按保费送大礼”的礼包执行" in (
+        built_site / "offers" / "index.html").read_text(encoding="utf-8")
+
+
+def test_preview_build_says_so_on_every_page(built_site):
+    """RENEWDESK_AS_OF marks every page as a preview and the build info as not publishable."""
+    for page in ("index.html", "claims/index.html"):
+        assert "预览：这是按 2026-12-01 生成的网站" in (built_site / page).read_text(encoding="utf-8")
+    info = json.loads((built_site / "renewdesk-build.json").read_text())
+    assert info["preview"] is True and info["as_of"] == "2026-12-01" and info["stage"] == "local"
+
+
+def test_forms_post_to_the_stage_api(built_site, summer_prod_site):
+    """Locally forms post to the page's own origin; the prod build to content's API origin."""
+    def actions(site, page):
+        return [a["action"] for tag, a in tags(site / page / "index.html") if tag == "form"
+                and "data-rd-form" in a]
+
+    assert actions(built_site, "renew") == ["/api/renewals"]
+    assert actions(built_site, "join") == ["/api/referrals"]
+    assert actions(summer_prod_site, "renew") == ["https://api.example-4s.cn/api/renewals"]
+    csp = [a["content"] for tag, a in tags(summer_prod_site / "index.html")
+           if tag == "meta" and a.get("http-equiv") == "Content-Security-Policy"]
+    assert csp and "connect-src 'self' https://api.example-4s.cn" in csp[0]
+    assert "script-src 'self';" in csp[0]
+
+
+@pytest.mark.parametrize("break_content, expected", [
+    (lambda c: _edit(c / "campaigns" / "winter-care.md", "end: 2027-01-15", "end: 2026-11-01"),
+     "content/campaigns/winter-care.md → end：结束日期 2026-11-01 早于开始日期 2026-11-15"),
+    (lambda c: _edit(c / "offers.yml", "      premium_to: 5000\n", "      premium_to: 6000\n"),
+     "content/offers.yml → renewal_gifts.tiers[3].premium_from：保费区间与另一档（3,000–6,000 元）重叠"),
+    (lambda c: _edit(c / "store.yml", "  claims:\n", "  claim:\n"),
+     "content/store.yml → hotlines.claims：缺少“claims”热线"),
+    (lambda c: _edit(c / "campaigns" / "summer-ac.md", "{{ hotline.service }}", "{{ hotline.workshop }}"),
+     "content/campaigns/summer-ac.md：第 16 行的标记 {{ hotline.workshop }} 无法识别"),
+], ids=["end-before-start", "overlapping-bands", "missing-hotline", "unknown-marker"])
+def test_bad_content_fails_the_build_with_file_field_and_reason(tmp_path, break_content, expected):
+    """The build stops with the problem spelled out and no traceback."""
+    content = tmp_path / "content"
+    shutil.copytree(PROJECT / "content", content)
+    break_content(content)
+    result = build_site(tmp_path / "out", content_dir=content)
+    output = result.stdout + result.stderr
+    assert result.returncode == 1
+    assert expected in output
+    assert "Traceback" not in output
+    assert not (tmp_path / "out" / "index.html").exists()
+
+
+def test_bad_preview_date_fails_the_build(tmp_path):
+    """RENEWDESK_AS_OF=2026-13-01 is explained, not a crash."""
+    result = build_site(tmp_path, as_of="2026-13-01")
+    assert result.returncode == 1
+    assert "RENEWDESK_AS_OF 应写成 YYYY-MM-DD，现在是“2026-13-01”" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_no_page_has_an_inline_script(built_site):
+    """Pages run under script-src 'self': every script is a file (JSON data blocks excepted)."""
+    inline = [(str(page.relative_to(built_site)), attrs)
+              for page in html_files(built_site) for tag, attrs in tags(page)
+              if tag == "script" and "src" not in attrs and attrs.get("type") != "application/json"]
+    assert inline == []
+
+
+def test_nothing_is_loaded_from_another_host(built_site):
+    """Fonts, scripts, styles and images all come from the site itself."""
+    outside = []
+    for page in html_files(built_site):
+        for tag, attrs in tags(page):
+            url = attrs.get("src") or (attrs.get("href") if tag == "link" else None)
+            if url and re.match(r"^(https?:)?//", url) and attrs.get("rel") != "canonical":
+                outside.append((page.name, url))
+    for css in built_site.rglob("*.css"):
+        outside += [(css.name, u) for u in re.findall(r"url\((['\"]?)(https?:)?//[^)]*", css.read_text())]
+    assert outside == []
+
+
+def test_forms_show_the_consent_notice_from_content(built_site):
+    """The summary by the box, the full text on the privacy page, both with the same version."""
+    consent = yaml.safe_load((PROJECT / "content" / "consent.yml").read_text(encoding="utf-8"))
+    summary = " ".join(consent["summary"].split())
+    for form in ("renew", "join"):
+        page = (built_site / form / "index.html").read_text(encoding="utf-8")
+        assert summary in " ".join(page.split())
+        assert f"（版本 {consent['version']}）" in page
+    privacy = (built_site / "privacy" / "index.html").read_text(encoding="utf-8")
+    assert f"版本：{consent['version']}" in privacy
+    for paragraph in filter(None, (p.strip() for p in consent["text"].split("\n\n"))):
+        assert paragraph in privacy
+
+
+def test_chinese_search_index_segments_words(built_site):
+    """jieba splits the text with zero-width spaces that the configured separator splits on."""
+    index = json.loads((built_site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    separator = re.compile(index["config"]["separator"])
+
+    def tokens(location: str) -> set[str]:
+        return {t for doc in index["docs"] if doc["location"].split("#")[0] == location
+                for t in separator.split(doc["title"] + " " + doc["text"])}
+
+    assert "\\u200b" in index["config"]["separator"] or "\u200b" in index["config"]["separator"]
+    assert {"理赔", "报案", "定损"} <= tokens("claims/")
+    assert {"续保", "交强险"} <= tokens("offers/")
+    assert not any(doc["location"].startswith(("thanks/", "form-error/")) for doc in index["docs"])
+
+
+def test_own_assets_carry_a_content_hash(built_site):
+    """Every referenced site asset has a fingerprinted name and exists."""
+    referenced = {attrs.get("src") or attrs.get("href")
+                  for tag, attrs in tags(built_site / "renew" / "index.html")
+                  if tag in ("script", "link", "img")}
+    own = sorted(u for u in referenced if u and u.startswith("/assets/rd/"))
+    assert len(own) >= 5
+    for url in own:
+        assert re.search(r"\.[0-9a-f]{10}\.(css|js|svg)$", url), url
+        assert (built_site / url.lstrip("/")).is_file(), url
