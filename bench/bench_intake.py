@@ -176,19 +176,22 @@ def measure_requests(settings: Settings) -> dict[str, tuple[int, int]]:
     return counted
 
 
-def import_ms(command: list[str], statement: str = f"import {ENTRY_MODULE}", **kwargs) -> float:
-    """Median milliseconds of a cold import statement, each time in a fresh process."""
-    code = (f"import time; t = time.perf_counter(); {statement}; "
-            "print((time.perf_counter() - t) * 1000)")
+def import_ms(command: list[str], statement: str = f"import {ENTRY_MODULE}",
+              **kwargs) -> tuple[float, float]:
+    """Median wall and CPU milliseconds of a cold import, each time in a fresh process."""
+    code = ("import time; w, c = time.perf_counter(), time.process_time(); "
+            f"{statement}; print((time.perf_counter() - w) * 1000, "
+            "(time.process_time() - c) * 1000)")
     runs = []
     for _ in range(IMPORT_RUNS + 1):  # the first only warms the disk cache
         out = subprocess.run([*command, "-c", code], capture_output=True, text=True,
                              check=True, **kwargs).stdout
-        runs.append(float(out.split()[-1]))
-    return statistics.median(runs[1:])
+        runs.append([float(x) for x in out.split()[-2:]])
+    return (statistics.median(r[0] for r in runs[1:]),
+            statistics.median(r[1] for r in runs[1:]))
 
 
-def measure_imports(zip_path: Path, unpack_to: Path) -> dict[str, float]:
+def measure_imports(zip_path: Path, unpack_to: Path) -> dict[str, tuple[float, float]]:
     """Cold imports from the dev venv and from the unpacked zip, as Lambda would run it."""
     command, env, task = packaging.unpack_like_lambda(zip_path, unpack_to)
     # What a cold start imports in all: zappa's handler (boto3 from the runtime) and the app.
@@ -224,10 +227,15 @@ def report(latency, requests, imports, zip_mb) -> None:
     for case, (count, status) in requests.items():
         print(f"  {case:<26}{count:>8}  (HTTP {status})  <= {MAX_REQUESTS} "
               f"{verdict(count <= MAX_REQUESTS)}")
+    # Judged on CPU time: a Lambda instance has its CPU to itself, while wall time here also
+    # counts waiting for one of the cores other processes share (see the load average above).
     print(f"cold import of {ENTRY_MODULE}, median of {IMPORT_RUNS} fresh processes, ms")
+    print(f"  {'where':<26}{'cpu':>8}{'wall':>8}  target")
     whole = imports.pop("Lambda zip, handler + app")
-    for where, ms in imports.items():
-        print(f"  {where:<26}{ms:8.0f}  < {MAX_IMPORT_MS} {verdict(ms < MAX_IMPORT_MS)}")
-    print(f"  {'Lambda zip, handler + app':<26}{whole:8.0f}  (the whole cold start; no target)")
+    for where, (wall, cpu) in imports.items():
+        print(f"  {where:<26}{cpu:8.0f}{wall:8.0f}  cpu < {MAX_IMPORT_MS} "
+              f"{verdict(cpu < MAX_IMPORT_MS)}")
+    print(f"  {'Lambda zip, handler + app':<26}{whole[1]:8.0f}{whole[0]:8.0f}"
+          "  (the whole cold start, boto3 included; no target)")
     print("zappa package (dev stage)")
     print(f"  {'zip size, MB':<26}{zip_mb:8.1f}  < {MAX_ZIP_MB} {verdict(zip_mb < MAX_ZIP_MB)}")

@@ -26,14 +26,11 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from renewdesk.config import PROJECT_ROOT
+from tests.pages import AS_OF, CHROMIUM, CHROMIUM_ARGS  # the browser tests' Chromium
 
-AS_OF = "2026-12-01"
 RUNS = 3
 CAMPAIGNS = 500
 WEIGHT_TARGET_KB = 200
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 BARE_CONFIG = """site_name: Bare
 site_dir: out
 theme:
@@ -57,8 +54,9 @@ def build_seconds(dest: Path, config: Path | None = None, **env: str) -> float:
     if config:
         command += ["-f", str(config)]
     start = time.perf_counter()
-    result = subprocess.run(command, cwd=PROJECT_ROOT, env=_env(**env), capture_output=True,
-                            text=True)
+    result = subprocess.run(
+        command, cwd=PROJECT_ROOT, env=_env(**env), capture_output=True, text=True
+    )
     elapsed = time.perf_counter() - start
     if result.returncode != 0:
         sys.exit(f"mkdocs build failed:\n{result.stdout}{result.stderr}")
@@ -72,7 +70,9 @@ def median_build(dest: Path, config: Path | None = None, **env: str) -> float:
 def bare_site(root: Path) -> Path:
     """mkdocs-material out of the box: one Chinese page, same theme settings."""
     (root / "docs").mkdir(parents=True)
-    (root / "docs" / "index.md").write_text("# 首页\n\n续保、理赔、车主俱乐部。\n", encoding="utf-8")
+    (root / "docs" / "index.md").write_text(
+        "# 首页\n\n续保、理赔、车主俱乐部。\n", encoding="utf-8"
+    )
     config = root / "mkdocs.yml"
     config.write_text(BARE_CONFIG, encoding="utf-8")
     return config
@@ -84,8 +84,9 @@ def content_with_campaigns(root: Path, count: int) -> Path:
     shutil.copytree(PROJECT_ROOT / "content", content)
     template = (content / "campaigns" / "winter-care.md").read_text(encoding="utf-8")
     for number in range(count):
-        text = (template.replace("title: 冬季关爱 · 21 项免费检测", f"title: 门店活动 {number}")
-                .replace("start: 2026-11-15", "start: 2026-11-01"))
+        text = template.replace(
+            "title: 冬季关爱 · 21 项免费检测", f"title: 门店活动 {number}"
+        ).replace("start: 2026-11-15", "start: 2026-11-01")
         (content / "campaigns" / f"bench-{number:04d}.md").write_text(text, encoding="utf-8")
     return content
 
@@ -123,8 +124,13 @@ def landing_weight(site_dir: Path) -> dict:
             browser.close()
     finally:
         server.shutdown()
-    return {"total": sum(by_type.values()), "by_type": by_type, "requests": requests,
-            "outside": outside, "fetched": fetched}
+    return {
+        "total": sum(by_type.values()),
+        "by_type": by_type,
+        "requests": requests,
+        "outside": outside,
+        "fetched": fetched,
+    }
 
 
 def kb(size: int) -> str:
@@ -137,24 +143,37 @@ def main() -> None:
         demo = median_build(root / "demo", RENEWDESK_AS_OF=AS_OF)
         bare_config = bare_site(root / "bare")
         bare = median_build(root / "bare" / "out", bare_config)
-        many = build_seconds(root / "many", RENEWDESK_AS_OF=AS_OF,
-                             RENEWDESK_CONTENT_DIR=str(content_with_campaigns(root, CAMPAIGNS)))
+        many = build_seconds(
+            root / "many",
+            RENEWDESK_AS_OF=AS_OF,
+            RENEWDESK_CONTENT_DIR=str(content_with_campaigns(root, CAMPAIGNS)),
+        )
         pages = sum(1 for _ in (root / "many").rglob("index.html"))
-        print(f"{'site build (median of 3)':34} demo content {demo:5.2f} s   "
-              f"| bare mkdocs-material page {bare:5.2f} s")
-        print(f"{f'{CAMPAIGNS} generated campaign pages':34} {many:5.2f} s for {pages} pages   "
-              f"| demo content {demo:5.2f} s")
+        print(
+            f"{'site build (median of 3)':34} demo content {demo:5.2f} s   "
+            f"| bare mkdocs-material page {bare:5.2f} s"
+        )
+        print(
+            f"{f'{CAMPAIGNS} generated campaign pages':34} {many:5.2f} s for {pages} pages   "
+            f"| demo content {demo:5.2f} s"
+        )
         site = landing_weight(root / "demo")
         baseline = landing_weight(root / "bare" / "out")
-        verdict = "ok" if site["total"] < WEIGHT_TARGET_KB * 1024 and not site["outside"] else "OVER"
-        print(f"{'landing page, gzip, all requests':34} {kb(site['total'])} in {site['requests']} "
-              f"requests (target < {WEIGHT_TARGET_KB} KB: {verdict})   "
-              f"| bare page {kb(baseline['total'])} in {baseline['requests']} requests")
-        print(f"{'  by type':34} " + ", ".join(f"{k} {kb(v)}" for k, v in sorted(site["by_type"].items())))
+        within = site["total"] < WEIGHT_TARGET_KB * 1024 and not site["outside"]
+        verdict = "ok" if within else "OVER"
+        print(
+            f"{'landing page, gzip, all requests':34} {kb(site['total'])} in {site['requests']} "
+            f"requests (target < {WEIGHT_TARGET_KB} KB: {verdict})   "
+            f"| bare page {kb(baseline['total'])} in {baseline['requests']} requests"
+        )
+        kinds = sorted(site["by_type"].items())
+        print(f"{'  by type':34} " + ", ".join(f"{k} {kb(v)}" for k, v in kinds))
         for kind, path, size in site["fetched"]:
             print(f"{'':36}{size / 1024:6.1f} KB  {kind:10} {path}")
-        print(f"{'requests to other hosts':34} {len(site['outside'])}   "
-              f"| bare page {len(baseline['outside'])}")
+        print(
+            f"{'requests to other hosts':34} {len(site['outside'])}   "
+            f"| bare page {len(baseline['outside'])}"
+        )
         for url in site["outside"]:
             print(f"  outside: {url}")
 

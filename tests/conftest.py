@@ -11,6 +11,9 @@ from renewdesk.app import create_app
 from renewdesk.backend import Backend
 from renewdesk.config import Settings
 
+# The built site, the live local server and the shared Chromium, for every area's browser tests.
+pytest_plugins = ["tests.pages"]
+
 TABLE = "renewdesk-test"
 
 

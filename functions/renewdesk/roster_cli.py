@@ -1,4 +1,4 @@
-"""`renewdesk roster ...` and `renewdesk reminders ...`: the policy roster and the daily reminders."""
+"""`renewdesk roster ...` and `renewdesk reminders ...`: the policy roster, daily reminders."""
 
 from __future__ import annotations
 
@@ -102,6 +102,16 @@ def _report_rejections(rejections, rejects: Path | None) -> None:
             writer.writerow(["row", "column", "reason"])
             writer.writerows((r.row, r.column, _reason(r)) for r in rejections)
         click.echo(_text("roster.rejects_written", path=rejects), err=True)
+
+
+@roster.command("columns")
+def roster_columns() -> None:
+    """The column names an import understands (any one of each line), required ones first."""
+    from renewdesk.services.roster_files import COLUMNS
+
+    mark = _text("roster.columns.required")
+    for required, names in sorted(COLUMNS.values(), key=lambda c: not c[0]):
+        click.echo(f"{names[0]}\t{mark if required else ''}\t{' / '.join(names)}")
 
 
 @roster.command("optout")

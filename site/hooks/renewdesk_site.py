@@ -48,4 +48,5 @@ def on_page_content(html, page, config, files):
 
 
 def on_post_build(config):
+    _build.write_robots(Path(config.site_dir))
     _build.write_build_info(Path(config.site_dir))

@@ -322,3 +322,13 @@ def test_each_stage_role_allows_exactly_the_dynamodb_actions_the_store_uses():
                        f"table/{zappa_stage(stage).environment_variables['TABLE_NAME']}")
                        for r in s["Resource"])}
         assert granted == needed, stage
+
+
+def test_packaging_an_unknown_stage_fails_naming_the_stages_there_are():
+    from click.testing import CliRunner
+
+    from renewdesk.cli import main
+
+    result = CliRunner().invoke(main, ["package", "--stage", "staging"])
+    assert result.exit_code == 1
+    assert "no stage 'staging'; it has dev, prod" in result.output

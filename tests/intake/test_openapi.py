@@ -12,7 +12,8 @@ def test_the_document_is_valid_openapi_3_1_with_every_public_endpoint(client):
     validate(doc)
     assert doc["openapi"] == "3.1.0"
     assert set(doc["paths"]) == {"/api/renewals", "/api/referrals", "/api/health",
-                                 "/api/openapi.json"}
+                                 "/api/openapi.json", "/api/renewals/link",
+                                 "/api/renewals/optout"}
     renewals = doc["paths"]["/api/renewals"]["post"]
     assert set(renewals["requestBody"]["content"]) == {
         "application/json", "application/x-www-form-urlencoded"}

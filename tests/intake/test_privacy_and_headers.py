@@ -11,7 +11,27 @@ from renewdesk.services import referrers
 
 NAME, PHONE, PLATE, TOKEN = "欧阳娜娜", "13812345678", "浙A8B8C8", "tok.SECRET-LINK-TOKEN"
 BODY = {"name": NAME, "phone": PHONE, "plate": PLATE, "consent": True}
-PERSONAL = (NAME, PHONE, "+86" + PHONE, PLATE, TOKEN, "SECRET-LINK-TOKEN")
+# A roster policy whose renewal links the paths below open (a vehicle of its own).
+ROSTER_PHONE, ROSTER_PLATE, ROSTER_ID = "13812340000", "浙A7C7D7", "rosterIdOfThePolicy1"
+PERSONAL = (NAME, PHONE, "+86" + PHONE, PLATE, TOKEN, "SECRET-LINK-TOKEN", ROSTER_PHONE,
+            "+86" + ROSTER_PHONE, ROSTER_PLATE, ROSTER_ID)
+LINK_TOKENS: list[str] = []  # the genuine tokens every_path used
+
+
+def link_tokens(backend) -> tuple[str, str]:
+    """A genuine token for the roster policy, and one issued 46 days ago."""
+    from renewdesk.secrets import read_secret
+    from renewdesk.services.links import LinkTokens
+
+    s = backend.settings
+    backend.roster_store.add_policies([{
+        "plate": ROSTER_PLATE, "name": NAME, "phone": "+86" + ROSTER_PHONE,
+        "expiry_date": "2030-01-20", "grade": "A", "row_hash": "h", "roster_id": ROSTER_ID}])
+    old = LinkTokens(read_secret(s, "link-signing-key"), s.store_id, s.link_token_days,
+                     clock=lambda: backend.now().timestamp() - 46 * 86400)
+    tokens = (backend.link_tokens.issue(ROSTER_ID), old.issue(ROSTER_ID))
+    LINK_TOKENS.extend(tokens)
+    return tokens
 
 
 def every_path(client, backend):
@@ -29,6 +49,17 @@ def every_path(client, backend):
     yield client.post("/api/referrals", json={"code": code, "name": NAME,
                                               "phone": "13700000000", "interest": "club",
                                               "consent": True})  # self-referral
+    genuine, expired = link_tokens(backend)
+    yield client.get(f"/api/renewals/link?t={genuine}")  # preview
+    yield client.get(f"/api/renewals/link?t={genuine}x")  # altered
+    yield client.get(f"/api/renewals/link?t={expired}")  # 410
+    yield client.post("/api/renewals", json={"token": genuine, "consent": True})  # one tap
+    yield client.post("/api/renewals", json={"token": genuine, "consent": True})  # second tap
+    yield client.post("/api/renewals", data={"token": genuine, "consent": "on"})  # form tap
+    yield client.post("/api/renewals", data={"token": expired, "consent": "on"})  # form 410
+    yield client.post("/api/renewals", json={"token": genuine})  # no consent
+    yield client.post("/api/renewals/optout", json={"token": genuine})
+    yield client.post("/api/renewals/optout", data={"token": expired})
     yield client.post("/api/renewals", data="x", content_type="text/plain")
     yield client.get("/api/renewals")
     yield client.get("/api/health")
@@ -48,11 +79,11 @@ def test_no_log_line_carries_a_name_phone_plate_or_token(client, backend, caplog
     caplog.set_level(logging.DEBUG, logger="renewdesk")
     caplog.set_level(logging.INFO)
     statuses = [answer.status_code for answer in every_path(client, backend)]
-    assert {200, 201, 303, 400, 404, 405, 415, 500, 503} <= set(statuses)
+    assert {200, 201, 303, 400, 404, 405, 410, 415, 500, 503} <= set(statuses)
     assert caplog.records, "the paths above log their outcomes"
     for record in caplog.records:
         line = record.getMessage() + str(record.exc_info or "")
-        for value in PERSONAL:
+        for value in (*PERSONAL, *LINK_TOKENS):
             assert value not in line, f"{value!r} logged by {record.name}: {line}"
 
 

@@ -10,38 +10,24 @@ from click.testing import CliRunner
 from renewdesk.app import create_app
 from renewdesk.roster_sample import write_roster
 from renewdesk.services import clock
+from tests.staff.conftest import Clock  # the staff tests' movable clock
 
 # 09:00 in the store on 2 March 2026.
 START = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.timezone.utc)
 TODAY = clock.local_date(START)
 
 
-class Clock:
-    """The time the app sees; tests move it."""
-
-    def __init__(self, start: dt.datetime = START):
-        self.moment = start
-
-    def __call__(self) -> dt.datetime:
-        return self.moment
-
-    def advance(self, **delta) -> None:
-        self.moment += dt.timedelta(**delta)
-
-    @property
-    def today(self) -> dt.date:
-        return clock.local_date(self.moment)
-
-
 @pytest.fixture
 def fake_clock() -> Clock:
-    return Clock()
+    return Clock(START)
 
 
 @pytest.fixture
 def app(settings, fake_clock):
     application = create_app(settings)
-    application.extensions["renewdesk"].now = fake_clock
+    backend = application.extensions["renewdesk"]
+    backend.now = fake_clock
+    backend.intake.now = fake_clock  # the site's requests too, so seasons line up
     return application
 
 

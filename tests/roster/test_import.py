@@ -181,3 +181,31 @@ def test_check_only_reports_and_writes_nothing(cli, tmp_path, stored):
     code, out, _ = cli("roster", "import", str(path), "--check")
     assert code == 0 and "可导入 1 行，拒绝 1 行" in out
     assert "policy" not in stored()
+
+
+def test_a_record_changed_between_the_imports_read_and_write_is_read_again(backend, stored):
+    from renewdesk.services.roster import ImportSummary, RosterImport
+
+    def record(insurer: str) -> dict:
+        return {"plate": "粤B90001", "name": "张伟", "phone": "+8613800139001",
+                "expiry_date": day(30), "grade": "B", "last_insurer": insurer,
+                "commercial_premium": None, "compulsory_premium": None, "model": None,
+                "vin": None, "advisor": None}
+
+    importer = RosterImport(backend.roster_store, backend.now)
+    importer.import_records([record("人保财险")], ImportSummary())
+
+    def meanwhile(_):  # another import lands after this one read the record
+        importer.import_records([record("平安产险")], ImportSummary())
+
+    summary = importer.import_records([record("太平洋产险")], ImportSummary(), meanwhile)
+    assert (summary.added, summary.updated, summary.unchanged) == (0, 1, 0)
+    assert policies(stored)["粤B90001"]["last_insurer"] == "太平洋产险"
+
+
+def test_the_accepted_column_names_are_listed_for_staff(cli):
+    code, out, _ = cli("roster", "columns")
+    lines = out.splitlines()
+    assert code == 0 and len(lines) == 11
+    assert lines[0].startswith("车牌号\t必填\t车牌号 / 车牌")
+    assert "客户等级\t\t客户等级 / 客户级别 / 等级 / grade / customer grade" in lines

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from renewdesk.services import queue
+from renewdesk.services import clock, queue
 from renewdesk.services.sms import ContentError, load_templates
 from renewdesk.services.staff import Actor
 from renewdesk.services.staff_inputs import Close
@@ -154,6 +154,8 @@ def test_at_n60_the_days_sms_file_has_the_message_with_a_personal_link_and_the_o
     assert messages["13800138016"].count(f"{settings.site_origin}/renew/?t={token}") == 1
     assert backend.link_tokens.read(token) == policy(stored, "粤B50016")["roster_id"]
     assert policy(stored, "粤B50016")["sms_step"] == "queued"
+    sms_path = Path(settings.sms_outbox_dir) / f"{TODAY.isoformat()}.csv"
+    assert sms_path.stat().st_mode & 0o777 == 0o600  # phones and personal links
 
 
 def test_opted_out_customers_get_no_sms(import_rows, backend, stored, settings, cli):
@@ -182,8 +184,8 @@ def test_a_late_import_gets_the_lead_and_the_sms_in_one_run(import_rows, backend
     report = backend.reminders.run()
     assert (report.leads_created, report.sms_queued) == (1, 1)
     [lead] = leads(stored)
-    # Past plan steps do not apply; the lead is due today, at the latest step still ahead.
-    assert lead["due"] == TODAY.isoformat() or lead["due"] == day(5)
+    # N-30, N-20 and N-15 have passed: the lead is due at the first follow-up still ahead.
+    assert lead["due"] == day(5)
     assert len(sms_file(settings)) == 1
 
 
@@ -196,24 +198,28 @@ def test_the_days_file_is_the_same_on_every_run_of_the_day_and_new_the_next_day(
     assert [m["mobile"] for m in sms_file(settings)] == first
     fake_clock.advance(days=1)
     backend.reminders.run()
-    assert len(sms_file(settings, fake_clock.today)) == 1
-    assert sms_file(settings, fake_clock.today)[0]["mobile"] not in first
+    assert len(sms_file(settings, clock.local_date(fake_clock()))) == 1
+    assert sms_file(settings, clock.local_date(fake_clock()))[0]["mobile"] not in first
 
 
 def test_the_scheduled_handler_takes_todays_steps_and_reports_counts(import_rows, settings,
                                                                      stored):
     from renewdesk import scheduled
 
-    import_rows([row("粤B50025", 30)])
+    # The handler runs on the real clock: a policy 30 days from the real today.
+    real_offset = (clock.local_date(clock.now()) - TODAY).days
+    import_rows([row("粤B50025", real_offset + 30)])
 
     class Context:
         def get_remaining_time_in_millis(self):
             return 25000
 
     counts = scheduled.daily_reminders({"source": "aws.events"}, Context(), settings=settings)
-    # The handler's clock is the real one: the policy is due if today is within 90 days.
-    assert set(counts) >= {"leads_created", "sms_queued", "incomplete"}
-    assert counts["incomplete"] is False
+    assert counts["as_of"] == clock.local_date(clock.now()).isoformat()
+    assert (counts["leads_created"], counts["sms_queued"], counts["incomplete"]) == (1, 1, False)
+    assert len(leads(stored)) == 1
+    # On Lambda there is no disk for the file: `renewdesk reminders run` writes it.
+    assert not Path(settings.sms_outbox_dir).exists()
 
 
 def test_a_run_short_of_time_stops_and_the_next_one_goes_on(import_rows, backend, stored):
@@ -268,3 +274,42 @@ def test_every_grade_needs_exactly_one_template(tmp_path, settings):
         encoding="utf-8")
     with pytest.raises(ContentError, match="no template for grade C, none"):
         load_templates(tmp_path)
+
+
+def test_every_stage_runs_the_reminders_daily_at_nine_in_the_store():
+    import importlib
+    import json
+
+    from renewdesk.config import PROJECT_ROOT
+
+    stages = json.loads((PROJECT_ROOT / "zappa_settings.json").read_text())
+    [event] = stages["dev"]["events"]
+    assert event["expression"] == "cron(0 1 * * ? *)"  # 01:00 UTC is 09:00 China time
+    module, _, name = event["function"].rpartition(".")
+    assert callable(getattr(importlib.import_module(module), name))
+    assert all("events" not in stage or stage["events"] == [event] for stage in stages.values())
+
+
+def test_a_lead_left_open_since_last_season_is_carried_into_this_one(import_rows, backend,
+                                                                     stored, fake_clock):
+    import_rows([row("粤B50029", 80)])
+    backend.reminders.run()
+    [lead] = leads(stored)
+    fake_clock.advance(days=365)
+    import_rows([row("粤B50029", 365 + 80)])  # renewed elsewhere; nobody closed the lead
+    report = backend.reminders.run()
+    assert (report.leads_created, report.leads_adopted) == (0, 1)
+    [carried] = leads(stored)
+    assert carried["lead_id"] == lead["lead_id"]
+    assert carried["expiry_date"] == day(365 + 80)
+    assert carried["plan"]["N-7"] == day(365 + 73)
+
+
+def test_a_customer_who_has_asked_already_gets_no_reminder_to_ask(import_rows, backend, stored,
+                                                                  client):
+    client.post("/api/renewals", json={"name": "张伟", "phone": "13700000004",
+                                       "plate": "粤B50030", "consent": True})
+    import_rows([row("粤B50030", 50)])
+    report = backend.reminders.run()
+    assert (report.leads_adopted, report.sms_requested, report.messages) == (1, 1, [])
+    assert policy(stored, "粤B50030")["sms_step"] == "requested"

@@ -12,12 +12,23 @@ import pytest
 import yaml
 
 from renewdesk.content import load
-from tests.site.conftest import PROJECT, build_site
+from tests.pages import PROJECT, build_site
 
-PAGES = ["index.html", "offers/index.html", "club/index.html", "club/charter/index.html",
-         "claims/index.html", "renew/index.html", "join/index.html", "thanks/index.html",
-         "form-error/index.html", "privacy/index.html", "about/index.html",
-         "why-renew-here/index.html", "404.html"]
+PAGES = [
+    "index.html",
+    "offers/index.html",
+    "club/index.html",
+    "club/charter/index.html",
+    "claims/index.html",
+    "renew/index.html",
+    "join/index.html",
+    "thanks/index.html",
+    "form-error/index.html",
+    "privacy/index.html",
+    "about/index.html",
+    "why-renew-here/index.html",
+    "404.html",
+]
 
 
 class Tags(HTMLParser):
@@ -58,6 +69,7 @@ def test_demo_site_has_every_page(built_site):
 
 def test_campaigns_show_only_between_their_dates(built_site, summer_prod_site):
     """As of 1 December the winter campaigns run; by July they are gone and summer's is on."""
+
     def campaigns(site):
         return sorted(p.name for p in (site / "offers").iterdir() if p.is_dir())
 
@@ -69,54 +81,95 @@ def test_campaigns_show_only_between_their_dates(built_site, summer_prod_site):
 
 def test_offers_use_the_running_campaigns_gift_tiers(built_site, summer_prod_site):
     """December shows the year-end tiers (7 bands); July falls back to offers.yml's (5)."""
+
     def bands(site):
-        return [(t.get("data-from"), t.get("data-to"), t.get("data-compulsory"))
-                for tag, t in tags(site / "offers" / "index.html")
-                if tag == "tr" and ("data-from" in t or "data-compulsory" in t)]
+        return [
+            (t.get("data-from"), t.get("data-to"), t.get("data-compulsory"))
+            for tag, t in tags(site / "offers" / "index.html")
+            if tag == "tr" and ("data-from" in t or "data-compulsory" in t)
+        ]
 
     standing = load(PROJECT / "content").offers.renewal_gifts.tiers
     assert bands(summer_prod_site) == [
-        (None if t.compulsory_only else str(t.premium_from),
-         None if t.premium_to is None else str(t.premium_to),
-         "1" if t.compulsory_only else None) for t in standing]
+        (
+            None if t.compulsory_only else str(t.premium_from),
+            None if t.premium_to is None else str(t.premium_to),
+            "1" if t.compulsory_only else None,
+        )
+        for t in standing
+    ]
     assert len(bands(built_site)) == 7
     assert "活动期间按“岁末续保季 · 按保费送大礼”的礼包执行" in (
-        built_site / "offers" / "index.html").read_text(encoding="utf-8")
+        built_site / "offers" / "index.html"
+    ).read_text(encoding="utf-8")
 
 
 def test_preview_build_says_so_on_every_page(built_site):
     """RENEWDESK_AS_OF marks every page as a preview and the build info as not publishable."""
     for page in ("index.html", "claims/index.html"):
-        assert "预览：这是按 2026-12-01 生成的网站" in (built_site / page).read_text(encoding="utf-8")
+        assert "预览：这是按 2026-12-01 生成的网站" in (built_site / page).read_text(
+            encoding="utf-8"
+        )
     info = json.loads((built_site / "renewdesk-build.json").read_text())
     assert info["preview"] is True and info["as_of"] == "2026-12-01" and info["stage"] == "local"
 
 
 def test_forms_post_to_the_stage_api(built_site, summer_prod_site):
     """Locally forms post to the page's own origin; the prod build to content's API origin."""
-    def actions(site, page):
-        return [a["action"] for tag, a in tags(site / page / "index.html") if tag == "form"
-                and "data-rd-form" in a]
 
-    assert actions(built_site, "renew") == ["/api/renewals"]
+    def actions(site, page):
+        return [
+            a["action"]
+            for tag, a in tags(site / page / "index.html")
+            if tag == "form" and "data-rd-form" in a
+        ]
+
+    # The renewal page has two: the manual form and the one-click form of SMS links.
+    assert actions(built_site, "renew") == ["/api/renewals"] * 2
     assert actions(built_site, "join") == ["/api/referrals"]
-    assert actions(summer_prod_site, "renew") == ["https://api.example-4s.cn/api/renewals"]
-    csp = [a["content"] for tag, a in tags(summer_prod_site / "index.html")
-           if tag == "meta" and a.get("http-equiv") == "Content-Security-Policy"]
+    assert actions(summer_prod_site, "renew") == ["https://api.example-4s.cn/api/renewals"] * 2
+    csp = [
+        a["content"]
+        for tag, a in tags(summer_prod_site / "index.html")
+        if tag == "meta" and a.get("http-equiv") == "Content-Security-Policy"
+    ]
     assert csp and "connect-src 'self' https://api.example-4s.cn" in csp[0]
     assert "script-src 'self';" in csp[0]
+    robots = (summer_prod_site / "robots.txt").read_text()
+    assert (
+        "Disallow: /thanks/" in robots
+        and "Sitemap: https://www.example-4s.cn/sitemap.xml" in robots
+    )
 
 
-@pytest.mark.parametrize("break_content, expected", [
-    (lambda c: _edit(c / "campaigns" / "winter-care.md", "end: 2027-01-15", "end: 2026-11-01"),
-     "content/campaigns/winter-care.md → end：结束日期 2026-11-01 早于开始日期 2026-11-15"),
-    (lambda c: _edit(c / "offers.yml", "      premium_to: 5000\n", "      premium_to: 6000\n"),
-     "content/offers.yml → renewal_gifts.tiers[3].premium_from：保费区间与另一档（3,000–6,000 元）重叠"),
-    (lambda c: _edit(c / "store.yml", "  claims:\n", "  claim:\n"),
-     "content/store.yml → hotlines.claims：缺少“claims”热线"),
-    (lambda c: _edit(c / "campaigns" / "summer-ac.md", "{{ hotline.service }}", "{{ hotline.workshop }}"),
-     "content/campaigns/summer-ac.md：第 16 行的标记 {{ hotline.workshop }} 无法识别"),
-], ids=["end-before-start", "overlapping-bands", "missing-hotline", "unknown-marker"])
+@pytest.mark.parametrize(
+    "break_content, expected",
+    [
+        (
+            lambda c: _edit(
+                c / "campaigns" / "winter-care.md", "end: 2027-01-15", "end: 2026-11-01"
+            ),
+            "content/campaigns/winter-care.md → end：结束日期 2026-11-01 早于开始日期 2026-11-15",
+        ),
+        (
+            lambda c: _edit(
+                c / "offers.yml", "      premium_to: 5000\n", "      premium_to: 6000\n"
+            ),
+            "content/offers.yml → renewal_gifts.tiers[3].premium_from：保费区间与另一档（3,000–6,000 元）重叠",
+        ),
+        (
+            lambda c: _edit(c / "store.yml", "  claims:\n", "  claim:\n"),
+            "content/store.yml → hotlines.claims：缺少“claims”热线",
+        ),
+        (
+            lambda c: _edit(
+                c / "campaigns" / "summer-ac.md", "{{ hotline.service }}", "{{ hotline.workshop }}"
+            ),
+            "content/campaigns/summer-ac.md：第 16 行的标记 {{ hotline.workshop }} 无法识别",
+        ),
+    ],
+    ids=["end-before-start", "overlapping-bands", "missing-hotline", "unknown-marker"],
+)
 def test_bad_content_fails_the_build_with_file_field_and_reason(tmp_path, break_content, expected):
     """The build stops with the problem spelled out and no traceback."""
     content = tmp_path / "content"
@@ -146,9 +199,14 @@ def _edit(path: Path, old: str, new: str) -> None:
 
 def test_no_page_has_an_inline_script(built_site):
     """Pages run under script-src 'self': every script is a file (JSON data blocks excepted)."""
-    inline = [(str(page.relative_to(built_site)), attrs)
-              for page in html_files(built_site) for tag, attrs in tags(page)
-              if tag == "script" and "src" not in attrs and attrs.get("type") != "application/json"]
+    inline = [
+        (str(page.relative_to(built_site)), attrs)
+        for page in html_files(built_site)
+        for tag, attrs in tags(page)
+        if tag == "script"
+        and "src" not in attrs
+        and attrs.get("type") not in ("application/json", "application/ld+json")
+    ]
     assert inline == []
 
 
@@ -161,7 +219,9 @@ def test_nothing_is_loaded_from_another_host(built_site):
             if url and re.match(r"^(https?:)?//", url) and attrs.get("rel") != "canonical":
                 outside.append((page.name, url))
     for css in built_site.rglob("*.css"):
-        outside += [(css.name, u) for u in re.findall(r"url\((['\"]?)(https?:)?//[^)]*", css.read_text())]
+        outside += [
+            (css.name, u) for u in re.findall(r"url\((['\"]?)(https?:)?//[^)]*", css.read_text())
+        ]
     assert outside == []
 
 
@@ -185,8 +245,12 @@ def test_chinese_search_index_segments_words(built_site):
     separator = re.compile(index["config"]["separator"])
 
     def tokens(location: str) -> set[str]:
-        return {t for doc in index["docs"] if doc["location"].split("#")[0] == location
-                for t in separator.split(doc["title"] + " " + doc["text"])}
+        return {
+            t
+            for doc in index["docs"]
+            if doc["location"].split("#")[0] == location
+            for t in separator.split(doc["title"] + " " + doc["text"])
+        }
 
     assert "\\u200b" in index["config"]["separator"] or "\u200b" in index["config"]["separator"]
     assert {"理赔", "报案", "定损"} <= tokens("claims/")
@@ -196,9 +260,11 @@ def test_chinese_search_index_segments_words(built_site):
 
 def test_own_assets_carry_a_content_hash(built_site):
     """Every referenced site asset has a fingerprinted name and exists."""
-    referenced = {attrs.get("src") or attrs.get("href")
-                  for tag, attrs in tags(built_site / "renew" / "index.html")
-                  if tag in ("script", "link", "img")}
+    referenced = {
+        attrs.get("src") or attrs.get("href")
+        for tag, attrs in tags(built_site / "renew" / "index.html")
+        if tag in ("script", "link", "img")
+    }
     own = sorted(u for u in referenced if u and u.startswith("/assets/rd/"))
     assert len(own) >= 5
     for url in own:

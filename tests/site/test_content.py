@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from renewdesk.content import ContentInvalid, calendar, load
-from tests.site.conftest import PROJECT
+from tests.pages import PROJECT
 
 
 @pytest.fixture
@@ -43,46 +43,63 @@ def test_end_date_before_start_date_is_rejected(content):
     """A campaign ending before it starts names the file and the end field."""
     edit(content / "campaigns" / "winter-care.md", "end: 2027-01-15", "end: 2026-11-01")
     assert problems(content) == [
-        "content/campaigns/winter-care.md → end：结束日期 2026-11-01 早于开始日期 2026-11-15"]
+        "content/campaigns/winter-care.md → end：结束日期 2026-11-01 早于开始日期 2026-11-15"
+    ]
 
 
 def test_overlapping_premium_bands_are_rejected(content):
     """A band that starts inside the previous one is an overlap, naming that band."""
     edit(content / "offers.yml", "      premium_to: 5000\n", "      premium_to: 6000\n")
     assert problems(content) == [
-        "content/offers.yml → renewal_gifts.tiers[3].premium_from：保费区间与另一档（3,000–6,000 元）重叠"]
+        "content/offers.yml → renewal_gifts.tiers[3].premium_from：保费区间与另一档（3,000–6,000 元）重叠"
+    ]
 
 
 def test_gap_between_premium_bands_is_rejected(content):
     """Premiums no band covers would leave a customer without gifts."""
     edit(content / "offers.yml", "      premium_to: 5000\n", "      premium_to: 4000\n")
     assert problems(content) == [
-        "content/offers.yml → renewal_gifts.tiers[3].premium_from：与上一档之间有空档：保费 4,000–5,000 元没有对应的礼包"]
+        "content/offers.yml → renewal_gifts.tiers[3].premium_from：与上一档之间有空档：保费 4,000–5,000 元没有对应的礼包"
+    ]
 
 
 def test_top_band_must_stay_open(content):
     """The highest band has no upper limit, or higher premiums get nothing."""
-    edit(content / "offers.yml", "    - premium_from: 8000\n", "    - premium_from: 8000\n      premium_to: 20000\n")
+    edit(
+        content / "offers.yml",
+        "    - premium_from: 8000\n",
+        "    - premium_from: 8000\n      premium_to: 20000\n",
+    )
     assert problems(content) == [
-        "content/offers.yml → renewal_gifts.tiers[4].premium_to：最高一档不应写 premium_to（20,000），否则保费更高的客户没有礼包"]
+        "content/offers.yml → renewal_gifts.tiers[4].premium_to：最高一档不应写 premium_to（20,000），否则保费更高的客户没有礼包"
+    ]
 
 
 def test_missing_hotline_is_rejected(content):
     """The rescue hotline the call bar and claims guide need must exist."""
     edit(content / "store.yml", "  rescue:\n", "  towing:\n")
     found = problems(content)
-    assert found[0] == "content/store.yml → hotlines.rescue：缺少“rescue”热线：网站的拨号按钮和理赔指南要用它"
+    assert (
+        found[0]
+        == "content/store.yml → hotlines.rescue：缺少“rescue”热线：网站的拨号按钮和理赔指南要用它"
+    )
     # Every page still mentioning it is named too, so nothing is left to find on the next run.
-    assert any(p.startswith("content/claims.yml → hotlines[1]：没有名为“rescue”的热线") for p in found)
-    assert any(p.startswith("content/pages/about.md：第 17 行的标记 {{ hotline.rescue }} 无法识别")
-               for p in found)
+    assert any(
+        p.startswith("content/claims.yml → hotlines[1]：没有名为“rescue”的热线") for p in found
+    )
+    assert any(
+        p.startswith("content/pages/about.md：第 17 行的标记 {{ hotline.rescue }} 无法识别")
+        for p in found
+    )
 
 
 def test_unknown_marker_in_a_page_names_its_line(content):
     """A mistyped marker in Markdown is reported with its line in the file."""
     edit(content / "pages" / "why-renew-here.md", "{{ hotline.claims }}", "{{ hotline.claim }}")
     [problem] = problems(content)
-    assert problem.startswith("content/pages/why-renew-here.md：第 14 行的标记 {{ hotline.claim }} 无法识别，可用：")
+    assert problem.startswith(
+        "content/pages/why-renew-here.md：第 14 行的标记 {{ hotline.claim }} 无法识别，可用："
+    )
     assert "hotline.claims" in problem
 
 
@@ -90,19 +107,27 @@ def test_unknown_marker_in_data_names_its_field(content):
     """Markers in YAML text are checked too, by field."""
     edit(content / "club.yml", "{{ hotline.rescue }}", "{{ store.phone }}")
     [problem] = problems(content)
-    assert problem.startswith("content/club.yml → services[0].description：标记 {{ store.phone }} 无法识别")
+    assert problem.startswith(
+        "content/club.yml → services[0].description：标记 {{ store.phone }} 无法识别"
+    )
 
 
 def test_unknown_hotline_reference_is_rejected(content):
     """A campaign's call button must name a hotline of the store."""
     edit(content / "campaigns" / "winter-care.md", "hotline: service", "hotline: workshop")
     [problem] = problems(content)
-    assert problem.startswith("content/campaigns/winter-care.md → hotline：没有名为“workshop”的热线，store.yml 中有：insurance、rescue")
+    assert problem.startswith(
+        "content/campaigns/winter-care.md → hotline：没有名为“workshop”的热线，store.yml 中有：insurance、rescue"
+    )
 
 
 def test_club_service_must_name_real_tiers_and_say_its_price(content):
     """Unknown member tiers and paid services without a price are both reported."""
-    edit(content / "club.yml", "    tiers: [owner]\n    cost: free\n", "    tiers: [gold]\n    cost: paid\n")
+    edit(
+        content / "club.yml",
+        "    tiers: [owner]\n    cost: free\n",
+        "    tiers: [gold]\n    cost: paid\n",
+    )
     assert problems(content) == [
         "content/club.yml → services[0].tiers[0]：没有名为“gold”的会员等级，可用：owner、ordinary",
         "content/club.yml → services[0].price：收费项目（cost: paid）必须填写 price",
@@ -113,7 +138,8 @@ def test_unquoted_number_asks_for_quotes(content):
     """YAML reads 122 as a number: the message says to quote it."""
     edit(content / "claims.yml", 'number: "122"', "number: 122")
     assert problems(content) == [
-        "content/claims.yml → emergency_numbers[0].number：应为文字；纯数字、时间或以 0 开头的号码请加英文引号，例如 \"0755-2345 6789\""]
+        'content/claims.yml → emergency_numbers[0].number：应为文字；纯数字、时间或以 0 开头的号码请加英文引号，例如 "0755-2345 6789"'
+    ]
 
 
 def test_yaml_syntax_error_names_the_line(content):
@@ -136,10 +162,14 @@ def test_campaigns_with_gift_tiers_may_not_overlap(content):
     """Only one set of gift tiers may apply on a given day."""
     source = (content / "campaigns" / "year-end-renewal.md").read_text(encoding="utf-8")
     (content / "campaigns" / "spring-renewal.md").write_text(
-        source.replace("start: 2026-11-01", "start: 2027-01-20")
-              .replace("end: 2027-01-31", "end: 2027-03-31"), encoding="utf-8")
+        source.replace("start: 2026-11-01", "start: 2027-01-20").replace(
+            "end: 2027-01-31", "end: 2027-03-31"
+        ),
+        encoding="utf-8",
+    )
     assert problems(content) == [
-        "content/campaigns/spring-renewal.md → gift_tiers：与 content/campaigns/year-end-renewal.md 的续保礼包时间重叠（2027-01-20 至 2027-01-31），同一天只能有一套礼包"]
+        "content/campaigns/spring-renewal.md → gift_tiers：与 content/campaigns/year-end-renewal.md 的续保礼包时间重叠（2027-01-20 至 2027-01-31），同一天只能有一套礼包"
+    ]
 
 
 def test_sms_templates_are_checked_by_the_reminders_rules(content):
@@ -153,7 +183,8 @@ def test_free_page_cannot_take_a_generated_address(content):
     """content/pages/offers.md would collide with the generated offers page."""
     (content / "pages" / "offers.md").write_text("---\ntitle: 优惠\n---\n", encoding="utf-8")
     assert problems(content) == [
-        "content/pages/offers.md：“offers”是网站自动生成的页面地址，请换一个文件名"]
+        "content/pages/offers.md：“offers”是网站自动生成的页面地址，请换一个文件名"
+    ]
 
 
 def test_every_problem_is_reported_at_once(content):
@@ -176,9 +207,16 @@ def test_campaign_runs_from_start_to_end_day_inclusive():
     """A campaign shows on its first and last day, not the day before or after."""
     content = load(PROJECT / "content")
     winter = next(c for c in content.campaigns if c.slug == "winter-care")
-    days = {day: calendar.is_running(winter, dt.date.fromisoformat(day))
-            for day in ("2026-11-14", "2026-11-15", "2027-01-15", "2027-01-16")}
-    assert days == {"2026-11-14": False, "2026-11-15": True, "2027-01-15": True, "2027-01-16": False}
+    days = {
+        day: calendar.is_running(winter, dt.date.fromisoformat(day))
+        for day in ("2026-11-14", "2026-11-15", "2027-01-15", "2027-01-16")
+    }
+    assert days == {
+        "2026-11-14": False,
+        "2026-11-15": True,
+        "2027-01-15": True,
+        "2027-01-16": False,
+    }
 
 
 def test_running_campaign_tiers_replace_the_standing_tiers():

@@ -37,8 +37,13 @@ def test_renewal_with_javascript_reaches_the_thank_you_page_and_the_table(live_s
     assert phone.inner_text("[data-rd-lead]") == lead_id
     assert phone.is_hidden("[data-rd-duplicate]")
     lead = live_site.backend.lead_store.get_lead(lead_id)
-    assert (lead["type"], lead["plate"], lead["phone"], lead["contact_time"], lead["expiry_date"]) == (
-        "renewal", "粤B7K2P9", "+8613923456789", "evening", "2027-01-20")
+    assert (
+        lead["type"],
+        lead["plate"],
+        lead["phone"],
+        lead["contact_time"],
+        lead["expiry_date"],
+    ) == ("renewal", "粤B7K2P9", "+8613923456789", "evening", "2027-01-20")
     assert lead["consent_version"] == live_site.backend.consent.version
     assert phone.problems == []
 
@@ -83,12 +88,17 @@ def test_referral_link_prefills_the_code_and_signs_up(live_site, phone, referral
     phone.click("[data-rd-submit]")
     phone.wait_for_url("**/thanks/?lead=*")
     lead = live_site.backend.lead_store.get_lead(lead_id_from(phone.url))
-    assert (lead["type"], lead["referral_code"], lead["interest"]) == ("referral", referral_code, "insurance")
+    assert (lead["type"], lead["referral_code"], lead["interest"]) == (
+        "referral",
+        referral_code,
+        "insurance",
+    )
     assert phone.problems == []
 
 
-def test_referral_without_javascript_signs_up_and_explains_errors(live_site, phone_without_js,
-                                                                 referral_code):
+def test_referral_without_javascript_signs_up_and_explains_errors(
+    live_site, phone_without_js, referral_code
+):
     """No JavaScript: a bad phone lands on /form-error/ with the rules; fixed, it goes through."""
     page = phone_without_js
     page.goto(f"{live_site.url}/join/")
@@ -111,13 +121,17 @@ def test_referral_without_javascript_signs_up_and_explains_errors(live_site, pho
 
 def test_error_page_with_javascript_lists_each_error_in_chinese(live_site, phone):
     """/form-error/ reads field:code pairs and explains each with the API's own texts."""
-    phone.goto(f"{live_site.url}/form-error/?form=renewal&errors=phone:invalid,plate:invalid,"
-               "consent:must_accept,form:unavailable")
+    phone.goto(
+        f"{live_site.url}/form-error/?form=renewal&errors=phone:invalid,plate:invalid,"
+        "consent:must_accept,form:unavailable"
+    )
     items = phone.locator("[data-rd-error-list] li").all_inner_texts()
-    assert items == ["请填写11位中国大陆手机号码，例如 138 0013 8000",
-                     "请填写正确的车牌号，例如 粤B12345 或新能源车牌 粤BD12345",
-                     "请阅读并勾选个人信息授权后再提交",
-                     "系统繁忙，您填写的内容未丢失，请稍后重试"]
+    assert items == [
+        "请填写11位中国大陆手机号码，例如 138 0013 8000",
+        "请填写正确的车牌号，例如 粤B12345 或新能源车牌 粤BD12345",
+        "请阅读并勾选个人信息授权后再提交",
+        "系统繁忙，您填写的内容未丢失，请稍后重试",
+    ]
     assert phone.is_hidden("[data-rd-static-help]")
     assert phone.is_visible("[data-rd-back]")
 
@@ -133,6 +147,7 @@ def test_field_errors_show_next_to_their_fields_and_keep_the_input(live_site, ph
     assert phone.inner_text("#f-consent-error") == "请阅读并勾选个人信息授权后再提交"
     assert phone.is_hidden("#f-name-error")
     assert phone.get_attribute("#f-phone", "aria-invalid") == "true"
+    assert phone.evaluate("document.activeElement.id") == "f-phone"  # the first wrong field
     assert "有 3 项需要修改" in phone.inner_text("[data-rd-summary]")
     assert (phone.input_value("#f-name"), phone.input_value("#f-phone")) == ("李先生", "12345")
     assert live_site.backend.lead_store.get_lead("none") is None
@@ -149,7 +164,10 @@ def test_network_failure_keeps_the_input_and_retry_sends_it(live_site, phone):
     phone.wait_for_selector("[data-rd-status]:not([hidden])")
     assert "您填写的内容都还在" in phone.inner_text("[data-rd-status-text]")
     assert phone.is_enabled("[data-rd-submit]")
-    assert (phone.input_value("#f-name"), phone.input_value("#f-note")) == ("李先生", "周末下午方便")
+    assert (phone.input_value("#f-name"), phone.input_value("#f-note")) == (
+        "李先生",
+        "周末下午方便",
+    )
     phone.unroute("**/api/renewals")
     phone.click("[data-rd-retry]")
     phone.wait_for_url("**/thanks/?lead=*")
@@ -161,9 +179,16 @@ def test_service_unavailable_offers_a_retry(live_site, phone):
     phone.goto(f"{live_site.url}/renew/")
     fill_renewal(phone)
     phone.check("input[name=consent]")
-    phone.route("**/api/renewals", lambda route: route.fulfill(
-        status=503, headers={"Retry-After": "5", "Content-Type": "application/json"},
-        body=json.dumps({"error": "unavailable", "message": "系统繁忙，您填写的内容未丢失，请稍后重试"})))
+    phone.route(
+        "**/api/renewals",
+        lambda route: route.fulfill(
+            status=503,
+            headers={"Retry-After": "5", "Content-Type": "application/json"},
+            body=json.dumps(
+                {"error": "unavailable", "message": "系统繁忙，您填写的内容未丢失，请稍后重试"}
+            ),
+        ),
+    )
     phone.click("[data-rd-submit]")
     phone.wait_for_selector("[data-rd-retry]:not([hidden])")
     assert phone.inner_text("[data-rd-status-text]") == "系统繁忙，您填写的内容未丢失，请稍后重试"

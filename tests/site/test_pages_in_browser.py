@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import pytest
 
-from tests.site.conftest import SCREENSHOTS
+from tests.pages import SCREENSHOTS
 
 PHONE_PAGES = {
-    "home": "/", "offers": "/offers/", "claims": "/claims/", "club": "/club/",
-    "charter": "/club/charter/", "renew": "/renew/", "join": "/join/?code=K7P2QX",
-    "campaign": "/offers/year-end-renewal/", "thanks": "/thanks/?lead=01KAXYZ0000000000000000000",
+    "home": "/",
+    "offers": "/offers/",
+    "claims": "/claims/",
+    "club": "/club/",
+    "charter": "/club/charter/",
+    "renew": "/renew/",
+    "join": "/join/?code=K7P2QX",
+    "campaign": "/offers/year-end-renewal/",
+    "thanks": "/thanks/?lead=01KAXYZ0000000000000000000",
     "form-error": "/form-error/?form=renewal&errors=phone:invalid",
-    "privacy": "/privacy/", "about": "/about/", "not-found": "/offers/ended-campaign/",
+    "privacy": "/privacy/",
+    "about": "/about/",
+    "not-found": "/offers/ended-campaign/",
 }
 
 
@@ -25,10 +33,14 @@ def test_calculator_shows_the_gift_package_for_a_premium(live_site, phone):
     phone.goto(f"{live_site.url}/offers/")
     result = calculate(phone, "6000")
     assert "商业险 5,000–8,000 元" in result and "精致洗车 12 次" in result
-    assert phone.locator("tr.rd-tiers__row--match th").inner_text().startswith("商业险 5,000–8,000 元")
+    assert (
+        phone.locator("tr.rd-tiers__row--match th").inner_text().startswith("商业险 5,000–8,000 元")
+    )
     assert "商业险 5,000–8,000 元" in calculate(phone, "5000")
     assert "商业险 3,000 元以下" in calculate(phone, "2999")
-    assert "至尊档" in calculate(phone, "20,000") and "200 元加油卡" in phone.inner_text("[data-rd-result]")
+    assert "至尊档" in calculate(phone, "20,000") and "200 元加油卡" in phone.inner_text(
+        "[data-rd-result]"
+    )
     assert "请输入不小于 0 的金额" in calculate(phone, "-5")
     phone.check("[data-rd-compulsory]")
     assert "仅投保交强险" in phone.inner_text("[data-rd-result]")
@@ -54,8 +66,9 @@ def test_chinese_search_finds_the_page(live_site, phone, query, expected):
     # An IME commits Chinese text and then releases a key: the search listens for that keyup.
     phone.press("input.md-search__input", "End")
     phone.wait_for_selector(".md-search-result__item a")
-    links = phone.eval_on_selector_all(".md-search-result__item > a",
-                                       "els => els.map(e => new URL(e.href).pathname)")
+    links = phone.eval_on_selector_all(
+        ".md-search-result__item > a", "els => els.map(e => new URL(e.href).pathname)"
+    )
     assert expected in links
 
 
@@ -65,6 +78,8 @@ def test_every_page_fits_a_phone_without_sideways_scrolling(live_site, phone):
     overflowing, problems = {}, {}
     for name, path in PHONE_PAGES.items():
         response = phone.goto(f"{live_site.url}{path}")
+        # The strict policy really applies: a page needing an inline script would log an error.
+        assert "script-src 'self';" in response.headers["content-security-policy"]
         width = phone.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
         if width[0] > width[1]:
             overflowing[name] = width

@@ -14,8 +14,11 @@ from renewdesk import localdb
 from renewdesk.cli import main
 from renewdesk.publish import s3sync, stages
 
-CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-               "AWS_SESSION_TOKEN": "testing"}
+CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+}
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +40,9 @@ def prod(s3_endpoint, monkeypatch):
         monkeypatch.setenv(key, value)
     stage = stages.load("prod")
     client = boto3.client("s3", region_name=stage.region)
-    client.create_bucket(Bucket=stage.bucket,
-                         CreateBucketConfiguration={"LocationConstraint": stage.region})
+    client.create_bucket(
+        Bucket=stage.bucket, CreateBucketConfiguration={"LocationConstraint": stage.region}
+    )
     yield client, stage.bucket
     for page in client.get_paginator("list_objects_v2").paginate(Bucket=stage.bucket):
         for item in page.get("Contents", []):
@@ -51,15 +55,17 @@ def prod_build(tmp_path_factory):
     """A real build for the prod stage, made by `renewdesk site build`."""
     dest = tmp_path_factory.mktemp("prod-site")
     env = {k: v for k, v in os.environ.items() if not k.startswith("RENEWDESK_")}
-    result = CliRunner().invoke(main, ["site", "build", "--stage", "prod", "--site-dir", str(dest)],
-                                env=env)
+    result = CliRunner().invoke(
+        main, ["site", "build", "--stage", "prod", "--site-dir", str(dest)], env=env
+    )
     assert result.exit_code == 0, result.output
     return dest
 
 
 def publish(site_dir, *extra):
-    return CliRunner().invoke(main, ["site", "publish", "--stage", "prod", "--site-dir",
-                                     str(site_dir), *extra])
+    return CliRunner().invoke(
+        main, ["site", "publish", "--stage", "prod", "--site-dir", str(site_dir), *extra]
+    )
 
 
 def test_publish_uploads_every_file_with_type_and_cache(prod, prod_build):
@@ -67,7 +73,9 @@ def test_publish_uploads_every_file_with_type_and_cache(prod, prod_build):
     client, bucket = prod
     result = publish(prod_build)
     assert result.exit_code == 0, result.output
-    files = sorted(p.relative_to(prod_build).as_posix() for p in prod_build.rglob("*") if p.is_file())
+    files = sorted(
+        p.relative_to(prod_build).as_posix() for p in prod_build.rglob("*") if p.is_file()
+    )
     keys = sorted(o["Key"] for o in client.list_objects_v2(Bucket=bucket, MaxKeys=1000)["Contents"])
     assert keys == files
     assert f"已发布到 s3://{bucket}：上传 {len(files)} 个文件，0 个未变，删除 0 个" in result.output
@@ -77,12 +85,17 @@ def test_publish_uploads_every_file_with_type_and_cache(prod, prod_build):
         return meta["ContentType"], meta["CacheControl"]
 
     css = next(k for k in keys if re.fullmatch(r"assets/rd/css/site\.[0-9a-f]{10}\.css", k))
-    bundle = next(k for k in keys if re.fullmatch(r"assets/javascripts/bundle\.[0-9a-f]{8}\.min\.js", k))
+    bundle = next(
+        k for k in keys if re.fullmatch(r"assets/javascripts/bundle\.[0-9a-f]{8}\.min\.js", k)
+    )
     assert head("index.html") == ("text/html; charset=utf-8", s3sync.SHORT_CACHE)
     assert head("claims/index.html") == ("text/html; charset=utf-8", s3sync.SHORT_CACHE)
     assert head(css) == ("text/css; charset=utf-8", s3sync.LONG_CACHE)
     assert head(bundle) == ("text/javascript; charset=utf-8", s3sync.LONG_CACHE)
-    assert head("search/search_index.json") == ("application/json; charset=utf-8", s3sync.SHORT_CACHE)
+    assert head("search/search_index.json") == (
+        "application/json; charset=utf-8",
+        s3sync.SHORT_CACHE,
+    )
     assert head("sitemap.xml.gz")[0] == "application/gzip"
     body = client.get_object(Bucket=bucket, Key="index.html")["Body"].read()
     assert body == (prod_build / "index.html").read_bytes()
@@ -104,7 +117,10 @@ def test_publish_removes_stale_files_and_skips_unchanged_ones(prod, prod_build, 
     assert client.list_objects_v2(Bucket=bucket, Prefix="offers/ended-campaign/")["KeyCount"] == 1
     assert publish(site).exit_code == 0
     assert client.list_objects_v2(Bucket=bucket, Prefix="offers/ended-campaign/")["KeyCount"] == 0
-    assert client.get_object(Bucket=bucket, Key="about/index.html")["Body"].read() == b"<html>changed</html>"
+    assert (
+        client.get_object(Bucket=bucket, Key="about/index.html")["Body"].read()
+        == b"<html>changed</html>"
+    )
 
 
 def test_publish_refuses_a_build_for_another_stage(prod, built_site):
@@ -123,14 +139,17 @@ def test_a_dated_preview_is_never_published(built_site):
     assert (refused.value.code, refused.value.params) == ("preview_build", {"as_of": "2026-12-01"})
 
 
-@pytest.mark.parametrize("key, cache", [
-    ("index.html", s3sync.SHORT_CACHE),
-    ("assets/rd/js/forms.491128d08e.js", s3sync.LONG_CACHE),
-    ("assets/javascripts/workers/search.a7633da7.min.js", s3sync.LONG_CACHE),
-    ("assets/javascripts/lunr/min/lunr.zh.min.js", s3sync.SHORT_CACHE),
-    ("search/search_index.json", s3sync.SHORT_CACHE),
-    ("renewdesk-build.json", s3sync.SHORT_CACHE),
-])
+@pytest.mark.parametrize(
+    "key, cache",
+    [
+        ("index.html", s3sync.SHORT_CACHE),
+        ("assets/rd/js/forms.491128d08e.js", s3sync.LONG_CACHE),
+        ("assets/javascripts/workers/search.a7633da7.min.js", s3sync.LONG_CACHE),
+        ("assets/javascripts/lunr/min/lunr.zh.min.js", s3sync.SHORT_CACHE),
+        ("search/search_index.json", s3sync.SHORT_CACHE),
+        ("renewdesk-build.json", s3sync.SHORT_CACHE),
+    ],
+)
 def test_only_fingerprinted_names_are_cached_long(key, cache):
     """A name without a content hash may change content: it is rechecked within minutes."""
     assert s3sync.cache_control(key) == cache

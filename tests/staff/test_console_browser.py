@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 
 import pytest
 
 from renewdesk.backend import Backend
-from renewdesk.config import PROJECT_ROOT
 from renewdesk.devserver import serve_in_thread
 from renewdesk.services import clock
+from tests.pages import SCREENSHOTS
 from tests.staff.conftest import PASSWORD, add_lead
-
-CHROMIUM = "/usr/bin/chromium"
-SHOTS = PROJECT_ROOT / "build" / "screenshots"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 @pytest.fixture
@@ -39,19 +33,6 @@ def console(settings):
     stop()
 
 
-@pytest.fixture
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium and fonts-noto-cjk "
-                    "(apt-get install chromium fonts-noto-cjk); browser tests never download one")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
-
-
 def sign_in(page, url: str, username: str) -> None:
     page.goto(f"{url}/staff/")
     page.get_by_label("用户名").fill(username)
@@ -66,14 +47,14 @@ def test_specialist_claims_follows_up_closes_lost_and_supervisor_sees_the_defeat
     from playwright.sync_api import expect
 
     url, first = console
-    SHOTS.mkdir(parents=True, exist_ok=True)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport={"width": 1280, "height": 860}, locale="zh-CN")
     sign_in(page, url, "li.na")
     expect(page.get_by_role("heading", name="li.na，您好")).to_be_visible()
 
     page.goto(f"{url}/staff/queue")
     expect(page.get_by_role("heading", name="线索队列")).to_be_visible()
-    page.screenshot(path=str(SHOTS / "staff-queue.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / "staff-queue.png"), full_page=True)
 
     page.get_by_role("button", name="领取下一条").click()
     page.wait_for_url(re.compile(rf"/staff/leads/{first}"))
@@ -88,14 +69,14 @@ def test_specialist_claims_follows_up_closes_lost_and_supervisor_sees_the_defeat
     followup.get_by_role("button", name="保存跟进").click()
     expect(page.locator(".notice")).to_contain_text("跟进记录已保存")
     expect(page.locator(".timeline")).to_contain_text("客户说外面报价便宜300元")
-    page.screenshot(path=str(SHOTS / "staff-lead.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / "staff-lead.png"), full_page=True)
     phone = browser.new_page(viewport={"width": 390, "height": 844}, locale="zh-CN",
                              is_mobile=True, has_touch=True, device_scale_factor=2)
     sign_in(phone, url, "li.na")
     expect(phone.locator(".task")).to_contain_text("未预约下一步")
-    phone.screenshot(path=str(SHOTS / "staff-day-phone.png"), full_page=True)
+    phone.screenshot(path=str(SCREENSHOTS / "staff-day-phone.png"), full_page=True)
     phone.goto(page.url)
-    phone.screenshot(path=str(SHOTS / "staff-lead-phone.png"), full_page=True)
+    phone.screenshot(path=str(SCREENSHOTS / "staff-lead-phone.png"), full_page=True)
 
     closing = page.locator("#close")
     closing.get_by_text("战败", exact=False).first.click()
@@ -114,4 +95,4 @@ def test_specialist_claims_follows_up_closes_lost_and_supervisor_sees_the_defeat
     expect(defeats).to_contain_text("比外面贵300元")
     expect(page.locator("img.chart").first).to_have_js_property("complete", True)
     assert page.evaluate("[...document.images].every(i => i.naturalWidth > 0)")
-    page.screenshot(path=str(SHOTS / "staff-report.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / "staff-report.png"), full_page=True)

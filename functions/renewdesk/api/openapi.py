@@ -45,7 +45,31 @@ class Health(BaseModel):
     status: Literal["ok"]
 
 
-MODELS = (RenewalRequest, ReferralSignup, LeadAccepted, InvalidSubmission, Problem, Health)
+class LinkPreview(BaseModel):
+    """What a renewal link's page shows before the customer confirms (masked)."""
+
+    name: str = Field(examples=["张*"])
+    plate: str = Field(examples=["粤B***45"])
+    expiry_date: str = Field(examples=["2026-12-20"], json_schema_extra={"format": "date"})
+
+
+class LinkOptOut(BaseModel):
+    """The renewal link of the customer who wants no more reminder SMS."""
+
+    token: str = Field(max_length=400)
+
+
+class OptedOut(BaseModel):
+    """No more reminder SMS go to the policy's mobile number."""
+
+    opted_out: Literal[True]
+
+
+def _models() -> tuple[type[BaseModel], ...]:
+    from renewdesk.services.renewal_links import LinkedRenewal
+
+    return (RenewalRequest, LinkedRenewal, ReferralSignup, LeadAccepted, InvalidSubmission,
+            Problem, Health, LinkPreview, LinkOptOut, OptedOut)
 
 
 def _ref(model: type[BaseModel]) -> dict[str, str]:
@@ -84,14 +108,36 @@ def _submission(model: type[BaseModel], summary: str) -> dict[str, Any]:
 @lru_cache(maxsize=1)
 def document() -> dict[str, Any]:
     """Build the document once per process."""
+    from renewdesk.services.renewal_links import LinkedRenewal
+
     _, schemas = models_json_schema(
-        [(m, "validation") for m in MODELS], ref_template="#/components/schemas/{model}"
+        [(m, "validation") for m in _models()], ref_template="#/components/schemas/{model}"
     )
+    renewals = _submission(RenewalRequest, "Ask for a renewal quote (with a token: one click)")
+    for content in renewals["requestBody"]["content"].values():
+        content["schema"] = {"anyOf": [_ref(RenewalRequest), _ref(LinkedRenewal)]}
+    link_errors = {"400": _json(Problem, "invalid_token: forged or altered"),
+                   "410": _json(Problem, "expired_token: expired, or its record is gone"),
+                   "503": _json(Problem, "Storage unavailable")}
     return {
         "openapi": "3.1.0",
         "info": {"title": "RenewDesk public API", "version": "1"},
         "paths": {
-            "/api/renewals": {"post": _submission(RenewalRequest, "Ask for a renewal quote")},
+            "/api/renewals": {"post": renewals},
+            "/api/renewals/link": {"get": {
+                "summary": "The masked preview of a renewal link; writes nothing",
+                "parameters": [{"name": "t", "in": "query", "required": True,
+                                "schema": {"type": "string", "maxLength": 400}}],
+                "responses": {"200": _json(LinkPreview, "The policy the link names, masked"),
+                              **link_errors}}},
+            "/api/renewals/optout": {"post": {
+                "summary": "Stop reminder SMS to the mobile number of a renewal link's policy",
+                "requestBody": {"required": True, "content": {
+                    "application/json": {"schema": _ref(LinkOptOut)},
+                    "application/x-www-form-urlencoded": {"schema": _ref(LinkOptOut)}}},
+                "responses": {"200": _json(OptedOut, "Opted out"),
+                              "303": {"description": "Form posts: to /renew/?optout=1"},
+                              **link_errors}}},
             "/api/referrals": {"post": _submission(ReferralSignup, "Sign up with a referral code")},
             "/api/health": {"get": {"summary": "Storage health", "responses": {
                 "200": _json(Health, "The table answers"),

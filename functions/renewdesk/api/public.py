@@ -44,7 +44,8 @@ def renewal_link():
     except LinkRejected as rejected:
         return _link_rejected("renewal", rejected)
     except StorageUnavailable:
-        return web.error_json(503, "unavailable", {"Retry-After": str(StorageUnavailable.retry_after)})
+        return web.error_json(503, "unavailable",
+                              {"Retry-After": str(StorageUnavailable.retry_after)})
     return jsonify(preview)
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any, Iterable, Sequence
 
 from renewdesk.content import markers
 from renewdesk.content.problems import Problem, field_path
 
-# Hotlines the site itself needs, and where (a catalog key explains each to marketing).
+# Hotlines the site itself needs: the call buttons, the call bar and the claims guide.
 REQUIRED_HOTLINES = ("insurance", "rescue", "claims")
 
 
@@ -43,7 +44,8 @@ def gift_tiers(file: str, path: tuple[Any, ...], tiers: Sequence[Any]) -> list[P
             problems.append(Problem(file, at(index, "premium_from"), "band_missing_from"))
         elif tier.premium_to is not None and tier.premium_to <= tier.premium_from:
             problems.append(Problem(file, at(index, "premium_to"), "band_empty",
-                                    {"low": yuan(tier.premium_from), "high": yuan(tier.premium_to)}))
+                                    {"low": yuan(tier.premium_from),
+                                     "high": yuan(tier.premium_to)}))
         else:
             commercial.append((index, tier))
     if problems:
@@ -55,7 +57,7 @@ def gift_tiers(file: str, path: tuple[Any, ...], tiers: Sequence[Any]) -> list[P
     if first.premium_from != 0:
         problems.append(Problem(file, at(first_index, "premium_from"), "bands_start",
                                 {"start": yuan(first.premium_from)}))
-    for (prev_index, prev), (index, tier) in zip(commercial, commercial[1:]):
+    for (prev_index, prev), (index, tier) in pairwise(commercial):
         if prev.premium_to is None:
             problems.append(Problem(file, at(prev_index, "premium_to"), "band_open_not_last"))
         elif tier.premium_from < prev.premium_to:
@@ -63,7 +65,8 @@ def gift_tiers(file: str, path: tuple[Any, ...], tiers: Sequence[Any]) -> list[P
                                     {"previous": band_text(prev)}))
         elif tier.premium_from > prev.premium_to:
             problems.append(Problem(file, at(index, "premium_from"), "bands_gap",
-                                    {"low": yuan(prev.premium_to), "high": yuan(tier.premium_from)}))
+                                    {"low": yuan(prev.premium_to),
+                                     "high": yuan(tier.premium_from)}))
     last_index, last = commercial[-1]
     if last.premium_to is not None:
         problems.append(Problem(file, at(last_index, "premium_to"), "band_top_open",
@@ -119,7 +122,8 @@ def markers_in_data(file: str, data: Any, known: Sequence[str]) -> list[Problem]
             for found in markers.find(text) if found.name not in known]
 
 
-def markers_in_markdown(file: str, body: str, known: Sequence[str], line_offset: int) -> list[Problem]:
+def markers_in_markdown(file: str, body: str, known: Sequence[str],
+                        line_offset: int) -> list[Problem]:
     """Unknown {{ markers }} in a Markdown body (lines counted from the top of the file)."""
     return [Problem(file, "", "unknown_marker_at",
                     {"marker": "{{ " + found.name + " }}", "line": found.line + line_offset,

@@ -166,7 +166,8 @@ def load(root: Path) -> SiteContent:
             problems.append(Problem(campaign.source, "end", "end_before_start",
                                     {"start": campaign.meta.start, "end": campaign.meta.end}))
         if campaign.meta.gift_tiers:
-            problems += checks.gift_tiers(campaign.source, ("gift_tiers",), campaign.meta.gift_tiers)
+            problems += checks.gift_tiers(campaign.source, ("gift_tiers",),
+                                          campaign.meta.gift_tiers)
     problems += checks.tier_campaigns(campaigns)
     if parsed["club"] is not None:
         problems += checks.club(name["club"], parsed["club"])
@@ -175,7 +176,8 @@ def load(root: Path) -> SiteContent:
         problems += checks.required_hotlines(name["store"], store)
         if parsed["claims"] is not None:
             for index, key in enumerate(parsed["claims"].hotlines):
-                problems += checks.hotline_reference(name["claims"], f"hotlines[{index}]", key, store)
+                problems += checks.hotline_reference(name["claims"], f"hotlines[{index}]", key,
+                                                     store)
         for campaign in campaigns:
             if campaign.meta.hotline:
                 problems += checks.hotline_reference(campaign.source, "hotline",

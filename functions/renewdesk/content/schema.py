@@ -52,8 +52,8 @@ COVER_KINDS = ("main", "addon", "new_energy")
 class Model(BaseModel):
     """Strict about unknown fields (typos) and about types: 122 is not the text "122"."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=False,
-                              coerce_numbers_to_str=False)
+    # pydantic never turns a YAML number into text, so an unquoted 122 is reported, not kept.
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 # ---- store.yml ----------------------------------------------------------------------------

@@ -9,9 +9,9 @@ For every policy expiring in the next 90 days:
   lead becomes the cycle's lead instead of a second one. If it has a lead closed this season
   (won: already renewed; lost: the specialist has been told no), the policy is left alone.
 - **N-60, the SMS.** Once per cycle it queues the reminder with a personal one-click link,
-  unless the customer opted out or the cycle's lead is closed. The day's messages are written
-  to ``build/sms/YYYY-MM-DD.csv`` (rewritten whole on every run of that day) and, when a sender
-  is configured, sent.
+  unless the customer opted out, has asked for a quote already, or the cycle's lead is closed.
+  The day's messages are written to ``build/sms/YYYY-MM-DD.csv`` (rewritten whole on every run
+  of that day) and, when a sender is configured, sent.
 
 A policy found late (imported after its N-90 or N-60 day) gets the steps it missed on the next
 run; a missed daily run is caught up by the next one. Running twice on a day creates nothing new.
@@ -56,6 +56,7 @@ class RunReport:
     sms_queued: int = 0
     sms_opted_out: int = 0
     sms_lead_closed: int = 0
+    sms_requested: int = 0
     sms_sent: int = 0
     sms_failed: int = 0
     messages: list[SmsMessage] = field(default_factory=list)
@@ -68,6 +69,7 @@ class RunReport:
                 "leads_adopted": self.leads_adopted, "already_renewed": self.already_renewed,
                 "already_lost": self.already_lost, "sms_queued": self.sms_queued,
                 "sms_opted_out": self.sms_opted_out, "sms_lead_closed": self.sms_lead_closed,
+                "sms_requested": self.sms_requested,
                 "sms_today": len(self.messages), "sms_sent": self.sms_sent,
                 "sms_failed": self.sms_failed, "incomplete": self.incomplete}
 
@@ -251,6 +253,10 @@ class Reminders:
             if policy.get("lead_step") in CLOSED_STEPS or lead.get("status") in CLOSED:
                 step = "lead_closed"
                 report.sms_lead_closed += 1
+            elif lead.get("customer_requested"):
+                # The customer has asked already: a reminder to ask would only annoy.
+                step = "requested"
+                report.sms_requested += 1
             elif policy["phone"] in opted_out:
                 step = "opted_out"
                 report.sms_opted_out += 1

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, Protocol
 
+from renewdesk.errors import StaleWrite
 from renewdesk.services import clock
 from renewdesk.services.links import new_roster_id
 from renewdesk.services.roster_files import RosterSheet
@@ -72,7 +73,8 @@ class RosterStore(Protocol):
 
     def add_policies(self, policies: list[dict[str, Any]]) -> None: ...
 
-    def update_policies(self, changes: list[tuple[dict[str, Any], dict[str, Any]]]) -> list[str]: ...
+    def update_policies(self, changes: list[tuple[dict[str, Any], dict[str, Any]]]
+                        ) -> list[str]: ...
 
 
 # -- checking one row ----------------------------------------------------------------------
@@ -233,43 +235,66 @@ def row_hash(record: dict[str, Any]) -> str:
 
 @dataclass
 class RosterImport:
-    """Imports checked roster records in chunks (one BatchGetItem read per chunk)."""
+    """Imports checked roster records: reads them in chunks (one BatchGetItem each), and writes
+    new ones 25 to a BatchWriteItem and changed ones 100 to a conditional transaction."""
 
     store: RosterStore
     now: Callable[[], dt.datetime] = field(default=clock.now)
     chunk_size: int = 100
+    add_batch: int = 100
+    change_batch: int = 100
+    rounds: int = 5
 
     def import_records(self, records: list[dict[str, Any]], summary: ImportSummary,
                        progress: Callable[[int], None] = lambda n: None) -> ImportSummary:
         """Add the new, update the changed, count the unchanged; ``progress`` gets chunk sizes."""
-        for start in range(0, len(records), self.chunk_size):
-            chunk = records[start:start + self.chunk_size]
-            self._import_chunk(chunk, summary)
-            progress(len(chunk))
-        return summary
-
-    def _import_chunk(self, chunk: list[dict[str, Any]], summary: ImportSummary) -> None:
         stamp = clock.iso(self.now())
-        pending = chunk
-        while pending:
-            existing = self.store.get_policies([r["plate"] for r in pending])
-            adds, changes = [], []
-            for record in pending:
-                digest = row_hash(record)
-                stored = existing.get(record["plate"])
-                if stored is None:
-                    adds.append({**record, "row_hash": digest, "roster_id": new_roster_id(),
-                                 "imported_at": stamp, "updated_at": stamp})
-                elif stored.get("row_hash") == digest:
-                    summary.unchanged += 1
-                else:
-                    changes.append((stored, self._changed(stored, record, digest, stamp)))
-            self.store.add_policies(adds)
-            summary.added += len(adds)
-            lost = set(self.store.update_policies(changes))
-            summary.updated += len(changes) - len(lost)
-            # A record changed between our read and our write: read it again and decide again.
-            pending = [r for r in pending if r["plate"] in lost]
+        pending = records
+        for _ in range(self.rounds):
+            adds: list[dict[str, Any]] = []
+            changes: list[tuple[dict[str, Any], dict[str, Any]]] = []
+            lost: list[str] = []
+            for start in range(0, len(pending), self.chunk_size):
+                chunk = pending[start:start + self.chunk_size]
+                self._classify(chunk, stamp, summary, adds, changes)
+                if len(adds) >= self.add_batch:
+                    self._add(adds, summary)
+                if len(changes) >= self.change_batch:
+                    lost += self._change(changes, summary)
+                if pending is records:
+                    progress(len(chunk))
+            self._add(adds, summary)
+            lost += self._change(changes, summary)
+            if not lost:
+                return summary
+            # Records changed between our read and our write: read them again, decide again.
+            again = set(lost)
+            pending = [r for r in pending if r["plate"] in again]
+        raise StaleWrite("roster records kept changing during the import")
+
+    def _classify(self, chunk, stamp, summary, adds, changes) -> None:
+        existing = self.store.get_policies([r["plate"] for r in chunk])
+        for record in chunk:
+            digest = row_hash(record)
+            stored = existing.get(record["plate"])
+            if stored is None:
+                adds.append({**record, "row_hash": digest, "roster_id": new_roster_id(),
+                             "imported_at": stamp, "updated_at": stamp})
+            elif stored.get("row_hash") == digest:
+                summary.unchanged += 1
+            else:
+                changes.append((stored, self._changed(stored, record, digest, stamp)))
+
+    def _add(self, adds: list[dict[str, Any]], summary: ImportSummary) -> None:
+        self.store.add_policies(adds)
+        summary.added += len(adds)
+        adds.clear()
+
+    def _change(self, changes, summary: ImportSummary) -> list[str]:
+        lost = self.store.update_policies(changes)
+        summary.updated += len(changes) - len(lost)
+        changes.clear()
+        return lost
 
     @staticmethod
     def _changed(stored: dict[str, Any], record: dict[str, Any], digest: str,

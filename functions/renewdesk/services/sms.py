@@ -143,12 +143,14 @@ def local_mobile(phone: str) -> str:
 def write_outbox(directory: Path, day: dt.date, messages: list[SmsMessage]) -> Path:
     """The day's messages as ``<directory>/<YYYY-MM-DD>.csv`` (mobile, message), replaced whole.
 
-    UTF-8 with a byte-order mark, so Excel shows the Chinese text.
+    UTF-8 with a byte-order mark, so Excel shows the Chinese text. Mobile numbers and personal
+    links: readable by the file's owner only.
     """
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{day.isoformat()}.csv"
     draft = path.with_suffix(f".csv.{os.getpid()}.part")
-    with draft.open("w", encoding="utf-8-sig", newline="") as out:
+    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with open(descriptor, "w", encoding="utf-8-sig", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(["mobile", "message"])
         for message in messages:

@@ -28,7 +28,6 @@ OPEN = ("queued", "claimed", "attention")
 CLOSED = ("won", "lost")
 # Follow-up results in which the customer was actually spoken to.
 REACHED_RESULTS = frozenset({"reached", "call_back", "quoted", "refused"})
-CONTACT_FIELDS = ("name", "phone", "plate")
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,6 @@ close event. A claim is one Query on the ready index plus that one transaction.
 
 from __future__ import annotations
 
-import base64
-import json
 from typing import Any
 
 from renewdesk.config import Settings
@@ -18,24 +16,6 @@ from renewdesk.store import keys
 from renewdesk.store.dynamo import from_item, to_item, with_retries
 
 CLAIMABLE = "(attribute_not_exists(lease_until) OR lease_until < :now)"
-
-
-def encode_cursor(key: dict[str, Any] | None) -> str | None:
-    """A page's LastEvaluatedKey as an opaque string for the client."""
-    if not key:
-        return None
-    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
-
-
-def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
-    """The LastEvaluatedKey back from a client's cursor (None if absent or malformed)."""
-    if not cursor:
-        return None
-    try:
-        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (ValueError, TypeError):
-        return None
-    return key if isinstance(key, dict) else None
 
 
 class QueueStore:
@@ -61,11 +41,6 @@ class QueueStore:
             names = {"#type": "type"}
         return self._query("ready", "ready_pk", values, limit, start_key,
                            filter_expression=condition, names=names)
-
-    def queue_page(self, limit: int, start_key: dict | None = None):
-        """The ready queue as it stands, leased leads included, in claim order."""
-        return self._query("ready", "ready_pk", {":p": keys.ready_queue(self.store)}, limit,
-                           start_key)
 
     def attention_page(self, limit: int, start_key: dict | None = None):
         """Leads on the supervisor's attention list, oldest first."""

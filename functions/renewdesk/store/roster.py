@@ -143,12 +143,14 @@ class RosterStore:
 
     def adopt_lead(self, plate: str, expiry_date: str, lead_id: str,
                    additions: dict[str, Any]) -> bool:
-        """Make an open lead of the vehicle this cycle's lead: give it the plan and the policy
-        data (unless it has a plan already) and record it on the policy; False if the policy
-        changed meanwhile."""
-        lead_update = self._update(keys.lead(self.store, lead_id), additions,
-                                   "attribute_exists(pk) AND attribute_not_exists(#plan)",
-                                   {}, bump_version=True, names={"#plan": "plan"})
+        """Make an open lead of the vehicle this cycle's lead: give it this cycle's plan, expiry
+        date and policy data (unless it has them already) and record it on the policy; False if
+        the policy changed meanwhile."""
+        lead_update = self._update(
+            keys.lead(self.store, lead_id), {**additions, "expiry_date": expiry_date},
+            "attribute_exists(pk) AND (attribute_not_exists(#plan) OR #expiry <> :exp)",
+            {":exp": expiry_date}, bump_version=True,
+            names={"#plan": "plan", "#expiry": "expiry_date"})
         cycle = self._cycle_update(plate, expiry_date, lead_id, "adopted")
         failed = self._transact_groups([[lead_update, cycle]])
         if not failed:

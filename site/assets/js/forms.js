@@ -60,7 +60,6 @@
   function showFieldErrors(form, fields) {
     var names = Object.keys(fields);
     var elsewhere = [];
-    var first = null;
     names.forEach(function (name) {
       var wrapper = form.querySelector('.rd-field[data-field="' + name + '"]');
       if (!wrapper) { elsewhere.push(fields[name].message); return; }
@@ -68,10 +67,10 @@
       var error = wrapper.querySelector(".rd-field__error");
       error.textContent = fields[name].message;
       error.hidden = false;
-      var control = wrapper.querySelector("input, select, textarea");
-      control.setAttribute("aria-invalid", "true");
-      first = first || control;
+      wrapper.querySelector("input, select, textarea").setAttribute("aria-invalid", "true");
     });
+    // The first wrong field from the top of the form, whatever order the API listed them in.
+    var first = form.querySelector("[aria-invalid=true]");
     var summary = form.querySelector("[data-rd-summary]");
     summary.textContent = [messages["site.form.fix_fields"].replace("{count}", names.length)]
       .concat(elsewhere).join(" ");

@@ -18,7 +18,7 @@ from renewdesk.publish import stages
 from sitegen import routes
 from sitegen.assets import Assets
 from sitegen.pages import generated_pages
-from sitegen.render import SITE_LANGUAGE, Renderer, t
+from sitegen.render import SITE_LANGUAGE, Renderer, t, tel_href
 
 BUILD_INFO = "renewdesk-build.json"
 # What the form-error page explains without JavaScript: each field's usual mistake.
@@ -63,7 +63,8 @@ class SiteBuild:
         except ContentInvalid as invalid:
             raise _fail(invalid.report(language)) from None
         store = self.content.store
-        self.api_origin = store.api_origin if self.stage.api_origin is None else self.stage.api_origin
+        self.api_origin = (store.api_origin if self.stage.api_origin is None
+                           else self.stage.api_origin)
         self.assets = Assets()
         self.pages = {routes.src_uri(p.route): p for p in generated_pages(self.content, self.day)}
         self.renderer = Renderer(self.content, {
@@ -96,8 +97,14 @@ class SiteBuild:
         config.nav = [{title: source} for title, _, source in self._menu(with_home=True)]
 
     def menu(self) -> list[tuple[str, str]]:
-        """The header's menu: (title, address) of the main sections and menu pages."""
-        return [(title, url) for title, url, _ in self._menu(with_home=False)]
+        """The header's links: (title, address) of the main sections."""
+        return [(title, url) for title, url, source in self._menu(with_home=False)
+                if source.endswith("/index.md")]
+
+    def page_links(self) -> list[tuple[str, str]]:
+        """The footer's links to free pages marked `menu: true`."""
+        return [(title, url) for title, url, source in self._menu(with_home=False)
+                if not source.endswith("/index.md")]
 
     def _menu(self, with_home: bool) -> list[tuple[str, str, str]]:
         # (title, address, source file): main sections, then free pages marked `menu: true`.
@@ -127,11 +134,27 @@ class SiteBuild:
         store = self.content.store
         return SimpleNamespace(
             t=t, asset=self.assets.url, routes=routes, store=store,
-            menu=self.menu(), insurance=store.hotlines["insurance"],
+            menu=self.menu(), page_links=self.page_links(), insurance=store.hotlines["insurance"],
             rescue=store.hotlines["rescue"], preview_day=self.day if self.preview else None,
-            csp=self.csp(), tel=lambda n: "tel:" + "".join(c for c in n if c.isdigit()),
+            csp=self.csp(), structured_data=self.structured_data(), tel=tel_href,
             year=self.day.year,
         )
+
+    def structured_data(self) -> Markup:
+        """schema.org data about the store for search engines (JSON, never executed)."""
+        store = self.content.store
+        data = {
+            "@context": "https://schema.org", "@type": "AutoDealer", "name": store.name,
+            "alternateName": store.short_name, "description": store.tagline,
+            "address": {"@type": "PostalAddress", "streetAddress": store.address,
+                        "addressLocality": store.city, "addressCountry": "CN"},
+            "telephone": store.hotlines["insurance"].number,
+            "contactPoint": [{"@type": "ContactPoint", "contactType": h.label,
+                              "telephone": h.number} for h in store.hotlines.values()],
+        }
+        if self.stage.site_origin:
+            data["url"] = self.stage.site_origin + "/"
+        return _json_for_script(data)
 
     def csp(self) -> str | None:
         """A meta CSP for sites published to S3 (the local server sends it as a header)."""
@@ -152,6 +175,14 @@ class SiteBuild:
         if page is None:
             return html
         return self.renderer.render(page.template, body=Markup(html), **page.context)
+
+    def write_robots(self, site_dir: Path) -> None:
+        """robots.txt for a published stage: result pages stay out of search engines."""
+        if not self.stage.site_origin:
+            return
+        lines = ["User-agent: *", f"Disallow: {routes.THANKS}", f"Disallow: {routes.FORM_ERROR}",
+                 f"Sitemap: {self.stage.site_origin}/sitemap.xml", ""]
+        (Path(site_dir) / "robots.txt").write_text("\n".join(lines), encoding="utf-8")
 
     def write_build_info(self, site_dir: Path) -> Path:
         """What was built, for which stage and day: `renewdesk site publish` checks it."""

@@ -12,6 +12,7 @@ from sitegen import routes
 from sitegen.render import t
 
 FORM_SCRIPT = "js/forms.js"
+ONE_CLICK_SCRIPT = "js/renew.js"
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,8 @@ class GeneratedPage:
     body: str = ""
     searchable: bool = True
     scripts: tuple[str, ...] = ()
+    # "no-referrer" where the address can carry a renewal-link token.
+    referrer: str | None = None
 
     def markdown(self) -> str:
         """The virtual source file: front matter, then the body."""
@@ -36,6 +39,8 @@ class GeneratedPage:
                                 "hide": ["toc"], "rd_scripts": list(self.scripts)}
         if not self.searchable:
             meta.update(search={"exclude": True}, robots="noindex")
+        if self.referrer:
+            meta["referrer"] = self.referrer
         front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False)
         return f"---\n{front}---\n\n{self.body}"
 
@@ -56,7 +61,7 @@ def generated_pages(content: Any, day: dt.date) -> list[GeneratedPage]:
         GeneratedPage(routes.CLAIMS, t("site.claims.title"), "claims.html",
                       content.claims.intro[:150]),
         GeneratedPage(routes.RENEW, t("site.renew.title"), "renew.html", t("site.renew.lead"),
-                      scripts=(FORM_SCRIPT,)),
+                      scripts=(FORM_SCRIPT, ONE_CLICK_SCRIPT), referrer="no-referrer"),
         GeneratedPage(routes.JOIN, content.offers.referral.title, "join.html",
                       content.offers.referral.summary, scripts=(FORM_SCRIPT,)),
         GeneratedPage(routes.THANKS, t("site.thanks.title"), "thanks.html", t("site.thanks.lead"),

@@ -36,8 +36,8 @@ def yuan(amount: int) -> str:
 
 
 def date_cn(day: dt.date) -> str:
-    """2026-12-01 → 2026年12月1日."""
-    return f"{day.year}年{day.month}月{day.day}日"
+    """A date the way the site writes it (2026年12月1日)."""
+    return t("site.date", year=day.year, month=day.month, day=day.day)
 
 
 class Renderer:

@@ -1,5 +1,5 @@
-"""Site fixtures: the demo site built once, served with the API by the local server, and a
-real Chromium (Debian's) driven by Playwright."""
+"""Browser fixtures shared by every area: the demo site built once, served with the API by the
+local server, and one Debian Chromium driven by Playwright for the whole run."""
 
 from __future__ import annotations
 
@@ -14,18 +14,29 @@ import pytest
 from renewdesk import devserver, localdb
 from renewdesk.backend import Backend
 
-PROJECT = Path(__file__).resolve().parents[2]
+PROJECT = Path(__file__).resolve().parents[1]
 # The demo content's campaigns are dated: tests build as of a fixed day, never "today".
 AS_OF = "2026-12-01"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 PHONE = {"width": 390, "height": 844}
 SCREENSHOTS = PROJECT / "build" / "screenshots"
 
 
-def build_site(dest: Path, *, as_of: str | None = AS_OF, stage: str | None = None,
-               content_dir: Path | None = None) -> subprocess.CompletedProcess:
+def build_site(
+    dest: Path,
+    *,
+    as_of: str | None = AS_OF,
+    stage: str | None = None,
+    content_dir: Path | None = None,
+) -> subprocess.CompletedProcess:
     """Run `mkdocs build` the way `make site` does, into dest."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("RENEWDESK_")}
     env["NO_MKDOCS_2_WARNING"] = "1"
@@ -37,7 +48,11 @@ def build_site(dest: Path, *, as_of: str | None = AS_OF, stage: str | None = Non
         env["RENEWDESK_CONTENT_DIR"] = str(content_dir)
     return subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--quiet", "-d", str(dest)],
-        cwd=PROJECT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -50,18 +65,24 @@ def built_site(tmp_path_factory) -> Path:
     return dest
 
 
-@pytest.fixture(scope="session")
-def browser():
-    """Debian's Chromium; a missing browser fails the run, it never skips it."""
+def launch_chromium():
+    """Debian's Chromium under Playwright; a missing browser fails the run, it never skips it."""
     if not Path(CHROMIUM).is_file():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium and fonts-noto-cjk "
-                    "(scripts/prereqs.sh test does it)")
+        pytest.fail(
+            f"{CHROMIUM} is missing: install Debian's chromium and fonts-noto-cjk "
+            "(scripts/prereqs.sh test does it)"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+# One per run: Playwright's sync API allows a single instance per process at a time, so the
+# site, roster and staff browser tests share it instead of each starting their own.
+browser = pytest.fixture(scope="session", name="browser")(launch_chromium)
 
 
 @pytest.fixture
@@ -76,8 +97,13 @@ def live_site(settings, built_site):
 
 
 def _new_page(browser, javascript: bool):
-    context = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True,
-                                  has_touch=True, java_script_enabled=javascript)
+    context = browser.new_context(
+        viewport=PHONE,
+        locale="zh-CN",
+        is_mobile=True,
+        has_touch=True,
+        java_script_enabled=javascript,
+    )
     page = context.new_page()
     page.problems = []  # console errors (CSP violations show up here) and uncaught exceptions
     page.on("console", lambda m: m.type == "error" and page.problems.append(m.text))
