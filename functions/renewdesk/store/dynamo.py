@@ -89,6 +89,36 @@ def with_retries(settings: Settings, call: Callable[[], T], operation: str) -> T
     raise AssertionError("unreachable")
 
 
+class StoreTable:
+    """Base of the per-feature stores: one store's items in the shared table, every call retried."""
+
+    def __init__(self, client, settings: Settings):
+        self.client = client
+        self.settings = settings
+        self.table = settings.table_name
+        self.store = settings.store_id
+
+    def _call(self, operation: str, call: Callable[[], T]) -> T:
+        return with_retries(self.settings, call, operation)
+
+    def _get(self, key: dict[str, str], operation: str,
+             consistent: bool = True) -> dict[str, Any] | None:
+        """One item by key, or None."""
+        answer = self._call(operation, lambda: self.client.get_item(
+            TableName=self.table, Key=to_item(key), ConsistentRead=consistent))
+        return from_item(answer["Item"]) if "Item" in answer else None
+
+    def _query_all(self, kwargs: dict[str, Any], operation: str) -> list[dict[str, Any]]:
+        """Every item a Query finds, following its pages."""
+        found: list[dict[str, Any]] = []
+        while True:
+            page = self._call(operation, lambda: self.client.query(**kwargs))
+            found += [from_item(i) for i in page.get("Items", [])]
+            if "LastEvaluatedKey" not in page:
+                return found
+            kwargs = {**kwargs, "ExclusiveStartKey": page["LastEvaluatedKey"]}
+
+
 def table_definition(table_name: str) -> dict[str, Any]:
     """CreateTable arguments: on-demand, the key attributes and the indexes of keys.py."""
     attributes = {"pk", "sk"}

@@ -4,25 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from renewdesk.config import Settings
 from renewdesk.errors import FieldRejected, RateLimited
 from renewdesk.services.intake import NewLead, Outcome
 from renewdesk.store import keys
-from renewdesk.store.dynamo import from_item, to_item, with_retries
+from renewdesk.store.dynamo import StoreTable, from_item, to_item, with_retries
 
 GUARD_CONDITION = "attribute_not_exists(pk) OR (is_open = :closed AND created_at < :cutoff)"
 COUNTER_CONDITION = "attribute_not_exists(n) OR n < :limit"
 REFERRER_CONDITION = "attribute_exists(pk) AND phone <> :phone"
 
 
-class LeadStore:
+class LeadStore(StoreTable):
     """Reads and writes leads of one store."""
-
-    def __init__(self, client, settings: Settings):
-        self.client = client
-        self.settings = settings
-        self.table = settings.table_name
-        self.store = settings.store_id
 
     def add_lead(self, lead: NewLead) -> Outcome:
         """One TransactWriteItems: lead, dedupe guard, rate counters (and the referrer check)."""
@@ -60,15 +53,7 @@ class LeadStore:
 
     def get_lead(self, lead_id: str) -> dict[str, Any] | None:
         """One lead by id, or None."""
-        answer = with_retries(
-            self.settings,
-            lambda: self.client.get_item(
-                TableName=self.table, Key=to_item(keys.lead(self.store, lead_id)),
-                ConsistentRead=True,
-            ),
-            "get_lead",
-        )
-        return from_item(answer["Item"]) if "Item" in answer else None
+        return self._get(keys.lead(self.store, lead_id), "get_lead")
 
     def _transaction(self, lead: NewLead) -> list[dict[str, Any]]:
         values = lead.values

@@ -9,23 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from renewdesk.config import Settings
 from renewdesk.errors import GuardTaken, StaleWrite
 from renewdesk.services.worklist import LeadChange
 from renewdesk.store import keys
-from renewdesk.store.dynamo import from_item, to_item, with_retries
+from renewdesk.store.dynamo import StoreTable, from_item, to_item, with_retries
 
 CLAIMABLE = "(attribute_not_exists(lease_until) OR lease_until < :now)"
 
 
-class QueueStore:
+class QueueStore(StoreTable):
     """Reads and conditional writes of leads being worked, for one store."""
-
-    def __init__(self, client, settings: Settings):
-        self.client = client
-        self.settings = settings
-        self.table = settings.table_name
-        self.store = settings.store_id
 
     # -- reads ----------------------------------------------------------------------------
 
@@ -66,10 +59,7 @@ class QueueStore:
 
     def get_lead(self, lead_id: str) -> dict[str, Any] | None:
         """One lead, read consistently."""
-        answer = with_retries(self.settings, lambda: self.client.get_item(
-            TableName=self.table, Key=to_item(keys.lead(self.store, lead_id)),
-            ConsistentRead=True), "get_lead")
-        return from_item(answer["Item"]) if "Item" in answer else None
+        return self._get(keys.lead(self.store, lead_id), "get_lead")
 
     def lead_with_history(self, lead_id: str) -> tuple[dict[str, Any] | None,
                                                        list[dict[str, Any]]]:
@@ -80,19 +70,9 @@ class QueueStore:
             "ExpressionAttributeValues": to_item({":p": keys.lead(self.store, lead_id)["pk"]}),
             "ConsistentRead": True,
         }
-        lead, events = None, []
-        while True:
-            page = with_retries(self.settings, lambda: self.client.query(**kwargs),
-                                "lead_with_history")
-            for raw in page.get("Items", []):
-                item = from_item(raw)
-                if item["sk"] == "LEAD":
-                    lead = item
-                elif item["sk"].startswith("EV#"):
-                    events.append(item)
-            if "LastEvaluatedKey" not in page:
-                return lead, events
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        items = self._query_all(kwargs, "lead_with_history")
+        lead = next((item for item in items if item["sk"] == "LEAD"), None)
+        return lead, [item for item in items if item["sk"].startswith("EV#")]
 
     def customer_leads(self, phone: str, limit: int = 20) -> list[dict[str, Any]]:
         """A customer's leads, newest first."""

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-from renewdesk.config import Settings
 from renewdesk.services.referrers import Referrer
 from renewdesk.store import keys
-from renewdesk.store.dynamo import from_item, to_item, with_retries
+from renewdesk.store.dynamo import StoreTable, from_item, to_item, with_retries
 
 
-class ReferrerStore:
+class ReferrerStore(StoreTable):
     """Referral codes of one store."""
-
-    def __init__(self, client, settings: Settings):
-        self.client = client
-        self.settings = settings
-        self.table = settings.table_name
-        self.store = settings.store_id
 
     def add_referrer(self, referrer: Referrer) -> Referrer | None:
         """Store a new code; the phone's existing referrer if it has one; None if the code is taken."""
@@ -45,17 +38,11 @@ class ReferrerStore:
 
     def get(self, code: str) -> Referrer:
         """One referrer by code."""
-        answer = with_retries(
-            self.settings,
-            lambda: self.client.get_item(TableName=self.table,
-                                         Key=to_item(keys.referrer(self.store, code))),
-            "get_referrer",
-        )
-        return _referrer(from_item(answer["Item"]))
+        return _referrer(self._get(keys.referrer(self.store, code), "get_referrer",
+                                   consistent=False))
 
     def list_referrers(self) -> list[Referrer]:
         """Every referrer, oldest first."""
-        found: list[Referrer] = []
         kwargs = {
             "TableName": self.table,
             "IndexName": "collection",
@@ -63,13 +50,7 @@ class ReferrerStore:
             "ExpressionAttributeValues": to_item(
                 {":p": keys.collection(self.store, "REFERRERS")}),
         }
-        while True:
-            page = with_retries(self.settings, lambda: self.client.query(**kwargs),
-                                "list_referrers")
-            found.extend(_referrer(from_item(i)) for i in page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                return found
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return [_referrer(item) for item in self._query_all(kwargs, "list_referrers")]
 
 
 def _referrer(item: dict) -> Referrer:

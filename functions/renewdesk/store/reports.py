@@ -4,23 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from renewdesk.config import Settings
 from renewdesk.store import keys
-from renewdesk.store.dynamo import from_item, to_item, with_retries
+from renewdesk.store.dynamo import StoreTable, to_item, with_retries
 
 LEAD_FIELDS = ("lead_id", "source", "type", "created_at")
 EVENT_FIELDS = ("kind", "at", "by", "lead_id", "lead_type", "source", "lead_created_at", "owner",
                 "outcome", "reason", "note", "premium", "reached", "first_contact", "superseded")
 
 
-class ReportStore:
+class ReportStore(StoreTable):
     """What the monthly report reads, by Query on the month index."""
-
-    def __init__(self, client, settings: Settings):
-        self.client = client
-        self.settings = settings
-        self.table = settings.table_name
-        self.store = settings.store_id
 
     def leads_created(self, partitions: list[tuple[str, str, str]]) -> list[dict[str, Any]]:
         """Leads created within (UTC month partition, from, to) ranges; only reported fields."""
@@ -37,10 +30,7 @@ class ReportStore:
 
     def get_target(self, year_month: str) -> dict[str, Any] | None:
         """A month's target, or None."""
-        answer = with_retries(self.settings, lambda: self.client.get_item(
-            TableName=self.table, Key=to_item(keys.target(self.store, year_month))),
-            "get_target")
-        return from_item(answer["Item"]) if "Item" in answer else None
+        return self._get(keys.target(self.store, year_month), "get_target", consistent=False)
 
     def put_target(self, year_month: str, values: dict[str, Any]) -> None:
         """Set (or replace) a month's target."""
@@ -61,11 +51,4 @@ class ReportStore:
             "ProjectionExpression": ", ".join(names),
             "ExpressionAttributeNames": names,
         }
-        found: list[dict[str, Any]] = []
-        while True:
-            page = with_retries(self.settings, lambda: self.client.query(**kwargs),
-                                "report_query")
-            found.extend(from_item(i) for i in page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                return found
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return self._query_all(kwargs, "report_query")

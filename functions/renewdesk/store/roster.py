@@ -11,12 +11,11 @@ from __future__ import annotations
 import time
 from typing import Any, Iterable
 
-from renewdesk.config import Settings
 from renewdesk.errors import RateLimited
 from renewdesk.services import clock
 from renewdesk.services.reminders import CycleStart
 from renewdesk.store import keys
-from renewdesk.store.dynamo import from_item, to_item, with_retries
+from renewdesk.store.dynamo import StoreTable, from_item, to_item, with_retries
 from renewdesk.store.leads import counter_updates, guard_item, lead_item
 
 BATCH_GET = 100
@@ -29,14 +28,8 @@ ROSTER_GUARD = ("attribute_not_exists(pk) OR "
 CYCLE_STATE = ("sms_step", "sms_on", "sms_sent_at")
 
 
-class RosterStore:
+class RosterStore(StoreTable):
     """Roster records and reminder state of one store."""
-
-    def __init__(self, client, settings: Settings):
-        self.client = client
-        self.settings = settings
-        self.table = settings.table_name
-        self.store = settings.store_id
 
     # -- import ---------------------------------------------------------------------------
 
@@ -343,15 +336,6 @@ class RosterStore:
                                   "batch_write")
             pending = answer.get("UnprocessedItems") or {}
             attempt = _pause_if(pending, attempt)
-
-    def _query_all(self, kwargs: dict[str, Any], operation: str) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = []
-        while True:
-            page = with_retries(self.settings, lambda: self.client.query(**kwargs), operation)
-            found += [from_item(i) for i in page.get("Items", [])]
-            if "LastEvaluatedKey" not in page:
-                return found
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def _pause_if(unprocessed: dict[str, Any], attempt: int) -> int:

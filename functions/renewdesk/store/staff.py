@@ -4,19 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from renewdesk.config import Settings
 from renewdesk.store import keys
-from renewdesk.store.dynamo import from_item, to_item, with_retries
+from renewdesk.store.dynamo import StoreTable, from_item, to_item
 
 
-class StaffStore:
+class StaffStore(StoreTable):
     """Accounts and sessions of one store."""
-
-    def __init__(self, client, settings: Settings):
-        self.client = client
-        self.settings = settings
-        self.table = settings.table_name
-        self.store = settings.store_id
 
     # -- accounts -------------------------------------------------------------------------
 
@@ -109,13 +102,3 @@ class StaffStore:
         """End a session at once."""
         self._call("delete_session", lambda: self.client.delete_item(
             TableName=self.table, Key=to_item(keys.session(self.store, session_hash))))
-
-    # -- plumbing -------------------------------------------------------------------------
-
-    def _get(self, key: dict[str, str], operation: str) -> dict[str, Any] | None:
-        answer = self._call(operation, lambda: self.client.get_item(
-            TableName=self.table, Key=to_item(key), ConsistentRead=True))
-        return from_item(answer["Item"]) if "Item" in answer else None
-
-    def _call(self, operation: str, call):
-        return with_retries(self.settings, call, operation)
