@@ -24,6 +24,7 @@ from renewdesk.services.intake import Intake, Outcome
 from renewdesk.services.links import EXPIRED, LinkTokens
 from renewdesk.services.reminders import follow_up_plan
 from renewdesk.services.roster import policy_values
+from renewdesk.services.worklist import OPEN
 from renewdesk.services.submissions import (
     ExpiryDate,
     Name,
@@ -34,7 +35,6 @@ from renewdesk.services.submissions import (
 )
 
 CONTACT = ("name", "phone", "plate")
-OPEN = ("queued", "claimed", "attention")
 
 
 class LinkedRenewal(Submission):
