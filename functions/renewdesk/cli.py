@@ -46,7 +46,7 @@ def _field(normalize, field: str, value: str) -> str:
 
 @click.group()
 def main() -> None:
-    """RenewDesk operations: local server, database, referral codes."""
+    """RenewDesk operations: local server, database, site, staff, roster, reminders, referrals."""
 
 
 @main.command()
