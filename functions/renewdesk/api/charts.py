@@ -20,9 +20,9 @@ def _style(colours: tuple[str, ...]):
                  tooltip_font_size=16, stroke_width="3")
 
 
-def _common(chart_class, colours: tuple[str, ...], **options: Any):
+def _common(chart_class, colours: tuple[str, ...], margin_bottom: int = 24, **options: Any):
     return chart_class(style=_style(colours), js=[], width=640, height=400,
-                       explicit_size=False, margin=16, margin_bottom=24,
+                       explicit_size=False, margin=16, margin_bottom=margin_bottom,
                        legend_at_bottom=True, legend_box_size=16, truncate_label=-1,
                        truncate_legend=-1, **options)
 
@@ -51,7 +51,9 @@ def defeat_reasons(defeats: list[dict[str, Any]], text: Callable[[str], str]) ->
 
     chart = _common(pygal.Pie, REASON_COLOURS, inner_radius=0.55, print_values=True,
                     no_data_text=text("chart.no_defeats"),
-                    value_formatter=lambda v: f"{v:g}", legend_at_bottom_columns=2)
+                    value_formatter=lambda v: f"{v:g}", legend_at_bottom_columns=2,
+                    # pygal under-reserves the legend's rows for CJK text at this size.
+                    margin_bottom=48)
     for row in defeats:
         label = text("reason." + row["reason"])
         chart.add(f"{label} ({row['count']})", row["count"])
