@@ -157,6 +157,15 @@ class Backend:
                          lambda roster_id: self.link_tokens.issue(roster_id), s.site_origin,
                          s.sms_outbox_dir, sender=self._sms_sender, now=self._now)
 
+    # -- deletion on request (PIPL) ----------------------------------------------------------
+
+    @cached_property
+    def erasure(self):
+        from renewdesk.services.privacy import Erasure
+        from renewdesk.store.privacy import PrivacyStore
+
+        return Erasure(PrivacyStore(self.client, self.settings), now=self._now)
+
     def _sms_sender(self):
         if self.settings.sms_sender != "sns":
             return None

@@ -154,5 +154,14 @@ def _add_roster_commands() -> None:
 _add_roster_commands()
 
 
+def _add_privacy_commands() -> None:
+    from renewdesk.privacy_cli import customers
+
+    main.add_command(customers)
+
+
+_add_privacy_commands()
+
+
 if __name__ == "__main__":
     main()

@@ -145,7 +145,8 @@ def test_stopping_dynamodb_mid_run_leaves_only_whole_leads_for_every_2xx(own_dyn
     worker.join(300)
     restart()
 
-    backend = Backend(test_settings)
+    # The check reads with a patient client: a just-restarted DynamoDB Local is slow to answer.
+    backend = Backend(test_settings.with_(storage_timeout_seconds=30))
     from renewdesk.store.dynamo import from_item
 
     items = [from_item(i) for i in backend.client.scan(TableName=test_settings.table_name,
@@ -154,10 +155,15 @@ def test_stopping_dynamodb_mid_run_leaves_only_whole_leads_for_every_2xx(own_dyn
     leads = {i["lead_id"]: i for i in items if i["sk"] == "LEAD"}
     guards = {i["lead_id"] for i in items if i["sk"] == "DEDUPE"}
     accepted = {body["lead_id"]: plate for status, body, plate in answers if status == 201}
+    unavailable = {plate for status, _, plate in answers if status == 503}
 
     assert {status for status, _, _ in answers} <= {201, 503}
-    assert any(status == 503 for status, _, _ in answers)
+    assert unavailable
     assert len(accepted) >= 16
-    # Every 2xx is a whole lead, and nothing exists that was not answered 2xx.
-    assert {lid: lead["plate"] for lid, lead in leads.items()} == accepted
-    assert guards == set(accepted)
+    # Every 2xx is a whole lead with its guard.
+    assert all(leads.get(lid, {}).get("plate") == plate for lid, plate in accepted.items())
+    # Any other lead is a write whose answer was lost (a 503 the customer retries, then gets
+    # 200 duplicate): still whole, never half-written, never one that was not attempted.
+    for lid, lead in leads.items():
+        assert lid in accepted or lead["plate"] in unavailable
+    assert guards == set(leads)

@@ -11,22 +11,13 @@ import pytest
 
 from renewdesk.roster_sample import sample_rows, write_roster
 from tests.roster.conftest import TODAY
-from tests.staff.conftest import PASSWORD, HttpsClient, add_staff
+from tests.staff.conftest import add_staff, sign_in
 
 
 @pytest.fixture
 def settings(settings):
     """Cheap password hashing for the staff sign-in."""
     return settings.with_(password_hash_memory_kib=1024, password_hash_time_cost=1)
-
-
-def signed_in(app, backend, username: str):
-    add_staff(backend, username)
-    client = HttpsClient(app, app.response_class, use_cookies=True)
-    answer = client.post("/api/staff/session", json={"username": username, "password": PASSWORD})
-    assert answer.status_code == 200, answer.get_json()
-    client.csrf = answer.get_json()["csrf_token"]
-    return client
 
 
 def claim(client):
@@ -61,7 +52,7 @@ def test_from_roster_import_to_a_specialist_claiming_the_customers_one_click_req
     assert tapped.status_code == 201
 
     # A specialist's claim-next gets that request before every roster lead the run queued.
-    first = claim(signed_in(app, backend, "li.na"))
+    first = claim(sign_in(app, add_staff(backend, "li.na")))
     assert first.status_code == 200
     lead = first.get_json()
     assert lead["lead_id"] == tapped.get_json()["lead_id"]
@@ -71,6 +62,6 @@ def test_from_roster_import_to_a_specialist_claiming_the_customers_one_click_req
 
     # The next specialist gets a roster lead: A grade first.
     assert any(r[7] == "A" for r in due)
-    second = claim(signed_in(app, backend, "zhang.wei")).get_json()
+    second = claim(sign_in(app, add_staff(backend, "zhang.wei"))).get_json()
     assert second["source"] == "roster" and second["customer_requested"] is False
     assert second["grade"] == "A"

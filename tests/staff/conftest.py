@@ -72,7 +72,7 @@ def add_staff(backend, username: str, role: str = "specialist") -> str:
 
 def sign_in(app, username: str, password: str = PASSWORD, otp: str | None = None):
     """A client with a live session; its CSRF token is in ``client.csrf``."""
-    client = app.test_client()
+    client = HttpsClient(app, app.response_class, use_cookies=True)
     body = {"username": username, "password": password, **({"otp": otp} if otp else {})}
     answer = client.post("/api/staff/session", json=body)
     assert answer.status_code == 200, answer.get_json()

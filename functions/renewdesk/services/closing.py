@@ -79,6 +79,8 @@ class Closing:
         lead = worklist.require_lead(self.store.get_lead(lead_id), lead_id)
         if lead["status"] not in worklist.CLOSED:
             raise WrongState("lead_not_closed")
+        if lead.get("erased_at"):
+            raise WrongState("lead_erased")  # the customer asked to be forgotten
         owner = lead.get("owner")
         values: dict[str, Any] = {k: None for k in CLOSE_FIELDS}
         values["bounces"] = 0

@@ -98,7 +98,7 @@ class Desk:
                         for e in events if e["kind"] == "followup"]
         steps = plan.steps(lead, contact_days, clock.local_date(now))
         earlier = []
-        if with_contact:
+        if with_contact and not lead.get("erased_at"):
             earlier = [worklist.view(other, now_iso, worklist.may_see_contact(other, actor, now_iso))
                        for other in self.store.customer_leads(lead["phone"])
                        if other["lead_id"] != lead_id]

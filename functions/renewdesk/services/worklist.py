@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Protocol
 
 from renewdesk.errors import Forbidden, NotFound, WrongState
@@ -25,7 +26,8 @@ DEFEAT_REASONS = ("friend", "price", "claims_experience", "corporate", "telesale
 LEAD_TYPES = ("renewal", "referral")
 STATUSES = ("queued", "claimed", "attention", "won", "lost")
 OPEN = ("queued", "claimed", "attention")
-CLOSED = ("won", "lost")
+# An erased lead (services.privacy: the customer asked to be deleted) is closed for good.
+CLOSED = ("won", "lost", "erased")
 # Follow-up results in which the customer was actually spoken to.
 REACHED_RESULTS = frozenset({"reached", "call_back", "quoted", "refused"})
 
@@ -145,7 +147,8 @@ def require_visible(lead: dict[str, Any], actor: Actor, now_iso: str) -> bool:
 
 
 def mask(lead: dict[str, Any]) -> dict[str, Any]:
-    """The lead with name, phone and plate masked (张*, +86138****8000, 粤B***45)."""
+    """The lead (or a policy, or a lead's corrections) with name, phone, plate and VIN masked
+    (张*, +86138****8000, 粤B***45, LVG**********3456)."""
     masked = dict(lead)
     if lead.get("name"):
         masked["name"] = lead["name"][0] + "*" * max(1, len(lead["name"]) - 1)
@@ -153,6 +156,8 @@ def mask(lead: dict[str, Any]) -> dict[str, Any]:
         masked["phone"] = lead["phone"][:6] + "****" + lead["phone"][-4:]
     if lead.get("plate"):
         masked["plate"] = lead["plate"][:2] + "***" + lead["plate"][-2:]
+    if lead.get("vin"):
+        masked["vin"] = lead["vin"][:3] + "*" * (len(lead["vin"]) - 7) + lead["vin"][-4:]
     return masked
 
 
@@ -161,7 +166,7 @@ VIEW_FIELDS = (
     "interest", "referral_code", "created_at", "due", "rank", "grade", "customer_requested",
     "claimed_at", "next_contact_at", "last_contact_at", "first_contact_at", "followups",
     "bounces", "outcome", "reason", "close_note", "premium", "insurer", "closed_at", "closed_by",
-    "owner", "attention_at",
+    "owner", "attention_at", "requested_via", "erased_at",
 )
 
 
@@ -179,6 +184,14 @@ def view(lead: dict[str, Any], now_iso: str, with_contact: bool = True) -> dict[
     result["contact_masked"] = not with_contact
     if result["premium"] is not None:
         result["premium"] = float(result["premium"])
+    # The roster's figures for the call, and the contact details the customer corrected on the
+    # renewal page (masked with the lead's own: they name the same person).
+    for part in ("policy", "corrections"):
+        values = lead.get(part)
+        if values and not with_contact:
+            values = mask(values)
+        result[part] = {k: float(v) if isinstance(v, Decimal) else v
+                        for k, v in values.items()} if values else None
     return result
 
 

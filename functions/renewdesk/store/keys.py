@@ -6,7 +6,7 @@ without migrating data.
 
 | item            | pk                                         | sk         | notes |
 | --------------- | ------------------------------------------ | ---------- | ----- |
-| lead            | ST#<store>#LEAD#<lead_id>                  | LEAD       | contact data, consent version and time |
+| lead            | ST#<store>#LEAD#<lead_id>                  | LEAD       | contact data, consent version and time; once erased on request ``status`` erased, ``erased_at``, only report fields (services/privacy.py) |
 | dedupe guard    | ST#<store>#DEDUPE#<type>#<plate or phone>  | DEDUPE     | holds the lead id; written with the lead |
 | rate counter    | ST#<store>#RATE#<scope>#<key>#<window>     | RATE       | ``n`` counted with ADD; ``expires_at`` TTL |
 | spam            | ST#<store>#SPAM#<id>                       | SPAM       | honeypot hits, kept apart, ``expires_at`` TTL |

@@ -1,0 +1,173 @@
+"""Erasing a customer in DynamoDB: their leads by the customer index, the rest by key or Scan.
+
+Roster policies are keyed by plate and indexed by expiry month and roster id, never by phone, so
+finding a phone's policies takes one Scan of the table (paged, filtered on the server; it reads
+and bills every item of every store). Honeypot submissions come back from the same Scan.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from renewdesk.errors import StaleWrite
+from renewdesk.services.privacy import EVENT_FREE_TEXT, LeadErasure
+from renewdesk.store import keys
+from renewdesk.store.dynamo import from_item, to_item
+from renewdesk.store.queue import QueueStore
+
+# A transaction holds at most 100 items: the lead, its guard, and up to 98 events.
+TRANSACTION = 100
+
+
+class PrivacyStore(QueueStore):
+    """Reads and deletes of one customer's items (a QueueStore: it reads leads with history)."""
+
+    def customer_lead_ids(self, phone: str) -> list[str]:
+        """Every lead of the customer (all pages of the customer index)."""
+        kwargs = {
+            "TableName": self.table, "IndexName": "collection",
+            "KeyConditionExpression": "coll_pk = :p",
+            "ExpressionAttributeValues": to_item(
+                {":p": keys.collection(self.store, f"CUSTOMER#{phone}")}),
+            "ProjectionExpression": "lead_id",
+        }
+        return [item["lead_id"] for item in self._query_all(kwargs, "customer_lead_ids")]
+
+    def guard_holder(self, lead_type: str, identity: str) -> str | None:
+        """The lead id a dedupe guard holds, or None when there is no guard."""
+        guard = self._get(keys.dedupe_guard(self.store, lead_type, identity), "get_guard")
+        return guard["lead_id"] if guard else None
+
+    def erase_lead(self, erasure: LeadErasure) -> None:
+        """Clear the events, delete the guard and strip the lead; the lead and guard in the last
+        transaction, so the lead stays findable until everything of it is done. StaleWrite if
+        the lead or its guard changed since they were read."""
+        events = [self._clear_event(key) for key in erasure.event_keys]
+        last = [self._strip_lead(erasure)]
+        if erasure.guard:
+            lead_type, identity = erasure.guard
+            last.append({"Delete": {
+                "TableName": self.table,
+                "Key": to_item(keys.dedupe_guard(self.store, lead_type, identity)),
+                "ConditionExpression": "lead_id = :id",
+                "ExpressionAttributeValues": to_item({":id": erasure.lead_id}),
+            }})
+        room = TRANSACTION - len(last)
+        while len(events) > room:
+            self._transact(events[:TRANSACTION], erasure.lead_id)
+            events = events[TRANSACTION:]
+        self._transact(events + last, erasure.lead_id)
+
+    def scan_phone(self, phone: str) -> tuple[list[str], list[dict[str, Any]]]:
+        """(Plates of the policies with this phone, every honeypot submission as
+        {spam_id, fields}): one paged Scan of the table."""
+        prefix = f"ST#{self.store}#"
+        kwargs = {
+            "TableName": self.table,
+            "FilterExpression": "(begins_with(pk, :policy) AND #phone = :phone) "
+                                "OR begins_with(pk, :spam)",
+            "ProjectionExpression": "pk, #plate, #fields",
+            "ExpressionAttributeNames": {"#phone": "phone", "#plate": "plate",
+                                         "#fields": "fields"},
+            "ExpressionAttributeValues": to_item({":policy": prefix + "POLICY#",
+                                                  ":spam": prefix + "SPAM#", ":phone": phone}),
+        }
+        plates, spam = [], []
+        while True:
+            page = self._call("scan_phone", lambda: self.client.scan(**kwargs))
+            for item in map(from_item, page.get("Items", [])):
+                if item["pk"].startswith(prefix + "SPAM#"):
+                    spam.append({"spam_id": item["pk"][len(prefix + "SPAM#"):],
+                                 "fields": item.get("fields") or {}})
+                else:
+                    plates.append(item["plate"])
+            if "LastEvaluatedKey" not in page:
+                return plates, spam
+            kwargs = {**kwargs, "ExclusiveStartKey": page["LastEvaluatedKey"]}
+
+    def delete_policy(self, plate: str, phone: str) -> bool:
+        """Delete a roster record if it is still this phone's; False if it is not (any more)."""
+        return self._delete(keys.policy(self.store, plate), "delete_policy",
+                            "#phone = :phone", {":phone": phone}, {"#phone": "phone"})
+
+    def referral_code_of(self, phone: str) -> str | None:
+        """The referral code issued to this phone, or None."""
+        guard = self._get(keys.referrer_phone(self.store, phone), "get_referrer_phone")
+        return guard["code"] if guard else None
+
+    def delete_referrer(self, code: str, phone: str) -> None:
+        """Delete a referrer and its phone guard together (each only if it is still theirs)."""
+        items = [
+            {"Delete": {"TableName": self.table,
+                        "Key": to_item(keys.referrer_phone(self.store, phone)),
+                        "ConditionExpression": "code = :code",
+                        "ExpressionAttributeValues": to_item({":code": code})}},
+            {"Delete": {"TableName": self.table, "Key": to_item(keys.referrer(self.store, code)),
+                        "ConditionExpression": "attribute_not_exists(pk) OR phone = :phone",
+                        "ExpressionAttributeValues": to_item({":phone": phone})}},
+        ]
+        self._transact(items, code)
+
+    def has_optout(self, phone: str) -> bool:
+        """Whether the phone opted out of reminder SMS."""
+        return self._get(keys.optout(self.store, phone), "get_optout") is not None
+
+    def delete_optout(self, phone: str) -> bool:
+        """Delete the opt-out; False if there was none."""
+        return self._delete(keys.optout(self.store, phone), "delete_optout")
+
+    def delete_spam(self, spam_id: str) -> None:
+        """Delete one honeypot submission."""
+        self._delete(keys.spam(self.store, spam_id), "delete_spam")
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    def _strip_lead(self, erasure: LeadErasure) -> dict[str, Any]:
+        names = {f"#r{i}": a for i, a in enumerate(erasure.removes)}
+        names.update({f"#s{i}": a for i, a in enumerate(erasure.sets)})
+        names["#version"] = "version"
+        values = {f":s{i}": v for i, v in enumerate(erasure.sets.values())}
+        values[":next"] = erasure.version + 1
+        sets = [f"#s{i} = :s{i}" for i in range(len(erasure.sets))] + ["#version = :next"]
+        expression = "SET " + ", ".join(sets)
+        if erasure.removes:
+            expression += " REMOVE " + ", ".join(f"#r{i}" for i in range(len(erasure.removes)))
+        if erasure.version:
+            condition = "#version = :version"
+            values[":version"] = erasure.version
+        else:
+            condition = "attribute_exists(pk) AND attribute_not_exists(#version)"
+        return {"Update": {
+            "TableName": self.table, "Key": to_item(keys.lead(self.store, erasure.lead_id)),
+            "UpdateExpression": expression, "ConditionExpression": condition,
+            "ExpressionAttributeNames": names, "ExpressionAttributeValues": to_item(values),
+        }}
+
+    def _clear_event(self, key: dict[str, str]) -> dict[str, Any]:
+        names = {f"#t{i}": f for i, f in enumerate(EVENT_FREE_TEXT)}
+        return {"Update": {
+            "TableName": self.table, "Key": to_item(key),
+            "UpdateExpression": "REMOVE " + ", ".join(names),
+            "ConditionExpression": "attribute_exists(pk)",
+            "ExpressionAttributeNames": names,
+        }}
+
+    def _transact(self, items: list[dict[str, Any]], subject: str) -> None:
+        try:
+            self._call("erase", lambda: self.client.transact_write_items(TransactItems=items))
+        except self.client.exceptions.TransactionCanceledException:
+            raise StaleWrite(subject) from None
+
+    def _delete(self, key: dict[str, str], operation: str, condition: str | None = None,
+                values: dict[str, Any] | None = None,
+                names: dict[str, str] | None = None) -> bool:
+        kwargs: dict[str, Any] = {"TableName": self.table, "Key": to_item(key),
+                                  "ReturnValues": "ALL_OLD"}
+        if condition:
+            kwargs.update(ConditionExpression=condition, ExpressionAttributeValues=to_item(values),
+                          ExpressionAttributeNames=names)
+        try:
+            answer = self._call(operation, lambda: self.client.delete_item(**kwargs))
+        except self.client.exceptions.ConditionalCheckFailedException:
+            return False
+        return "Attributes" in answer
