@@ -109,19 +109,27 @@ class Backend:
     def closing(self):
         from renewdesk.services.closing import Closing
 
-        return Closing(self.queue_store, is_active=self._is_active, now=self._now)
+        return Closing(self.queue_store, self.settings.lead_retention_days,
+                       is_active=self._is_active, now=self._now)
 
     @cached_property
     def desk(self):
         from renewdesk.services.desk import Desk
 
-        return Desk(self.queue_store, self.claims, now=self._now)
+        return Desk(self.queue_store, self.claims, self.settings.lead_retention_days,
+                    now=self._now)
+
+    @cached_property
+    def search(self):
+        from renewdesk.services.search import Search
+
+        return Search(self.queue_store, self.settings.lead_retention_days, now=self._now)
 
     @cached_property
     def reports(self):
         from renewdesk.services.reports import Reports
 
-        return Reports(self.report_store, now=self._now)
+        return Reports(self.report_store, self.settings.lead_retention_days, now=self._now)
 
     # -- roster, reminders and renewal links (issue 5) -------------------------------------
 
@@ -160,11 +168,23 @@ class Backend:
     # -- deletion on request (PIPL) ----------------------------------------------------------
 
     @cached_property
-    def erasure(self):
-        from renewdesk.services.privacy import Erasure
+    def privacy_store(self):
         from renewdesk.store.privacy import PrivacyStore
 
-        return Erasure(PrivacyStore(self.client, self.settings), now=self._now)
+        return PrivacyStore(self.client, self.settings)
+
+    @cached_property
+    def erasure(self):
+        from renewdesk.services.privacy import Erasure
+
+        return Erasure(self.privacy_store, now=self._now)
+
+    @cached_property
+    def purge(self):
+        from renewdesk.services.privacy import Purge
+
+        return Purge(self.erasure, self.privacy_store, self.roster_store,
+                     self.settings.lead_retention_days, now=self._now)
 
     def _sms_sender(self):
         if self.settings.sms_sender != "sns":

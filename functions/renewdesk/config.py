@@ -55,6 +55,8 @@ class Settings:
     rate_limit_per_address_per_hour: int = 30
     dedupe_days: int = 30
     spam_retention_days: int = 30
+    # Personal data of a closed lead is purged this many days after the close (3 years).
+    lead_retention_days: int = 1095
     # Bounded retries of one storage call, with full jitter between attempts.
     storage_attempts: int = 4
     storage_backoff_seconds: float = 0.05
@@ -100,6 +102,7 @@ class Settings:
                 env, "RATE_LIMIT_PER_ADDRESS_PER_HOUR", cls.rate_limit_per_address_per_hour
             ),
             "lease_minutes": _int(env, "LEASE_MINUTES", cls.lease_minutes),
+            "lead_retention_days": _int(env, "LEAD_RETENTION_DAYS", cls.lead_retention_days),
             "link_token_days": _int(env, "LINK_TOKEN_DAYS", cls.link_token_days),
             "secrets_parameter_prefix": env.get("SECRETS_PARAMETER_PREFIX") or None,
             "sms_sender": _choice(env, "SMS_SENDER", ("none", "sns"), cls.sms_sender),

@@ -1,9 +1,12 @@
-"""`renewdesk customers erase PHONE`: forget a customer who asked to be deleted (PIPL).
+"""`renewdesk customers erase PHONE`: forget a customer who asked to be deleted (PIPL);
+`renewdesk customers purge`: erase what is past the retention limit (the daily job, by hand).
 
-It prints only the masked phone and counts by kind, never a name, plate or note.
+They print only the masked phone and counts by kind, never a name, plate or note.
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 import click
 
@@ -19,14 +22,14 @@ def _text(key: str, **values: str) -> str:
     return i18n.message(cli._lang(), f"cli.privacy.{key}", **values)
 
 
-def _counts(counts: dict[str, int]) -> str:
-    return "\n".join(f"  {_text('kind.' + kind)}: {counts[kind]}" for kind in KINDS
+def _counts(counts: dict[str, int], kinds: tuple[str, ...] = KINDS) -> str:
+    return "\n".join(f"  {_text('kind.' + kind)}: {counts[kind]}" for kind in kinds
                      if counts[kind])
 
 
 @click.group()
 def customers() -> None:
-    """Customers' personal data: erase on request."""
+    """Customers' personal data: erase on request, purge past retention."""
 
 
 @customers.command("erase")
@@ -60,3 +63,29 @@ def erase(phone: str, yes: bool) -> None:
         return
     click.echo(_text("erased", phone=masked))
     click.echo(_counts(counts))
+
+
+@customers.command("purge")
+@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Purge as at the start of this day (China time); a later day only with "
+                   "--dry-run.")
+@click.option("--dry-run", is_flag=True, help="Count what would be purged; write nothing.")
+def purge(as_of: dt.datetime | None, dry_run: bool) -> None:
+    """Erase personal data kept longer than LEAD_RETENTION_DAYS (the daily job does this)."""
+    from renewdesk import cli
+    from renewdesk.errors import InvalidFields
+    from renewdesk.services import clock
+    from renewdesk.services.privacy import PURGE_KINDS
+
+    moment = as_of.replace(tzinfo=clock.CHINA) if as_of else None
+    try:
+        report = cli._backend().purge.run(moment, dry_run=dry_run)
+    except InvalidFields:
+        raise click.ClickException(_text("purge.future")) from None
+    key = "purge.would" if dry_run else "purge.done"
+    if not any(report.counts.values()):
+        key = "purge.nothing"
+    click.echo(_text(key, as_of=clock.local_date(clock.parse_iso(report.as_of)).isoformat()))
+    click.echo(_counts(report.counts, PURGE_KINDS))
+    if report.incomplete:
+        click.echo(_text("purge.incomplete"))

@@ -1,4 +1,5 @@
-"""Scheduled jobs Zappa runs (see "events" in zappa_settings.json): the daily reminder run.
+"""Scheduled jobs Zappa runs (see "events" in zappa_settings.json): the daily reminder run and
+the daily retention purge (each its own invocation, with its own time limit).
 
 On Lambda the day's SMS are recorded and, with SMS_SENDER=sns, sent; the CSV for an SMS platform
 is written where there is a disk, by `renewdesk reminders run` (which rewrites the day's file
@@ -13,6 +14,12 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 
+def _lambda_clock(context: Any):
+    """Seconds the invocation has left, when Lambda tells (None elsewhere)."""
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    return (lambda: remaining() / 1000) if remaining else None
+
+
 def daily_reminders(event: dict[str, Any] | None = None, context: Any = None,
                     settings=None) -> dict[str, Any]:
     """Take the reminder steps due today (China time); answer the counts."""
@@ -20,10 +27,19 @@ def daily_reminders(event: dict[str, Any] | None = None, context: Any = None,
     from renewdesk.config import Settings
 
     backend = Backend(settings or Settings.from_env())
-    remaining = getattr(context, "get_remaining_time_in_millis", None)
-    report = backend.reminders.run(
-        write_file=False, seconds_left=(lambda: remaining() / 1000) if remaining else None)
+    report = backend.reminders.run(write_file=False, seconds_left=_lambda_clock(context))
     counts = report.counts()
     # Counts only: no name, phone, plate or link in the log.
     log.info("daily reminders done: %s", counts)
     return counts
+
+
+def daily_purge(event: dict[str, Any] | None = None, context: Any = None,
+                settings=None) -> dict[str, Any]:
+    """Erase the personal data past its retention (LEAD_RETENTION_DAYS); answer the counts."""
+    from renewdesk.backend import Backend
+    from renewdesk.config import Settings
+
+    backend = Backend(settings or Settings.from_env())
+    # The purge logs its own counts (no personal data); an incomplete run goes on tomorrow.
+    return backend.purge.run(seconds_left=_lambda_clock(context)).summary()

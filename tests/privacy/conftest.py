@@ -51,7 +51,7 @@ def supervisor(app, backend):
     return sign_in(app, add_staff(backend, "wang.boss", "supervisor"))
 
 
-def _worked_lead(backend, staff, phone: str, name: str, note: str, outcome: dict) -> str:
+def worked_lead(backend, staff, phone: str, name: str, note: str, outcome: dict) -> str:
     """A lead claimed, followed up twice and closed through the staff API."""
     lead_id = add_lead(backend, phone=phone, name=name)
     claimed = post(staff, "/api/staff/leads/claim")
@@ -75,7 +75,7 @@ def customers(app, backend, client, supervisor, import_rows):
     a roster policy, a renewal request, a referral sign-up, a referral code; A also opted out of
     reminders and has a honeypot submission. Returns (A, B)."""
     # The closed leads first: each claim takes the head of the queue.
-    closed = [_worked_lead(backend, supervisor, "+86" + mobile, name, _note(name, mobile),
+    closed = [worked_lead(backend, supervisor, "+86" + mobile, name, _note(name, mobile),
                            {"outcome": "lost", "reason": "other"})
               for name, mobile, _, _ in PEOPLE]
     made = []

@@ -38,6 +38,8 @@ CONSOLE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src
                "form-action 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'")
 SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'"
 LANGUAGE_COOKIE = "renewdesk_lang"
+# Leads on one page of the queue, attention and month lists ("下一页" for the rest).
+PAGE_SIZE = 50
 NOTICES = frozenset({"claimed", "queue_empty", "followup_saved", "closed", "released",
                      "reopened", "reassigned", "target_saved", "logged_out"})
 
@@ -95,14 +97,16 @@ def money(amount: Any) -> str:
     return "—" if amount is None else f"¥{float(amount):,.2f}"
 
 
-def _page(template: str, status: int = 200, **context: Any):
+def _page(template: str, http_status: int = 200, /, **context: Any):
+    """Render a console page; positional-only arguments, so ``status`` (a lead status filter)
+    reaches the template instead of becoming the HTTP status."""
     session = g.get("staff_session")
     context.setdefault("notice", request.args.get("notice") if request.args.get("notice")
                        in NOTICES else None)
     html = render_template(f"staff/{template}", actor=session.actor if session else None,
                            csrf=staff_auth.csrf_cookie(), language=g.language,
                            now_iso=clock.iso(_backend().now()), lists=worklist, **context)
-    return html, status
+    return html, http_status
 
 
 def _backend():
@@ -223,8 +227,17 @@ def claim():
 def queue():
     actor = _actor()
     desk = _backend().desk
-    attention = desk.attention(actor) if actor.is_supervisor else []
-    return _page("queue.html", leads=desk.queue(actor), attention=attention, section="queue")
+    cursors = {name: request.args.get(name) or None for name in ("cursor", "attention_cursor")}
+    try:
+        ready = desk.queue(actor, PAGE_SIZE, cursors["cursor"])
+        attention = desk.attention(actor, PAGE_SIZE, cursors["attention_cursor"]) \
+            if actor.is_supervisor else None
+    except InvalidFields:
+        return _page("queue.html", 400, leads=desk.queue(actor, PAGE_SIZE),
+                     attention=desk.attention(actor, PAGE_SIZE) if actor.is_supervisor else None,
+                     cursors={}, alert="error.invalid_cursor", section="queue")
+    return _page("queue.html", leads=ready, attention=attention, cursors=cursors,
+                 section="queue")
 
 
 @bp.get("/leads")
@@ -239,8 +252,30 @@ def leads():
         month = parse_month(request.args.get("month"), _backend().now())
     except InvalidFields:
         month = parse_month(None, _backend().now())
-    found = _backend().desk.month_leads(_actor(), month, status)
-    return _page("leads.html", leads=found, month=month, status=status, section="leads")
+    desk = _backend().desk
+    context = {"month": month, "status": status, "section": "leads"}
+    try:
+        found = desk.month_leads(_actor(), month, status, PAGE_SIZE,
+                                 request.args.get("cursor") or None)
+    except InvalidFields:
+        return _page("leads.html", 400, leads=desk.month_leads(_actor(), month, status, PAGE_SIZE),
+                     alert="error.invalid_cursor", **context)
+    return _page("leads.html", leads=found, paged=bool(request.args.get("cursor")), **context)
+
+
+@bp.get("/search")
+@signed_in
+def search():
+    """Find a customer's leads by mobile number, plate or lead id; bad input is said in the
+    page, next to the search box."""
+    if "q" not in request.args:
+        return _page("search.html", query=None, section="search")
+    text = request.args["q"]
+    try:
+        query, found = _backend().search.find(_actor(), text)
+    except InvalidFields as error:
+        return _page("search.html", 400, q=text, errors=error.fields, section="search")
+    return _page("search.html", q=text, query=query, found=found, section="search")
 
 
 @bp.get("/leads/<lead_id>")
@@ -340,7 +375,7 @@ def team():
     members = backend.accounts.list_all()
     rows = backend.desk.team(actor, [m.username for m in members if not m.disabled])
     return _page("team.html", rows=rows, members=members,
-                 attention=backend.desk.attention(actor), section="team")
+                 attention=backend.desk.attention(actor).leads, section="team")
 
 
 @bp.get("/reports")

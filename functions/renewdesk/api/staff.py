@@ -99,29 +99,52 @@ def claim():
 
 @bp.get("/leads")
 def list_leads():
-    """Leads by status and/or mine (see README for what each combination lists)."""
+    """Leads by status and/or mine, a page at a time (``cursor`` from the last page's
+    ``next_cursor``, ``limit``); or with ``q`` the leads of a customer found by mobile number,
+    plate or lead id (see README for what each combination lists)."""
     actor = _acting(write=False)
-    desk = staff_auth.backend().desk
+    backend = staff_auth.backend()
+    if "q" in request.args:
+        query, found = backend.search.find(actor, request.args["q"])
+        return jsonify(leads=found, next_cursor=None, matched_by=query.kind)
+    desk = backend.desk
     status = request.args.get("status") or None
     mine = request.args.get("mine", "").lower() in ("1", "true", "yes")
+    cursor = request.args.get("cursor") or None
+    limit = _page_size(request.args.get("limit"))
     if status not in (None, "queued", "claimed", "attention", "won", "lost"):
         raise InvalidFields({"status": "invalid_choice"})
-    if mine or (status == "claimed" and not actor.is_supervisor):
-        leads = [lead for lead in desk.desk(actor, actor.username)
+    if mine or status == "claimed":
+        if cursor:
+            raise InvalidFields({"cursor": "invalid_cursor"})  # desks are one list, unpaged
+        if mine or not actor.is_supervisor:
+            names = [actor.username]
+        else:
+            names = [m.username for m in backend.accounts.list_all() if not m.disabled]
+        leads = [lead for name in names for lead in desk.desk(actor, name)
                  if status in (None, lead["status"])]
-    elif status == "queued":
-        leads = desk.queue(actor)
+        return jsonify(leads=leads, next_cursor=None)
+    if status == "queued":
+        page = desk.queue(actor, limit, cursor)
     elif status == "attention":
-        leads = desk.attention(actor)
-    elif status == "claimed":
-        names = [m.username for m in staff_auth.backend().accounts.list_all() if not m.disabled]
-        leads = [lead for name in names for lead in desk.desk(actor, name)]
+        page = desk.attention(actor, limit, cursor)
     else:
         from renewdesk.services.reports import parse_month
 
-        month = parse_month(request.args.get("month"), staff_auth.backend().now())
-        leads = desk.month_leads(actor, month, status)
-    return jsonify(leads=leads)
+        month = parse_month(request.args.get("month"), backend.now())
+        page = desk.month_leads(actor, month, status, limit, cursor)
+    return jsonify(leads=page.leads, next_cursor=page.next_cursor)
+
+
+def _page_size(text: str | None) -> int:
+    """The ``limit`` query parameter: 1 to LIST_LIMIT leads a page (LIST_LIMIT if absent)."""
+    from renewdesk.services.desk import LIST_LIMIT
+
+    if text is None:
+        return LIST_LIMIT
+    if not text.isdigit() or not 1 <= int(text) <= LIST_LIMIT:
+        raise InvalidFields({"limit": "invalid_limit"})
+    return int(text)
 
 
 @bp.get("/leads/<lead_id>")
@@ -193,7 +216,8 @@ def team():
     actor = _acting(write=False)
     backend = staff_auth.backend()
     names = [m.username for m in backend.accounts.list_all() if not m.disabled]
-    return jsonify(team=backend.desk.team(actor, names), attention=backend.desk.attention(actor))
+    return jsonify(team=backend.desk.team(actor, names),
+                   attention=backend.desk.attention(actor).leads)
 
 
 # -- reports --------------------------------------------------------------------------------

@@ -26,6 +26,8 @@ class Closing:
     """Closes and reopens leads."""
 
     store: worklist.WorkStore
+    # A lead closed this long ago is past its retention: its personal data is (to be) purged.
+    retention_days: int
     is_active: Callable[[str], bool] = lambda username: True
     now: Callable[[], dt.datetime] = field(default=clock.now)
 
@@ -81,6 +83,8 @@ class Closing:
             raise WrongState("lead_not_closed")
         if lead.get("erased_at"):
             raise WrongState("lead_erased")  # the customer asked to be forgotten
+        if worklist.retention_ended(lead, clock.iso(now), self.retention_days):
+            raise WrongState("lead_expired")  # reopening would keep data past its retention
         owner = lead.get("owner")
         values: dict[str, Any] = {k: None for k in CLOSE_FIELDS}
         values["bounces"] = 0

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
-from renewdesk.services import clock, plan, worklist
+from renewdesk.services import clock, plan, privacy, worklist
 from renewdesk.services.claims import Claims
 from renewdesk.services.staff import Actor
 
@@ -32,6 +32,19 @@ class DeskStore(worklist.WorkStore, Protocol):
 
     def customer_leads(self, phone: str, limit: int = 20) -> list[dict[str, Any]]: ...
 
+    def resume(self, cursor: str, listing: str,
+               months: list[tuple[str, str, str]] | None = None) -> tuple[int, dict]: ...
+
+    def cursor_after(self, item: dict[str, Any], listing: str) -> str: ...
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list, and the opaque cursor of the next one (None on the last page)."""
+
+    leads: list[dict[str, Any]]
+    next_cursor: str | None = None
+
 
 @dataclass(frozen=True)
 class DayItem:
@@ -50,6 +63,8 @@ class Desk:
 
     store: DeskStore
     claims: Claims
+    # Leads closed this long ago show as erased, even before the retention purge erased them.
+    retention_days: int
     now: Callable[[], dt.datetime] = field(default=clock.now)
 
     def my_day(self, actor: Actor) -> tuple[list[DayItem], list[dict[str, Any]]]:
@@ -92,6 +107,7 @@ class Desk:
         now_iso = clock.iso(now)
         lead, events = self.store.lead_with_history(lead_id)
         lead = worklist.require_lead(lead, lead_id)
+        lead, events = privacy.within_retention(lead, events, now_iso, self.retention_days)
         with_contact = worklist.require_visible(lead, actor, now_iso)
         lead = self.claims.renew(lead, actor)
         contact_days = [clock.local_date(clock.parse_iso(e["at"]))
@@ -99,7 +115,8 @@ class Desk:
         steps = plan.steps(lead, contact_days, clock.local_date(now))
         earlier = []
         if with_contact and not lead.get("erased_at"):
-            earlier = [worklist.view(other, now_iso, worklist.may_see_contact(other, actor, now_iso))
+            earlier = [worklist.view(other, now_iso, worklist.may_see_contact(other, actor, now_iso),
+                                     self.retention_days)
                        for other in self.store.customer_leads(lead["phone"])
                        if other["lead_id"] != lead_id]
         return {
@@ -110,18 +127,23 @@ class Desk:
             "earlier_leads": earlier,
         }
 
-    def queue(self, actor: Actor, limit: int = LIST_LIMIT) -> list[dict[str, Any]]:
+    def queue(self, actor: Actor, limit: int = LIST_LIMIT, cursor: str | None = None) -> Page:
         """The claimable leads in claim order (contact masked for specialists)."""
         now_iso = clock.iso(self.now())
-        items, _ = self.store.ready_page(None, now_iso, limit)
-        return [worklist.view(i, now_iso, actor.is_supervisor) for i in items]
+        start = self.store.resume(cursor, "ready")[1] if cursor else None
+        pages = _pages(lambda key: self.store.ready_page(None, now_iso, limit, key), start)
+        items, next_cursor = self._fill(pages, limit, "ready")
+        return Page([worklist.view(i, now_iso, actor.is_supervisor) for i in items], next_cursor)
 
-    def attention(self, actor: Actor) -> list[dict[str, Any]]:
+    def attention(self, actor: Actor, limit: int = LIST_LIMIT,
+                  cursor: str | None = None) -> Page:
         """Leads that bounced too often (supervisor)."""
         worklist.require_supervisor(actor)
         now_iso = clock.iso(self.now())
-        items, _ = self.store.attention_page(LIST_LIMIT)
-        return [worklist.view(i, now_iso) for i in items]
+        start = self.store.resume(cursor, "attention")[1] if cursor else None
+        pages = _pages(lambda key: self.store.attention_page(limit, key), start)
+        items, next_cursor = self._fill(pages, limit, "attention")
+        return Page([worklist.view(i, now_iso) for i in items], next_cursor)
 
     def desk(self, actor: Actor, username: str) -> list[dict[str, Any]]:
         """Open leads someone holds, by due time (one's own; anyone's for a supervisor)."""
@@ -133,25 +155,47 @@ class Desk:
                 for i in items if worklist.holder(i, now_iso) == username]
 
     def month_leads(self, actor: Actor, month: str, status: str | None = None,
-                    limit: int = LIST_LIMIT) -> list[dict[str, Any]]:
+                    limit: int = LIST_LIMIT, cursor: str | None = None) -> Page:
         """Leads submitted in a local month, newest first, optionally of one status."""
         now_iso = clock.iso(self.now())
+        months = list(reversed(month_partitions(month)))
+        first, start = self.store.resume(cursor, "month", months) if cursor else (0, None)
+
+        def reads():
+            for number in range(first, len(months)):
+                utc_month, after, before = months[number]
+                later_months = number < len(months) - 1
+                for items, more in _pages(
+                        lambda key, m=utc_month, a=after, b=before: self.store.month_leads_page(
+                            m, a, b, 200, key, newest_first=True),
+                        start if number == first else None):
+                    yield items, more or later_months
+
+        def shown(lead: dict[str, Any]) -> bool:
+            if status and worklist.effective_status(lead, now_iso) != status:
+                return False
+            return actor.is_supervisor or actor.username in (
+                lead.get("owner"), worklist.holder(lead, now_iso))
+
+        items, next_cursor = self._fill(reads(), limit, "month", shown)
+        return Page([worklist.view(i, now_iso, retention_days=self.retention_days)
+                     for i in items], next_cursor)
+
+    def _fill(self, reads, limit: int, listing: str,
+              keep: Callable[[dict[str, Any]], bool] = lambda item: True):
+        """Up to ``limit`` kept items from successive Query pages ((items, more follow)), and
+        the cursor after the last one shown. The cursor is that item's own key, not the page's
+        LastEvaluatedKey: a page cut short must not skip the items it read but did not show."""
         found: list[dict[str, Any]] = []
-        for utc_month, after, before in reversed(month_partitions(month)):
-            start = None
-            while len(found) < limit:
-                items, start = self.store.month_leads_page(utc_month, after, before, 200, start,
-                                                           newest_first=True)
-                for lead in items:
-                    if status and worklist.effective_status(lead, now_iso) != status:
-                        continue
-                    if not actor.is_supervisor and lead.get("owner") != actor.username \
-                            and worklist.holder(lead, now_iso) != actor.username:
-                        continue
-                    found.append(worklist.view(lead, now_iso))
-                if start is None:
-                    break
-        return found[:limit]
+        for items, more in reads:
+            for position, item in enumerate(items):
+                if not keep(item):
+                    continue
+                found.append(item)
+                if len(found) == limit:
+                    rest = more or position < len(items) - 1
+                    return found, self.store.cursor_after(item, listing) if rest else None
+        return found, None
 
     def team(self, actor: Actor, usernames: list[str]) -> list[dict[str, Any]]:
         """Per staff member: leads held, due today and overdue (supervisor)."""
@@ -169,6 +213,17 @@ class Desk:
                 "overdue": sum(1 for i in held if i["due_at"] < now_iso),
             })
         return rows
+
+
+def _pages(read: Callable[[dict | None], tuple[list[dict[str, Any]], dict | None]],
+           start: dict | None):
+    """Successive Query pages from a start key: (items, whether another page follows)."""
+    key = start
+    while True:
+        items, key = read(key)
+        yield items, key is not None
+        if key is None:
+            return
 
 
 def month_partitions(month: str) -> list[tuple[str, str, str]]:

@@ -13,6 +13,10 @@ A customer is named by their mainland mobile number. Erasing them:
 
 Each lead is erased in one transaction with its events and guard, conditional on the version it
 was read with: a crash leaves each lead untouched or fully erased, and running again finishes.
+
+Retention (``Purge``, run daily): a lead closed ``LEAD_RETENTION_DAYS`` ago or longer is erased
+the same way, found through its close event in the month index (``ACTIVITY#<month>``) rather
+than by a Scan; roster policies that expired longer ago than that are deleted.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, Iterator, Protocol
 
 from renewdesk.errors import InvalidFields, StaleWrite
 from renewdesk.services import clock, worklist
@@ -43,6 +47,13 @@ KEPT_LEAD_FIELDS = frozenset({
 # Free text on events (follow-up, close notes): staff may have written the customer's details.
 EVENT_FREE_TEXT = ("note",)
 ATTEMPTS = 3
+# RenewDesk's first release: no lead event is older, so a purge without a cursor starts here.
+RECORDS_BEGIN = dt.datetime(2026, 1, 1, tzinfo=clock.CHINA)
+# Leads and policies one purge run looks at; the next run goes on where it stopped.
+PURGE_BUDGET = 200
+# A run stops with this much Lambda time left, so it can still save where it stopped.
+PURGE_SECONDS_MARGIN = 5
+PURGE_KINDS = ("leads", "event_notes", "dedupe_guards", "policies")
 
 
 @dataclass(frozen=True)
@@ -127,6 +138,23 @@ def mask_phone(phone: str) -> str:
     return worklist.mask({"phone": phone})["phone"]
 
 
+def as_erased(lead: dict[str, Any], erased_at: str) -> dict[str, Any]:
+    """The lead as it is once erased: only the kept fields, status erased."""
+    kept = {k: v for k, v in lead.items() if k in KEPT_LEAD_FIELDS}
+    return {**kept, "status": ERASED, "erased_at": erased_at}
+
+
+def within_retention(lead: dict[str, Any], events: list[dict[str, Any]], now_iso: str,
+                     retention_days: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The lead and its events as staff may read them now: past its retention, as erased and
+    without the events' free text, whether or not the purge got to it yet."""
+    ended = worklist.retention_ended(lead, now_iso, retention_days)
+    if not ended:
+        return lead, events
+    return as_erased(lead, ended), [{k: v for k, v in e.items() if k not in EVENT_FREE_TEXT}
+                                    for e in events]
+
+
 def notes_of(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The events that carry free text."""
     return [e for e in events if any(e.get(f) for f in EVENT_FREE_TEXT)]
@@ -169,7 +197,7 @@ class Erasure:
         """Everything stored about the customer that erasing would touch (reads only)."""
         survey = Survey()
         for lead_id in self.store.customer_lead_ids(phone):
-            found = self._lead(lead_id)
+            found = self.lead_of(lead_id)
             if found is not None:
                 survey.leads.append(found)
         survey.policies, spam = self.store.scan_phone(phone)
@@ -182,7 +210,7 @@ class Erasure:
         """Erase the customer; the counts of what was erased (all zero when nothing was left)."""
         survey = self.survey(phone)
         for lead, events, guarded in survey.leads:
-            self._erase_lead(lead, events, guarded)
+            self.erase_lead(lead, events, guarded)
         gone = [plate for plate in survey.policies if self.store.delete_policy(plate, phone)]
         survey.policies = gone
         if survey.referral_code:
@@ -195,7 +223,7 @@ class Erasure:
         log.info("customer erased: %s", " ".join(f"{k}={v}" for k, v in counts.items()))
         return counts
 
-    def _lead(self, lead_id: str):
+    def lead_of(self, lead_id: str):
         """(lead, its events, whether its dedupe guard is its own), or None if already erased."""
         lead, events = self.store.lead_with_history(lead_id)
         if lead is None or lead.get("erased_at"):
@@ -203,17 +231,158 @@ class Erasure:
         holder = self.store.guard_holder(lead["type"], worklist.identity(lead))
         return lead, events, holder == lead_id
 
-    def _erase_lead(self, lead: dict[str, Any], events: list[dict[str, Any]],
-                    guarded: bool) -> None:
+    def erase_lead(self, lead: dict[str, Any], events: list[dict[str, Any]], guarded: bool,
+                   still: Callable[[dict[str, Any]], bool] = lambda lead: True) -> bool:
         """Write the erasure; if the lead moved on meanwhile (a claim, a follow-up), read it
-        again and erase what it is now."""
+        again and erase what it is now, if ``still`` holds for it. Whether it was erased."""
         for _ in range(ATTEMPTS):
             try:
                 self.store.erase_lead(lead_erasure(lead, events, guarded, self.now()))
-                return
+                return True
             except StaleWrite:
-                found = self._lead(lead["lead_id"])
-                if found is None:
-                    return
+                found = self.lead_of(lead["lead_id"])
+                if found is None or not still(found[0]):
+                    return False
                 lead, events, guarded = found
         raise StaleWrite(lead["lead_id"])
+
+
+# -- retention ------------------------------------------------------------------------------
+
+class PurgeStore(Protocol):
+    """What the retention purge needs from storage besides erasure (implemented by
+    store.privacy; every read a Query, never a Scan)."""
+
+    def purge_cursor(self) -> str | None: ...
+
+    def set_purge_cursor(self, cursor: str) -> None: ...
+
+    def close_events(self, months: list[str], start: str,
+                     through: str) -> Iterator[dict[str, Any]]: ...
+
+    def delete_expired_policy(self, plate: str, expiry_date: str) -> bool: ...
+
+
+class ExpiringPolicies(Protocol):
+    """The roster's expiry index (implemented by store.roster)."""
+
+    def policies_expiring(self, first: str, last: str) -> list[dict[str, Any]]: ...
+
+
+@dataclass
+class PurgeReport:
+    """What one purge run erased (or, dry, would erase); counts only, never personal data."""
+
+    as_of: str
+    dry_run: bool
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(PURGE_KINDS, 0))
+    looked_at: int = 0
+    incomplete: bool = False  # stopped at the budget or the clock: the next run goes on
+
+    def summary(self) -> dict[str, Any]:
+        """The run as the scheduled event answers and logs it."""
+        return {"as_of": self.as_of, "dry_run": self.dry_run, **self.counts,
+                "incomplete": self.incomplete}
+
+
+@dataclass
+class Purge:
+    """Erases the personal data the retention limit no longer allows to keep.
+
+    Leads: a lead closed ``retention_days`` ago or longer (open leads never) is erased like a
+    customer's erasure. Its close event sits in the month index under the local month it
+    happened (``ACTIVITY#<month>``, sorted by time), so each run queries only the close events
+    from its cursor (where the last run stopped) to the cutoff, and each lead is looked at about
+    once, the day its retention ends. The lead itself is read again and decides: one reopened
+    and still open, or closed again later, is left; already erased ones are skipped.
+
+    Roster policies: a record whose expiry date is more than ``retention_days`` past is deleted,
+    unless an import changed its expiry meanwhile. They are found in the expiry index from the
+    oldest date an import accepts, so a stale record imported again goes on the next run.
+
+    At most ``PURGE_BUDGET`` leads and policies per run; a run short of budget or time saves
+    where it stopped. A dry run reads the same and writes nothing, not even the cursor.
+    """
+
+    erasure: Erasure
+    store: PurgeStore
+    roster: ExpiringPolicies
+    retention_days: int
+    now: Callable[[], dt.datetime] = field(default=clock.now)
+
+    def run(self, as_of: dt.datetime | None = None, dry_run: bool = False,
+            seconds_left: Callable[[], float] | None = None) -> PurgeReport:
+        """Purge as of a moment (now by default; a later one only for a dry run)."""
+        moment = as_of or self.now()
+        if moment > self.now() and not dry_run:
+            raise InvalidFields({"as_of": "future"})
+        report = PurgeReport(clock.iso(moment), dry_run)
+
+        def spent() -> bool:
+            late = seconds_left is not None and seconds_left() < PURGE_SECONDS_MARGIN
+            report.incomplete = report.looked_at >= PURGE_BUDGET or late
+            return report.incomplete
+
+        self._leads(moment, report, spent)
+        if not spent():
+            self._policies(moment, report, spent)
+        # Counts only: the log never names a customer.
+        log.info("retention purge: %s", " ".join(f"{k}={v}" for k, v in report.summary().items()))
+        return report
+
+    def _leads(self, moment: dt.datetime, report: PurgeReport, spent) -> None:
+        now_iso = clock.iso(moment)
+        start = self.store.purge_cursor() or clock.iso(RECORDS_BEGIN)
+        through = clock.iso(moment - dt.timedelta(days=self.retention_days))
+        if through <= start:
+            return
+        months = _local_months(clock.parse_iso(start[:24]), clock.parse_iso(through))
+        stopped_at = through
+        for close in self.store.close_events(months, start, through):
+            if spent():
+                stopped_at = close["month_sk"]  # not handled yet: the next run starts with it
+                break
+            report.looked_at += 1
+            self._lead(close["lead_id"], now_iso, report)
+        if not report.dry_run:
+            self.store.set_purge_cursor(stopped_at)
+
+    def _lead(self, lead_id: str, now_iso: str, report: PurgeReport) -> None:
+        def expired(lead: dict[str, Any]) -> bool:
+            return worklist.retention_ended(lead, now_iso, self.retention_days) is not None
+
+        found = self.erasure.lead_of(lead_id)
+        if found is None or not expired(found[0]):
+            return
+        lead, events, guarded = found
+        if not report.dry_run and not self.erasure.erase_lead(lead, events, guarded, expired):
+            return
+        report.counts["leads"] += 1
+        report.counts["event_notes"] += len(notes_of(events))
+        report.counts["dedupe_guards"] += int(guarded)
+
+    def _policies(self, moment: dt.datetime, report: PurgeReport, spent) -> None:
+        from renewdesk.services.roster import DATE_SPAN_YEARS
+
+        # The oldest expiry date an import ever accepted, and the newest one past retention.
+        first = RECORDS_BEGIN.date().replace(year=RECORDS_BEGIN.year - DATE_SPAN_YEARS[0])
+        last = clock.local_date(moment) - dt.timedelta(days=self.retention_days + 1)
+        if last < first:
+            return
+        for policy in self.roster.policies_expiring(first.isoformat(), last.isoformat()):
+            if spent():
+                return
+            report.looked_at += 1
+            if report.dry_run or self.store.delete_expired_policy(policy["plate"],
+                                                                  policy["expiry_date"]):
+                report.counts["policies"] += 1
+
+
+def _local_months(first: dt.datetime, last: dt.datetime) -> list[str]:
+    """Every local (China) month from one moment's to another's, as YYYY-MM."""
+    months, day = [], clock.local_date(first).replace(day=1)
+    end = clock.local_date(last)
+    while day <= end:
+        months.append(day.strftime("%Y-%m"))
+        day = (day + dt.timedelta(days=32)).replace(day=1)
+    return months

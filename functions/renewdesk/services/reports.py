@@ -53,6 +53,8 @@ class Reports:
     """Computes monthly reports and keeps targets."""
 
     store: ReportStore
+    # Close notes of leads closed this long ago are personal data past retention: not shown.
+    retention_days: int
     now: Callable[[], dt.datetime] = field(default=clock.now)
 
     def set_target(self, actor: Actor, month: str, renewals_won: int, premium: Decimal) -> dict:
@@ -69,7 +71,11 @@ class Reports:
         worklist.require_supervisor(actor)
         month = parse_month(month, self.now())
         leads = self.store.leads_created(month_partitions(month))
-        events = self.store.events_of_month(month)
+        expired = clock.iso(self.now() - dt.timedelta(days=self.retention_days))
+        # A close not undone by a reopen is its lead's last: at or before the cutoff, the lead
+        # is past retention, and until the purge has erased its note the report must not show it.
+        events = [{**e, "note": None} if e["kind"] == "close" and e["at"] <= expired else e
+                  for e in self.store.events_of_month(month)]
         target = self.store.get_target(month)
         return build_report(month, leads, events, target)
 

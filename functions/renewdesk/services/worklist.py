@@ -146,6 +146,18 @@ def require_visible(lead: dict[str, Any], actor: Actor, now_iso: str) -> bool:
     return False  # still in the queue: a masked preview
 
 
+def retention_ended(lead: dict[str, Any], now_iso: str, retention_days: int) -> str | None:
+    """When the personal data of a lead closed at least ``retention_days`` ago had to go, or
+    None while it may be kept (open leads are kept; erased ones have nothing left to keep).
+
+    The daily purge (services.privacy.Purge) erases such leads; until it has, reads check this.
+    """
+    if lead["status"] not in ("won", "lost") or not lead.get("closed_at"):
+        return None
+    ended = clock.iso(clock.parse_iso(lead["closed_at"]) + dt.timedelta(days=retention_days))
+    return ended if ended <= now_iso else None
+
+
 def mask(lead: dict[str, Any]) -> dict[str, Any]:
     """The lead (or a policy, or a lead's corrections) with name, phone, plate and VIN masked
     (张*, +86138****8000, 粤B***45, LVG**********3456)."""
@@ -170,8 +182,16 @@ VIEW_FIELDS = (
 )
 
 
-def view(lead: dict[str, Any], now_iso: str, with_contact: bool = True) -> dict[str, Any]:
-    """The lead as the staff API shows it."""
+def view(lead: dict[str, Any], now_iso: str, with_contact: bool = True,
+         retention_days: int | None = None) -> dict[str, Any]:
+    """The lead as the staff API shows it; with ``retention_days``, a lead closed longer ago
+    shows as erased even before the purge has erased it (views of open leads may leave it out:
+    an open lead is never past its retention)."""
+    ended = retention_days and retention_ended(lead, now_iso, retention_days)
+    if ended:
+        from renewdesk.services.privacy import as_erased
+
+        lead = as_erased(lead, ended)
     shown = lead if with_contact else mask(lead)
     result = {k: shown.get(k) for k in VIEW_FIELDS}
     status = effective_status(lead, now_iso)

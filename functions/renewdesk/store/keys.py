@@ -18,6 +18,7 @@ without migrating data.
 | monthly target  | ST#<store>#TARGET#<YYYY-MM>                | TARGET     | renewals won and premium the supervisor aims at |
 | policy          | ST#<store>#POLICY#<plate>                  | POLICY     | roster record (owner, phone, expiry, insurer, premiums, grade); the reminder steps of its current cycle |
 | reminder opt-out| ST#<store>#OPTOUT#<phone>                  | OPTOUT     | the customer wants no reminder SMS; when and how they said so |
+| purge cursor    | ST#<store>#PURGE                           | PURGE      | ``leads_through``: the retention purge handled close events up to this ``month_sk`` of ACTIVITY (services/privacy.py Purge) |
 
 Global secondary indexes (all projected ALL):
 
@@ -32,6 +33,9 @@ Global secondary indexes (all projected ALL):
 | collection | coll_pk = ST#<store>#<collection> | coll_sk = <ordering>            | referrers (REFERRERS), a customer's leads (CUSTOMER#<phone>), staff (STAFF, by username), a policy by the opaque roster id its renewal links name (ROSTER#<roster id>, sk POLICY) |
 
 TTL attribute: ``expires_at`` (epoch seconds). DynamoDB deletes lazily, so readers check it.
+
+Staff list cursors are the index key of the last lead shown, encoded and checked in
+store/cursors.py (never a raw LastEvaluatedKey from a client).
 """
 
 from __future__ import annotations
@@ -148,6 +152,11 @@ def expiry_month(store: str, year_month: str) -> str:
 def roster_link(store: str, roster_id: str) -> str:
     """Partition of the collection index holding the policy a renewal link's roster id names."""
     return f"{_prefix(store)}#ROSTER#{roster_id}"
+
+
+def purge_cursor(store: str) -> dict[str, str]:
+    """Key of the retention purge's cursor (where its last run stopped)."""
+    return {"pk": f"{_prefix(store)}#PURGE", "sk": "PURGE"}
 
 
 def optout(store: str, phone: str) -> dict[str, str]:

@@ -2,12 +2,13 @@
 
 Roster policies are keyed by plate and indexed by expiry month and roster id, never by phone, so
 finding a phone's policies takes one Scan of the table (paged, filtered on the server; it reads
-and bills every item of every store). Honeypot submissions come back from the same Scan.
+and bills every item of every store). Honeypot submissions come back from the same Scan. Only
+the operator's `customers erase` scans; the retention purge (run by the Lambda) only queries.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterator
 
 from renewdesk.errors import StaleWrite
 from renewdesk.services.privacy import EVENT_FREE_TEXT, LeadErasure
@@ -119,6 +120,53 @@ class PrivacyStore(QueueStore):
     def delete_spam(self, spam_id: str) -> None:
         """Delete one honeypot submission."""
         self._delete(keys.spam(self.store, spam_id), "delete_spam")
+
+    # -- retention purge (Query only: the Lambda role may not Scan) ------------------------
+
+    def purge_cursor(self) -> str | None:
+        """Where the last purge run stopped (a month_sk of the ACTIVITY index), or None."""
+        cursor = self._get(keys.purge_cursor(self.store), "get_purge_cursor")
+        return cursor["leads_through"] if cursor else None
+
+    def set_purge_cursor(self, cursor: str) -> None:
+        """Save where the purge stopped; never moves it back (an older --as-of run)."""
+        try:
+            self._call("set_purge_cursor", lambda: self.client.put_item(
+                TableName=self.table,
+                Item=to_item({**keys.purge_cursor(self.store), "leads_through": cursor}),
+                ConditionExpression="attribute_not_exists(leads_through) OR leads_through < :c",
+                ExpressionAttributeValues=to_item({":c": cursor})))
+        except self.client.exceptions.ConditionalCheckFailedException:
+            pass  # already further on
+
+    def close_events(self, months: list[str], start: str,
+                     through: str) -> Iterator[dict[str, Any]]:
+        """Close events not undone by a reopen, from the month_sk ``start`` to the time
+        ``through`` (both included), oldest first, across these local months; page by page, so
+        a caller that stops early reads no further."""
+        for month in months:
+            kwargs: dict[str, Any] = {
+                "TableName": self.table, "IndexName": "month",
+                "KeyConditionExpression": "month_pk = :p AND month_sk BETWEEN :a AND :b",
+                "FilterExpression": "#kind = :close AND attribute_not_exists(superseded)",
+                "ProjectionExpression": "lead_id, month_sk",
+                "ExpressionAttributeNames": {"#kind": "kind"},
+                "ExpressionAttributeValues": to_item({
+                    ":p": keys.activity_month(self.store, month), ":a": start,
+                    ":b": through + "~", ":close": "close"}),
+            }
+            while True:
+                page = self._call("close_events", lambda: self.client.query(**kwargs))
+                yield from map(from_item, page.get("Items", []))
+                if "LastEvaluatedKey" not in page:
+                    break
+                kwargs = {**kwargs, "ExclusiveStartKey": page["LastEvaluatedKey"]}
+
+    def delete_expired_policy(self, plate: str, expiry_date: str) -> bool:
+        """Delete a roster record if its expiry date is still this one (no newer import)."""
+        return self._delete(keys.policy(self.store, plate), "delete_expired_policy",
+                            "#expiry = :expiry", {":expiry": expiry_date},
+                            {"#expiry": "expiry_date"})
 
     # -- plumbing -------------------------------------------------------------------------
 

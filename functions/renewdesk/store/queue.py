@@ -11,10 +11,12 @@ from typing import Any
 
 from renewdesk.errors import GuardTaken, StaleWrite
 from renewdesk.services.worklist import LeadChange
-from renewdesk.store import keys
+from renewdesk.store import cursors, keys
 from renewdesk.store.dynamo import StoreTable, from_item, to_item, with_retries
 
 CLAIMABLE = "(attribute_not_exists(lease_until) OR lease_until < :now)"
+# The index each paged staff list reads.
+LISTING_INDEX = {"ready": "ready", "attention": "ready", "month": "month"}
 
 
 class QueueStore(StoreTable):
@@ -80,6 +82,40 @@ class QueueStore(StoreTable):
                                {":p": keys.collection(self.store, f"CUSTOMER#{phone}")},
                                limit, None, newest_first=True)
         return items
+
+    def vehicle_records(self, plate: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+        """(The renewal dedupe guard, the roster policy) of a vehicle, in one TransactGetItems
+        (one request for both, and no unprocessed keys to send again as a batch read has)."""
+        wanted = [keys.dedupe_guard(self.store, "renewal", plate), keys.policy(self.store, plate)]
+        answer = with_retries(self.settings, lambda: self.client.transact_get_items(
+            TransactItems=[{"Get": {"TableName": self.table, "Key": to_item(key)}}
+                           for key in wanted]), "vehicle_records")
+        guard, policy = (from_item(r["Item"]) if r.get("Item") else None
+                         for r in answer["Responses"])
+        return guard, policy
+
+    # -- cursors of the paged lists (store.cursors) ---------------------------------------
+
+    def resume(self, cursor: str, listing: str,
+               months: list[tuple[str, str, str]] | None = None) -> tuple[int, dict[str, Any]]:
+        """Where a page of a list starts again: (which month partition, ExclusiveStartKey).
+
+        ``listing`` is ``ready``, ``attention`` or ``month`` (with the month's UTC partitions
+        and bounds, as month_leads_page reads them). InvalidFields for a cursor that is not one
+        this list handed out.
+        """
+        if listing == "month":
+            ranges = [(keys.month(self.store, m), after, before)
+                      for m, after, before in months or []]
+        else:
+            partition = keys.ready_queue(self.store) if listing == "ready" \
+                else keys.attention_list(self.store)
+            ranges = [(partition, None, None)]
+        return cursors.decode(cursor, LISTING_INDEX[listing], self.store, ranges)
+
+    def cursor_after(self, item: dict[str, Any], listing: str) -> str:
+        """The cursor of the page that starts after this item of a list."""
+        return cursors.encode(item, LISTING_INDEX[listing])
 
     # -- the one write --------------------------------------------------------------------
 

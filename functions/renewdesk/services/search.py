@@ -1,0 +1,119 @@
+"""Find a customer who phones in: by mobile number, plate or lead id, in at most 3 requests.
+
+A mobile number (any common spelling: 139 0013 9000, +86 139-0013-9000, 8613900139000) is
+normalised as intake stores it and read from the customer index (one Query). A plate
+(lower case and spaces are fine) reads the vehicle's renewal dedupe guard and roster policy in one
+request, then the leads of the policy's phone (one Query), and the guard's lead if that Query
+did not bring it (one GetItem). A lead id is one GetItem. Never a Scan.
+
+Results follow the rules of every other list: full contact data only for those who may see it
+(worklist.may_see_contact), masked otherwise, with who holds the lead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any, Callable, Protocol
+
+from renewdesk.errors import Forbidden, InvalidFields
+from renewdesk.services import clock, worklist
+from renewdesk.services.staff import Actor
+
+LEAD_ID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
+LOOKS_LIKE_PHONE = re.compile(r"^\+?[\d\s\-]+$")
+MAX_QUERY = 40
+CUSTOMER_LEADS = 20
+
+
+class SearchStore(Protocol):
+    """Reads behind a search (implemented by store.queue)."""
+
+    def get_lead(self, lead_id: str) -> dict[str, Any] | None: ...
+
+    def customer_leads(self, phone: str, limit: int = 20) -> list[dict[str, Any]]: ...
+
+    def vehicle_records(self, plate: str) -> tuple[dict[str, Any] | None,
+                                                   dict[str, Any] | None]: ...
+
+
+@dataclass(frozen=True)
+class Query:
+    """What was searched for: ``phone``, ``plate`` or ``lead_id``, normalised."""
+
+    kind: str
+    value: str
+
+
+def parse(text: str | None) -> Query:
+    """The search box's text as a phone, plate or lead id; InvalidFields ``q`` if none fits."""
+    from pydantic_core import PydanticCustomError
+
+    from renewdesk.services.submissions import PROVINCES, normalize_phone, normalize_plate
+
+    # Full-width digits and letters from a Chinese input method count as ASCII.
+    query = unicodedata.normalize("NFKC", text or "").strip()
+    if not query:
+        raise InvalidFields({"q": "required"})
+    if len(query) > MAX_QUERY:
+        raise InvalidFields({"q": "unrecognised"})
+    if LEAD_ID.match(query.upper()):
+        return Query("lead_id", query.upper())
+    for kind, normalize in (("phone", normalize_phone), ("plate", normalize_plate)):
+        try:
+            return Query(kind, normalize(query))
+        except PydanticCustomError:
+            continue
+    if LOOKS_LIKE_PHONE.match(query):
+        raise InvalidFields({"q": "bad_phone"})
+    if query[0] in PROVINCES:
+        raise InvalidFields({"q": "bad_plate"})
+    raise InvalidFields({"q": "unrecognised"})
+
+
+@dataclass
+class Search:
+    """Finds leads for staff."""
+
+    store: SearchStore
+    # Leads closed this long ago show as erased, even before the retention purge erased them.
+    retention_days: int
+    now: Callable[[], dt.datetime] = field(default=clock.now)
+
+    def find(self, actor: Actor, text: str | None) -> tuple[Query, list[dict[str, Any]]]:
+        """(The query understood, the matching leads newest first, as the actor may see them)."""
+        query = parse(text)
+        if query.kind == "lead_id":
+            lead = self.store.get_lead(query.value)
+            found = [lead] if lead else []
+        elif query.kind == "phone":
+            found = self.store.customer_leads(query.value, CUSTOMER_LEADS)
+        else:
+            found = self._vehicle_leads(query.value)
+        now_iso = clock.iso(self.now())
+        return query, [_shown(lead, actor, now_iso, self.retention_days) for lead in found]
+
+    def _vehicle_leads(self, plate: str) -> list[dict[str, Any]]:
+        """The vehicle's latest renewal lead and every lead of its policy holder's phone, the
+        vehicle's own first."""
+        guard, policy = self.store.vehicle_records(plate)
+        found = self.store.customer_leads(policy["phone"], CUSTOMER_LEADS) \
+            if policy and policy.get("phone") else []
+        if guard and guard.get("lead_id") not in {lead["lead_id"] for lead in found}:
+            lead = self.store.get_lead(guard["lead_id"])
+            found += [lead] if lead else []
+        found.sort(key=lambda lead: lead.get("created_at", ""), reverse=True)
+        found.sort(key=lambda lead: lead.get("plate") != plate)
+        return found
+
+
+def _shown(lead: dict[str, Any], actor: Actor, now_iso: str,
+           retention_days: int) -> dict[str, Any]:
+    """The lead as the list shows it, and whether the actor may open its page."""
+    try:
+        with_contact, may_open = worklist.require_visible(lead, actor, now_iso), True
+    except Forbidden:
+        with_contact, may_open = False, False
+    return {**worklist.view(lead, now_iso, with_contact, retention_days), "may_open": may_open}
