@@ -176,13 +176,9 @@ def lead_erasure(lead: dict[str, Any], events: list[dict[str, Any]], guarded: bo
 
 def spam_matches(fields: dict[str, Any], phone: str) -> bool:
     """Whether a honeypot submission's raw fields carry this phone (in any accepted spelling)."""
-    from pydantic_core import PydanticCustomError
-
-    from renewdesk.services.submissions import normalize_phone
-
     try:
-        return normalize_phone(fields.get("phone") or "") == phone
-    except PydanticCustomError:
+        return parse_phone(fields.get("phone") or "") == phone
+    except InvalidFields:
         return False
 
 

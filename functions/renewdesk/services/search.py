@@ -22,7 +22,6 @@ from renewdesk.errors import Forbidden, InvalidFields
 from renewdesk.services import clock, worklist
 from renewdesk.services.staff import Actor
 
-LEAD_ID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
 LOOKS_LIKE_PHONE = re.compile(r"^\+?[\d\s\-]+$")
 MAX_QUERY = 40
 CUSTOMER_LEADS = 20
@@ -59,7 +58,7 @@ def parse(text: str | None) -> Query:
         raise InvalidFields({"q": "required"})
     if len(query) > MAX_QUERY:
         raise InvalidFields({"q": "unrecognised"})
-    if LEAD_ID.match(query.upper()):
+    if _is_lead_id(query.upper()):
         return Query("lead_id", query.upper())
     for kind, normalize in (("phone", normalize_phone), ("plate", normalize_plate)):
         try:
@@ -71,6 +70,17 @@ def parse(text: str | None) -> Query:
     if query[0] in PROVINCES:
         raise InvalidFields({"q": "bad_plate"})
     raise InvalidFields({"q": "unrecognised"})
+
+
+def _is_lead_id(text: str) -> bool:
+    """Whether the text is a ULID, the shape of every lead id (clock.new_id)."""
+    from ulid import ULID
+
+    try:
+        ULID.from_str(text)
+    except ValueError:
+        return False
+    return True
 
 
 @dataclass
