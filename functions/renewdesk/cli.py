@@ -113,7 +113,7 @@ def referrers() -> None:
 def referrers_add(name: str, phone: str) -> None:
     """Issue a referral code for a customer (the same code again for the same phone)."""
     from renewdesk.services import referrers as service
-    from renewdesk.services.submissions import normalize_name, normalize_phone
+    from renewdesk.services.fields import normalize_name, normalize_phone
 
     name = _field(normalize_name, "name", name)
     phone = _field(normalize_phone, "phone", phone)

@@ -5,7 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Blueprint, abort, send_from_directory
+from werkzeug.routing import PathConverter
 from werkzeug.security import safe_join
+
+
+class SitePath(PathConverter):
+    """Any path but the API's: /api/... never matches the site, so a GET on a POST-only API
+    route answers 405 with Allow, as on Lambda, instead of the site's 404."""
+
+    regex = r"(?!api(?:/|$))[^/].*?"
 
 
 def make_blueprint(site_dir: Path) -> Blueprint:
@@ -13,11 +21,13 @@ def make_blueprint(site_dir: Path) -> Blueprint:
     bp = Blueprint("localsite", __name__)
     root = Path(site_dir)
 
+    @bp.record_once
+    def _converter(state):
+        state.app.url_map.converters["site_path"] = SitePath
+
     @bp.get("/", defaults={"path": ""})
-    @bp.get("/<path:path>")
+    @bp.get("/<site_path:path>")
     def page(path: str):
-        if path == "api" or path.startswith("api/"):
-            abort(404)
         target = safe_join(str(root), path)
         if target is None:
             abort(404)

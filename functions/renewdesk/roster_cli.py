@@ -29,7 +29,7 @@ def _backend():
 
 def _phone(value: str) -> str:
     from renewdesk import cli
-    from renewdesk.services.submissions import normalize_phone
+    from renewdesk.services.fields import normalize_phone
 
     return cli._field(normalize_phone, "phone", value)
 

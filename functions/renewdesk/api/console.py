@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, g, redirect, render_template, request, url_for
 
 from renewdesk import i18n
-from renewdesk.api import staff_auth
+from renewdesk.api import staff_auth, web
 from renewdesk.errors import (
     AccountLocked,
     Forbidden,
@@ -59,6 +59,11 @@ def _headers(response: Response):
         response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "same-origin"
     return response
+
+
+@bp.errorhandler(web.BadRequestBody)
+def _bad_body(bad: web.BadRequestBody):
+    return _page("error.html", 400, code="invalid_body")
 
 
 @bp.errorhandler(StorageUnavailable)

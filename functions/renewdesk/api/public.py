@@ -52,10 +52,7 @@ def renewal_link():
 @bp.post("/renewals/optout")
 def renewal_optout():
     """The customer behind a renewal link wants no more reminder SMS."""
-    try:
-        data = web.read_submission()
-    except web.BadRequestBody as bad:
-        return web.error_json(bad.status, bad.code)
+    data = web.read_submission()
     one_click = _backend().one_click
     try:
         one_click.opt_out(one_click.read_token(data.get("token")))
@@ -94,10 +91,7 @@ def _submit(form: str):
 
     model = submissions.RenewalRequest if form == "renewal" else submissions.ReferralSignup
     backend = _backend()
-    try:
-        data = web.read_submission()
-    except web.BadRequestBody as bad:
-        return web.error_json(bad.status, bad.code)
+    data = web.read_submission()
     if data.get("website"):
         outcome = backend.intake.record_spam(backend.new_id(), data)
         log.info("honeypot submission kept apart: form=%s", form)
@@ -134,6 +128,17 @@ def _submit_by_link(data: dict[str, Any]):
         return _invalid("renewal", submissions.field_errors(error))
     return _store("renewal", lambda: one_click.request(roster_id, submission,
                                                       web.client_address()))
+
+
+@bp.errorhandler(web.BadRequestBody)
+def _bad_body(bad: web.BadRequestBody):
+    """A body we cannot read: field problems as any invalid field, else the body's code."""
+    form = "referral" if request.endpoint == "public.submit_referral" else "renewal"
+    if bad.fields:
+        return _invalid(form, bad.fields)
+    if web.is_form():
+        return _to_error_page(form, {"form": bad.code})
+    return web.error_json(bad.status, bad.code)
 
 
 def _store(form: str, submit):

@@ -29,16 +29,7 @@ bp = Blueprint("staff_api", __name__, url_prefix="/api/staff")
 
 
 def _body() -> dict[str, Any]:
-    try:
-        return web.read_submission()
-    except web.BadRequestBody as bad:
-        raise _BodyRejected(bad) from None
-
-
-class _BodyRejected(Exception):
-    def __init__(self, bad: web.BadRequestBody):
-        super().__init__(bad.code)
-        self.bad = bad
+    return web.read_submission()
 
 
 def _acting(write: bool = True):
@@ -142,7 +133,7 @@ def _page_size(text: str | None) -> int:
 
     if text is None:
         return LIST_LIMIT
-    if not text.isdigit() or not 1 <= int(text) <= LIST_LIMIT:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= LIST_LIMIT:
         raise InvalidFields({"limit": "invalid_limit"})
     return int(text)
 
@@ -258,9 +249,11 @@ def _view(lead: dict[str, Any]) -> dict[str, Any]:
 
 # -- errors ---------------------------------------------------------------------------------
 
-@bp.errorhandler(_BodyRejected)
-def _bad_body(error: _BodyRejected):
-    return web.error_json(error.bad.status, error.bad.code)
+@bp.errorhandler(web.BadRequestBody)
+def _bad_body(bad: web.BadRequestBody):
+    if bad.fields:
+        return _invalid(InvalidFields(bad.fields))
+    return web.error_json(bad.status, bad.code)
 
 
 @bp.errorhandler(InvalidFields)

@@ -26,13 +26,21 @@ SITE_CSP = (
 )
 
 
-class BadRequestBody(Exception):
-    """The body is not something we can read (wrong type, not an object)."""
+# Every body we take is a flat object; anything nested deeper is refused before it is parsed
+# (Python's JSON parser recurses: a 2 KB body of nested arrays would exhaust the stack).
+MAX_JSON_DEPTH = 4
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
-    def __init__(self, status: int, code: str):
+
+class BadRequestBody(Exception):
+    """The body is not something we can read: a body ``code`` (not_json_object, too_deep,
+    invalid_encoding, unsupported_media_type) or ``fields`` with a code each."""
+
+    def __init__(self, status: int, code: str, fields: dict[str, str] | None = None):
         super().__init__(code)
         self.status = status
         self.code = code
+        self.fields = fields or {}
 
 
 def language() -> str:
@@ -48,15 +56,114 @@ def is_form() -> bool:
 
 
 def read_submission() -> dict[str, Any]:
-    """The posted fields, from JSON or a form; 415 for anything else, 400 if not an object."""
+    """The posted fields, from JSON or a form, read strictly once per request (see _read_body);
+    415 for any other type."""
+    if "body" not in g:
+        g.body = _parse_body()
+    if g.body is None:
+        raise BadRequestBody(415, "unsupported_media_type")
+    return g.body
+
+
+def _parse_body() -> dict[str, Any] | None:
     if request.mimetype == JSON:
-        data = request.get_json(silent=True)
-        if not isinstance(data, dict):
-            raise BadRequestBody(400, "not_json_object")
-        return data
+        return _json_object(request.get_data(cache=True))
     if request.mimetype == FORM:
-        return request.form.to_dict(flat=True)
-    raise BadRequestBody(415, "unsupported_media_type")
+        return _form_fields(request.get_data(cache=True))
+    return None
+
+
+def _json_object(raw: bytes) -> dict[str, Any]:
+    """A JSON object: UTF-8, nested at most MAX_JSON_DEPTH, no key twice, no NaN."""
+    import json
+
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequestBody(400, "invalid_encoding") from None
+    if _nesting(text) > MAX_JSON_DEPTH:
+        raise BadRequestBody(400, "too_deep")
+    duplicates: list[str] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen: dict[str, Any] = {}
+        for key, value in items:
+            if key in seen:
+                duplicates.append(key)
+            seen.setdefault(key, value)
+        return seen
+
+    def no_constant(name: str):
+        raise ValueError(name)  # NaN and Infinity are not JSON
+
+    try:
+        data = json.loads(text, object_pairs_hook=pairs, parse_constant=no_constant)
+    except (ValueError, RecursionError):  # JSONDecodeError is a ValueError; so are huge ints
+        raise BadRequestBody(400, "not_json_object") from None
+    if not isinstance(data, dict):
+        raise BadRequestBody(400, "not_json_object")
+    if duplicates:
+        raise BadRequestBody(400, "invalid", {key: "duplicate_key" for key in duplicates})
+    return data
+
+
+def _nesting(text: str) -> int:
+    """How deep arrays and objects nest in a JSON text (strings skipped)."""
+    import re
+
+    bare = re.sub(r'"(?:[^"\\]|\\.)*"', "", text)
+    depth = deepest = 0
+    for ch in bare:
+        if ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
+def _form_fields(raw: bytes) -> dict[str, str]:
+    """A form's fields: each name once, every value valid UTF-8 (else a field error)."""
+    from urllib.parse import unquote_to_bytes
+
+    fields: dict[str, str] = {}
+    problems: dict[str, str] = {}
+    for pair in raw.split(b"&"):
+        if not pair:
+            continue
+        raw_key, _, raw_value = pair.partition(b"=")
+        # Decoded by hand: urllib's parse_qsl replaces bad UTF-8 with U+FFFD, silently.
+        raw_key, raw_value = (unquote_to_bytes(part.replace(b"+", b" "))
+                              for part in (raw_key, raw_value))
+        try:
+            key = raw_key.decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadRequestBody(400, "invalid_encoding") from None
+        try:
+            value = raw_value.decode("utf-8")
+        except UnicodeDecodeError:
+            problems[key] = "invalid_characters"
+            continue
+        if key in fields or key in problems:
+            problems[key] = "duplicate_key"
+        fields[key] = value
+    if problems:
+        raise BadRequestBody(400, "invalid", problems)
+    return fields
+
+
+def _read_body():
+    """Read every state-changing JSON or form body strictly before a view sees it, so a
+    malformed one is a 4xx wherever it is sent (handled by each blueprint's BadRequestBody
+    handler), and request.form can be trusted by the console."""
+    if (request.method not in SAFE_METHODS and request.mimetype in (JSON, FORM)
+            and request.routing_exception is None):
+        read_submission()
+
+
+def _bad_body(bad: BadRequestBody):
+    # Reached only where no blueprint answers for itself (each has its own handler).
+    return error_json(bad.status, bad.code)
 
 
 def client_address() -> str:
@@ -137,6 +244,8 @@ def init_app(app: Flask) -> None:
         allow_headers=["Content-Type", "Accept-Language"],
         max_age=600,
     )
+    app.before_request(_read_body)
     app.after_request(_security_headers)
+    app.register_error_handler(BadRequestBody, _bad_body)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)

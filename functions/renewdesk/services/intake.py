@@ -86,7 +86,7 @@ class Intake:
 
     def submit_referral(self, signup: ReferralSignup, client_address: str) -> Outcome:
         """Queue a referred person's sign-up, once per phone, if the code is a real referrer's."""
-        code = signup.code.strip().upper()
+        code = signup.code.strip().upper()  # folded by the model (submissions.ReferralCode)
         if not REFERRAL_CODE_RE.match(code):
             raise FieldRejected("code", "unknown")
         values = {

@@ -125,7 +125,7 @@ def parse_phone(value: str) -> str:
     """The phone as intake stores it (+86XXXXXXXXXXX); InvalidFields naming the problem."""
     from pydantic_core import PydanticCustomError
 
-    from renewdesk.services.submissions import normalize_phone
+    from renewdesk.services.fields import normalize_phone
 
     try:
         return normalize_phone(value)

@@ -23,7 +23,7 @@ from renewdesk.services import clock, worklist
 from renewdesk.services.desk import month_partitions
 from renewdesk.services.staff import Actor
 
-MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+MONTH_RE = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")
 SOURCES = ("renewal_request", "referral", "roster")
 
 

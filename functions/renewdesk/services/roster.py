@@ -88,6 +88,16 @@ def _text(value: Any) -> str:
     return unicodedata.normalize("NFKC", str(value)).strip()
 
 
+def _identifier(value: Any) -> str:
+    """A date, amount, grade or VIN cell through the one normaliser (services.normalize)."""
+    from renewdesk.services.normalize import ForeignCharacters, ascii_folded
+
+    try:
+        return ascii_folded(_text(value))
+    except ForeignCharacters as error:
+        raise RowProblem(error.code) from None
+
+
 def _short_text(value: Any) -> str | None:
     text = _text(value)
     if not text:
@@ -109,7 +119,7 @@ def parse_roster_date(value: Any, today: dt.date) -> str:
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
         day = EXCEL_EPOCH + dt.timedelta(days=int(value))  # a date cell stored as a number
     else:
-        text = _text(value)
+        text = _identifier(value)
         if not text:
             raise RowProblem("required")
         text = text.split(" ")[0].split("T")[0]
@@ -133,7 +143,7 @@ def parse_premium(value: Any) -> Decimal | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         text = repr(value)
     else:
-        text = re.sub(r"[\s,¥￥元]", "", _text(value))
+        text = re.sub(r"[\s,¥元]", "", _identifier(value))
     if not text:
         return None
     try:
@@ -147,7 +157,7 @@ def parse_premium(value: Any) -> Decimal | None:
 
 def parse_grade(value: Any) -> str | None:
     """A, B or C ("A级", "a类" too); None when blank (ranked as B by the queue)."""
-    text = re.sub(r"(级|类|客户)$", "", _text(value).upper())
+    text = re.sub(r"(级|类|客户)$", "", _identifier(value).upper())
     if not text:
         return None
     if text not in GRADES:
@@ -157,7 +167,7 @@ def parse_grade(value: Any) -> str | None:
 
 def parse_vin(value: Any) -> str | None:
     """A 17-character vehicle identification number; None when blank."""
-    text = _text(value).upper().replace(" ", "")
+    text = _identifier(value).upper().replace(" ", "")
     if not text:
         return None
     if not VIN_RE.match(text):
@@ -180,7 +190,7 @@ def _identity(normalize: Callable[[Any], str]) -> Callable[[Any], str]:
 
 def row_checkers(today: dt.date) -> dict[str, Callable[[Any], Any]]:
     """Field → function that turns a raw cell into the stored value or raises RowProblem."""
-    from renewdesk.services.submissions import normalize_name, normalize_phone, normalize_plate
+    from renewdesk.services.fields import normalize_name, normalize_phone, normalize_plate
 
     return {
         "plate": _identity(normalize_plate),

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
@@ -50,10 +49,14 @@ def parse(text: str | None) -> Query:
     """The search box's text as a phone, plate or lead id; InvalidFields ``q`` if none fits."""
     from pydantic_core import PydanticCustomError
 
-    from renewdesk.services.submissions import PROVINCES, normalize_phone, normalize_plate
+    from renewdesk.services.fields import PROVINCES, folded, normalize_phone, normalize_plate
 
-    # Full-width digits and letters from a Chinese input method count as ASCII.
-    query = unicodedata.normalize("NFKC", text or "").strip()
+    # Full-width digits and letters from a Chinese input method count as ASCII (the one
+    # normaliser); digits of other scripts are refused, as at intake.
+    try:
+        query = folded(text or "").strip()
+    except PydanticCustomError as error:
+        raise InvalidFields({"q": error.type}) from None
     if not query:
         raise InvalidFields({"q": "required"})
     if len(query) > MAX_QUERY:

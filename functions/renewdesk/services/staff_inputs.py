@@ -11,29 +11,26 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
-from pydantic_core import PydanticCustomError
 
 from renewdesk.services import clock
+from renewdesk.services.fields import fail, folded
 from renewdesk.services.submissions import Note
 
 MAX_PREMIUM = Decimal("10000000")
 
 
-def _fail(code: str) -> PydanticCustomError:
-    return PydanticCustomError(code, code)
-
-
 def parse_moment(value: Any) -> dt.datetime:
     """A date and time: ISO 8601 with an offset, or a browser's local YYYY-MM-DDTHH:MM (China)."""
+    text = folded(value).strip() if isinstance(value, str) else None
     if isinstance(value, dt.datetime):
         moment = value
-    elif isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}.*", value.strip()):
+    elif text and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}.*", text):
         try:
-            moment = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+            moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
-            raise _fail("invalid_datetime") from None
+            raise fail("invalid_datetime") from None
     else:
-        raise _fail("invalid_datetime")
+        raise fail("invalid_datetime")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=clock.CHINA)
     return moment.astimezone(dt.timezone.utc)
@@ -42,36 +39,37 @@ def parse_moment(value: Any) -> dt.datetime:
 def parse_money(value: Any) -> Decimal:
     """Yuan, at most two decimals, not negative, below ¥10,000,000."""
     if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
-        raise _fail("invalid_amount")
+        raise fail("invalid_amount")
+    text = folded(value) if isinstance(value, str) else str(value)
     try:
-        amount = Decimal(str(value).strip().replace(",", ""))
+        amount = Decimal(text.strip().replace(",", ""))
     except InvalidOperation:
-        raise _fail("invalid_amount") from None
+        raise fail("invalid_amount") from None
     if not amount.is_finite() or amount < 0 or amount >= MAX_PREMIUM:
-        raise _fail("invalid_amount")
+        raise fail("invalid_amount")
     if amount != amount.quantize(Decimal("0.01")):
-        raise _fail("invalid_amount")
+        raise fail("invalid_amount")
     return amount.quantize(Decimal("0.01"))
 
 
 def parse_count(value: Any) -> int:
     """A whole number from 0 to 100,000."""
     if isinstance(value, bool):
-        raise _fail("invalid_number")
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        raise _fail("invalid_number") from None
+        raise fail("invalid_number")
+    text = (folded(value) if isinstance(value, str) else str(value)).strip()
+    if not re.fullmatch(r"[0-9]{1,6}", text):
+        raise fail("invalid_number")
+    number = int(text)
     if not 0 <= number <= 100_000:
-        raise _fail("invalid_number")
+        raise fail("invalid_number")
     return number
 
 
 def parse_otp(value: Any) -> str:
     """Six digits from an authenticator app (spaces allowed)."""
-    code = str(value).replace(" ", "")
-    if not re.fullmatch(r"\d{6}", code):
-        raise _fail("invalid")
+    code = (folded(value) if isinstance(value, str) else str(value)).replace(" ", "")
+    if not re.fullmatch(r"[0-9]{6}", code):
+        raise fail("invalid")
     return code
 
 
