@@ -5,9 +5,10 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import models_json_schema
 
+from renewdesk.services.links import TOKEN_PATTERN
 from renewdesk.services.submissions import ReferralSignup, RenewalRequest
 
 
@@ -16,6 +17,8 @@ class LeadAccepted(BaseModel):
 
     lead_id: str
     duplicate: bool
+    same_customer: bool = Field(description="False on a duplicate whose existing lead was made "
+                                            "from another mobile number (show no reference)")
 
 
 class FieldError(BaseModel):
@@ -30,13 +33,6 @@ class InvalidSubmission(BaseModel):
 
     error: Literal["invalid"]
     fields: dict[str, FieldError]
-
-
-class Problem(BaseModel):
-    """Any other error: a code and a human message."""
-
-    error: str = Field(examples=["rate_limited", "unavailable", "invalid_token"])
-    message: str | None = None
 
 
 class Health(BaseModel):
@@ -56,7 +52,9 @@ class LinkPreview(BaseModel):
 class LinkOptOut(BaseModel):
     """The renewal link of the customer who wants no more reminder SMS."""
 
-    token: str = Field(max_length=400)
+    model_config = ConfigDict(extra="forbid")
+
+    token: str = Field(pattern=TOKEN_PATTERN)
 
 
 class OptedOut(BaseModel):
@@ -69,40 +67,95 @@ def _models() -> tuple[type[BaseModel], ...]:
     from renewdesk.services.renewal_links import LinkedRenewal
 
     return (RenewalRequest, LinkedRenewal, ReferralSignup, LeadAccepted, InvalidSubmission,
-            Problem, Health, LinkPreview, LinkOptOut, OptedOut)
+            Health, LinkPreview, LinkOptOut, OptedOut)
+
+
+# The body codes each kind of answer can carry (api.web, api.public); field codes are in
+# InvalidSubmission.fields.
+BODY_CODES = ("not_json_object", "too_deep", "invalid_encoding")
+FORM_SUFFIX = "Form"
+LINK_CODES = ("invalid_token",)
 
 
 def _ref(model: type[BaseModel]) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{model.__name__}"}
 
 
-def _json(model: type[BaseModel], description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": _ref(model)}}}
+def _problem(*codes: str) -> dict[str, Any]:
+    """A JSON error body carrying one of these codes and a message in the request's language."""
+    return {"type": "object", "required": ["error", "message"], "additionalProperties": False,
+            "properties": {"error": {"enum": list(codes)}, "message": {"type": "string"}}}
 
 
-def _submission(model: type[BaseModel], summary: str) -> dict[str, Any]:
-    retry = {"Retry-After": {"schema": {"type": "integer"}}}
+def _json(schema: dict[str, Any], description: str, **headers: str) -> dict[str, Any]:
+    answer: dict[str, Any] = {"description": description,
+                              "content": {"application/json": {"schema": schema}}}
+    if headers:
+        answer["headers"] = {name: {"schema": {"type": kind}} for name, kind in headers.items()}
+    return answer
+
+
+def _body(*models: type[BaseModel]) -> dict[str, Any]:
+    """A body as JSON or as a form; a form's fields are text only (no null, no true)."""
+    def schema(suffix: str) -> dict[str, Any]:
+        refs = [{"$ref": f"#/components/schemas/{m.__name__}{suffix}"} for m in models]
+        return refs[0] if len(refs) == 1 else {"anyOf": refs}
+
+    return {"required": True, "content": {
+        "application/json": {"schema": schema("")},
+        "application/x-www-form-urlencoded": {"schema": schema(FORM_SUFFIX)}}}
+
+
+def _form_variant(schema: Any) -> Any:
+    """The schema of the same fields posted by an HTML form: null and JSON true cannot be sent."""
+    if isinstance(schema, list):
+        return [_form_variant(s) for s in schema if s not in ({"type": "null"}, {"const": True})]
+    if not isinstance(schema, dict):
+        return schema
+    return {k: _form_variant(v) for k, v in schema.items() if not (k == "default" and v is None)}
+
+
+def _common(*links: str) -> dict[str, Any]:
+    """Answers every state-changing endpoint can give besides its own."""
+    invalid = {"anyOf": [_ref(InvalidSubmission), _problem(*BODY_CODES, *links)]}
     return {
-        "summary": summary,
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {"schema": _ref(model)},
-                "application/x-www-form-urlencoded": {"schema": _ref(model)},
-            },
-        },
-        "responses": {
-            "201": _json(LeadAccepted, "Stored as a new lead"),
-            "200": _json(LeadAccepted, "Duplicate: the existing lead, nothing new stored"),
-            "303": {"description": "Form posts: to /thanks/?lead=… or /form-error/?form=…&errors=field:code,…"},
-            "400": _json(InvalidSubmission, "Invalid fields (or invalid_token)"),
-            "410": _json(Problem, "expired_token"),
-            "413": _json(Problem, "Body over 16 KiB"),
-            "415": _json(Problem, "Neither JSON nor form-encoded"),
-            "429": {**_json(Problem, "Too many submissions"), "headers": retry},
-            "503": {**_json(Problem, "Storage unavailable; nothing stored"), "headers": retry},
-        },
+        "303": {"description": "Form posts: to the site's result page (/thanks/, /form-error/ "
+                               "?form=…&errors=field:code,…, /renew/?optout=1); never personal "
+                               "data in the URL"},
+        "400": _json(invalid, "Invalid fields (every one at once), or a body that cannot be "
+                              "read" + (", or a forged link token" if links else "")),
+        "405": {"description": "Wrong method", "headers": {"Allow": {"schema": {"type": "string"}}},
+                "content": {"application/json": {"schema": _problem("method_not_allowed")}}},
+        "413": _json(_problem("too_large"), "Body over 16 KiB"),
+        "415": _json(_problem("unsupported_media_type"), "Neither JSON nor form-encoded"),
+        "503": _json(_problem("unavailable"), "Storage unavailable; nothing stored",
+                     **{"Retry-After": "integer"}),
     }
+
+
+def _submission(body: dict[str, Any], summary: str, *links: str) -> dict[str, Any]:
+    """A public form's endpoint: its body, and every answer it can give."""
+    responses = {
+        "201": _json(_ref(LeadAccepted), "Stored as a new lead"),
+        "200": _json(_ref(LeadAccepted), "Duplicate: the existing lead, nothing new stored"),
+        **_common(*links),
+        "429": _json(_problem("rate_limited"), "Too many submissions", **{"Retry-After": "integer"}),
+    }
+    if links:
+        responses["410"] = _json(_problem("expired_token"), "The SMS link has expired")
+    return {"summary": summary, "requestBody": body, "responses": responses}
+
+
+def _optional_may_be_blank(schema: dict[str, Any]) -> None:
+    """Forms send "" for an untouched field: an optional field's empty string is "absent", in
+    JSON as in forms (services.submissions.drop_blank_optionals), and the schema says so."""
+    required = set(schema.get("required", ()))
+    for name, prop in schema.get("properties", {}).items():
+        if name in required:
+            continue
+        choices = prop.get("anyOf")
+        if choices is not None and {"const": ""} not in choices:
+            choices.insert(1, {"const": ""})
 
 
 @lru_cache(maxsize=1)
@@ -113,37 +166,43 @@ def document() -> dict[str, Any]:
     _, schemas = models_json_schema(
         [(m, "validation") for m in _models()], ref_template="#/components/schemas/{model}"
     )
-    renewals = _submission(RenewalRequest, "Ask for a renewal quote (with a token: one click)")
-    for content in renewals["requestBody"]["content"].values():
-        content["schema"] = {"anyOf": [_ref(RenewalRequest), _ref(LinkedRenewal)]}
-    link_errors = {"400": _json(Problem, "invalid_token: forged or altered"),
-                   "410": _json(Problem, "expired_token: expired, or its record is gone"),
-                   "503": _json(Problem, "Storage unavailable")}
+    components = schemas.get("$defs", {})
+    for model in (RenewalRequest, LinkedRenewal, ReferralSignup):
+        _optional_may_be_blank(components[model.__name__])
+    for model in (RenewalRequest, LinkedRenewal, ReferralSignup, LinkOptOut):
+        components[model.__name__ + FORM_SUFFIX] = _form_variant(components[model.__name__])
+    link_answers = {
+        "400": _json(_problem(*LINK_CODES), "invalid_token: forged, altered or missing"),
+        "410": _json(_problem("expired_token"), "expired_token: expired, or its record is gone"),
+        "503": _json(_problem("unavailable"), "Storage unavailable", **{"Retry-After": "integer"}),
+    }
+    optout = {**_common(*LINK_CODES), "200": _json(_ref(OptedOut), "Opted out"),
+              "410": link_answers["410"]}
     return {
         "openapi": "3.1.0",
         "info": {"title": "RenewDesk public API", "version": "1"},
         "paths": {
-            "/api/renewals": {"post": renewals},
+            "/api/renewals": {"post": _submission(
+                _body(RenewalRequest, LinkedRenewal),
+                "Ask for a renewal quote (with a token: one click)", *LINK_CODES)},
             "/api/renewals/link": {"get": {
                 "summary": "The masked preview of a renewal link; writes nothing",
                 "parameters": [{"name": "t", "in": "query", "required": True,
-                                "schema": {"type": "string", "maxLength": 400}}],
-                "responses": {"200": _json(LinkPreview, "The policy the link names, masked"),
-                              **link_errors}}},
+                                "schema": {"type": "string", "pattern": TOKEN_PATTERN}}],
+                "responses": {"200": _json(_ref(LinkPreview), "The policy the link names, masked"),
+                              **link_answers}}},
             "/api/renewals/optout": {"post": {
                 "summary": "Stop reminder SMS to the mobile number of a renewal link's policy",
-                "requestBody": {"required": True, "content": {
-                    "application/json": {"schema": _ref(LinkOptOut)},
-                    "application/x-www-form-urlencoded": {"schema": _ref(LinkOptOut)}}},
-                "responses": {"200": _json(OptedOut, "Opted out"),
-                              "303": {"description": "Form posts: to /renew/?optout=1"},
-                              **link_errors}}},
-            "/api/referrals": {"post": _submission(ReferralSignup, "Sign up with a referral code")},
+                "requestBody": _body(LinkOptOut), "responses": optout}},
+            "/api/referrals": {"post": _submission(_body(ReferralSignup),
+                                                   "Sign up with a referral code")},
             "/api/health": {"get": {"summary": "Storage health", "responses": {
-                "200": _json(Health, "The table answers"),
-                "503": _json(Problem, "The table does not answer")}}},
+                "200": _json(_ref(Health), "The table answers"),
+                "503": _json(_problem("unavailable"), "The table does not answer",
+                             **{"Retry-After": "integer"})}}},
             "/api/openapi.json": {"get": {"summary": "This document", "responses": {
-                "200": {"description": "OpenAPI 3.1 document"}}}},
+                "200": {"description": "OpenAPI 3.1 document",
+                        "content": {"application/json": {"schema": {"type": "object"}}}}}}},
         },
-        "components": {"schemas": schemas.get("$defs", {})},
+        "components": {"schemas": components},
     }

@@ -53,6 +53,9 @@ def renewal_link():
 def renewal_optout():
     """The customer behind a renewal link wants no more reminder SMS."""
     data = web.read_submission()
+    unknown = sorted(set(data) - {"token"})
+    if unknown:
+        return _invalid("renewal", dict.fromkeys(unknown, "unknown_field"))
     one_click = _backend().one_click
     try:
         one_click.opt_out(one_click.read_token(data.get("token")))
@@ -93,9 +96,9 @@ def _submit(form: str):
     backend = _backend()
     data = web.read_submission()
     if data.get("website"):
-        outcome = backend.intake.record_spam(backend.new_id(), data)
-        log.info("honeypot submission kept apart: form=%s", form)
-        return _accepted(form, outcome)
+        log.info("honeypot submission: form=%s", form)
+        return _store(form, lambda: backend.intake.record_spam(
+            backend.new_id(), data, model.model_fields, web.client_address()))
     if form == "renewal" and data.get("token"):
         return _submit_by_link(data)
     try:
@@ -161,9 +164,12 @@ def _store(form: str, submit):
 
 def _accepted(form: str, outcome: Outcome):
     if web.is_form():
+        if not outcome.same_customer:  # someone else's request: not their reference
+            return web.site_redirect("/thanks/", {"duplicate": "1", "other": "1"})
         query = {"lead": outcome.lead_id, **({"duplicate": "1"} if outcome.duplicate else {})}
         return web.site_redirect("/thanks/", query)
-    response = jsonify(lead_id=outcome.lead_id, duplicate=outcome.duplicate)
+    response = jsonify(lead_id=outcome.lead_id, duplicate=outcome.duplicate,
+                       same_customer=outcome.same_customer)
     response.status_code = 200 if outcome.duplicate else 201
     return response
 

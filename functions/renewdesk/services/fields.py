@@ -98,7 +98,7 @@ def normalize_name(value: Any) -> str:
         raise fail("control_characters")
     if any(ch in _INVISIBLE for ch in raw):
         raise fail("invisible_characters")
-    if not NAME_RE.match(raw):
+    if not NAME_RE.fullmatch(raw):
         raise fail("invalid")
     return name
 
@@ -108,7 +108,7 @@ def normalize_phone(value: Any) -> str:
     compact = re.sub(r"[ \-]", "", folded(value))
     if not compact:
         raise fail("required")
-    match = MOBILE_RE.match(compact)
+    match = MOBILE_RE.fullmatch(compact)
     if not match:
         raise fail("invalid")
     return "+86" + match.group(1)
@@ -119,7 +119,7 @@ def normalize_plate(value: Any) -> str:
     compact = re.sub(r"[ \-·.•]", "", folded(value)).upper()
     if not compact:
         raise fail("required")
-    if not PLATE_RE.match(compact):
+    if not PLATE_RE.fullmatch(compact):
         raise fail("invalid")
     return compact
 
@@ -127,12 +127,20 @@ def normalize_plate(value: Any) -> str:
 def parse_date(value: Any) -> dt.date:
     """A calendar date written YYYY-MM-DD (full-width digits too)."""
     day = folded(value)
-    if not DATE_RE.match(day):
+    if not DATE_RE.fullmatch(day):
         raise fail("invalid_date")
     try:
         return dt.date.fromisoformat(day)
     except ValueError:
         raise fail("invalid_date") from None
+
+
+def phone_digest(phone: str) -> str:
+    """A stored phone's fingerprint, kept on a dedupe guard to tell whether a duplicate comes
+    from the same person without copying the number onto one more item."""
+    import hashlib
+
+    return hashlib.sha256(phone.encode()).hexdigest()[:24]
 
 
 def bounded_note(value: Any) -> str:

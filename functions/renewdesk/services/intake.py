@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Iterable, Protocol
 
 from renewdesk.errors import FieldRejected
 from renewdesk.services import clock, queue
@@ -45,6 +45,9 @@ class Outcome:
 
     lead_id: str
     duplicate: bool
+    # False when the vehicle's existing lead came from another mobile number: its reference is
+    # that person's, not to be shown to this one.
+    same_customer: bool = True
 
 
 class LeadIntakeStore(Protocol):
@@ -52,7 +55,8 @@ class LeadIntakeStore(Protocol):
 
     def add_lead(self, lead: NewLead) -> Outcome: ...
 
-    def add_spam(self, spam_id: str, values: dict[str, Any], expires_at: int) -> None: ...
+    def add_spam(self, spam_id: str, values: dict[str, Any], expires_at: int,
+                 limit: RateLimit) -> None: ...
 
 
 @dataclass
@@ -87,7 +91,7 @@ class Intake:
     def submit_referral(self, signup: ReferralSignup, client_address: str) -> Outcome:
         """Queue a referred person's sign-up, once per phone, if the code is a real referrer's."""
         code = signup.code.strip().upper()  # folded by the model (submissions.ReferralCode)
-        if not REFERRAL_CODE_RE.match(code):
+        if not REFERRAL_CODE_RE.fullmatch(code):
             raise FieldRejected("code", "unknown")
         values = {
             "name": signup.name,
@@ -102,13 +106,16 @@ class Intake:
         return self._submit("referral", signup.phone, signup.phone, values, client_address,
                             referral_code=code)
 
-    def record_spam(self, spam_id: str, fields: dict[str, Any]) -> Outcome:
-        """Keep a honeypot submission apart, for a while, and answer as if it were accepted."""
+    def record_spam(self, spam_id: str, fields: dict[str, Any], known: Iterable[str],
+                    client_address: str) -> Outcome:
+        """Keep a honeypot submission apart, for a while, and answer as if it were accepted; it
+        counts against the client address's limit like any submission (RateLimited)."""
         now = self.now()
         expires = now + dt.timedelta(days=self.spam_retention_days)
-        kept = {k: str(v)[:500] for k, v in fields.items()}
+        # The form's own fields only, as text: a bot's invented keys are not worth keeping.
+        kept = {k: str(v)[:500] for k, v in fields.items() if k in set(known)}
         self.store.add_spam(spam_id, {"received_at": clock.iso(now), "fields": kept},
-                            int(expires.timestamp()))
+                            int(expires.timestamp()), self.address_limit(client_address, now))
         return Outcome(spam_id, duplicate=False)
 
     def _submit(self, lead_type: str, identity: str, phone: str, values: dict[str, Any],
@@ -142,11 +149,15 @@ class Intake:
     def rate_limits(self, phone: str, address: str, now: dt.datetime) -> tuple[RateLimit, ...]:
         """The per-phone and per-address counters a submission at ``now`` counts against."""
         day_start, day_end = clock.local_day_window(now)
-        hour_start, hour_end = clock.hour_window(now)
         return (
             RateLimit("phone", phone, day_start.strftime("%Y%m%d"), self.phone_limit_per_day,
                       int(day_end.timestamp()) + 86400, clock.seconds_until(now, day_end)),
-            RateLimit("address", address, hour_start.strftime("%Y%m%d%H"),
-                      self.address_limit_per_hour, int(hour_end.timestamp()) + 86400,
-                      clock.seconds_until(now, hour_end)),
+            self.address_limit(address, now),
         )
+
+    def address_limit(self, address: str, now: dt.datetime) -> RateLimit:
+        """The per-address counter of the clock hour of ``now``."""
+        hour_start, hour_end = clock.hour_window(now)
+        return RateLimit("address", address, hour_start.strftime("%Y%m%d%H"),
+                         self.address_limit_per_hour, int(hour_end.timestamp()) + 86400,
+                         clock.seconds_until(now, hour_end))

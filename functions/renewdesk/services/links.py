@@ -18,7 +18,8 @@ from typing import Callable
 from renewdesk.errors import LinkRejected
 
 ROSTER_ID_RE = re.compile(r"^[A-Za-z0-9_-]{16,32}$")
-TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,32}\.[A-Za-z0-9_-]{1,16}\.[A-Za-z0-9_-]{20,64}$")
+TOKEN_PATTERN = r"^[A-Za-z0-9_-]{16,32}\.[A-Za-z0-9_-]{1,16}\.[A-Za-z0-9_-]{20,64}$"
+TOKEN_RE = re.compile(TOKEN_PATTERN)
 INVALID = "invalid_token"
 EXPIRED = "expired_token"
 
@@ -40,7 +41,7 @@ class LinkTokens:
 
     def issue(self, roster_id: str) -> str:
         """A token for a roster record, valid for ``max_age_days`` from now."""
-        if not ROSTER_ID_RE.match(roster_id):
+        if not ROSTER_ID_RE.fullmatch(roster_id):
             raise ValueError("not a roster id")
         return self._signer.sign(roster_id).decode("ascii")
 
@@ -48,7 +49,7 @@ class LinkTokens:
         """The roster id a token names; LinkRejected(invalid_token or expired_token) otherwise."""
         from itsdangerous import BadSignature, SignatureExpired
 
-        if not isinstance(token, str) or not TOKEN_RE.match(token):
+        if not isinstance(token, str) or not TOKEN_RE.fullmatch(token):
             raise LinkRejected(INVALID)
         signed, _, signature = token.rpartition(".")
         canonical = self._signer.get_signature(signed).decode("ascii")

@@ -21,7 +21,7 @@ from pydantic import Field
 from renewdesk.errors import LinkRejected
 from renewdesk.services import clock, queue
 from renewdesk.services.intake import Intake, Outcome
-from renewdesk.services.links import EXPIRED, LinkTokens
+from renewdesk.services.links import EXPIRED, TOKEN_PATTERN, LinkTokens
 from renewdesk.services.reminders import follow_up_plan
 from renewdesk.services.roster import policy_values
 from renewdesk.services.worklist import OPEN
@@ -41,7 +41,7 @@ class LinkedRenewal(Submission):
     """A renewal request through an SMS link: the roster supplies name, phone and plate; given
     ones that differ are kept as the customer's corrections for the specialist."""
 
-    token: str = Field(max_length=400, description="Signed token from an SMS link")
+    token: str = Field(pattern=TOKEN_PATTERN, description="Signed token from an SMS link")
     name: Name | None = None
     phone: Phone | None = None
     plate: Plate | None = None

@@ -43,7 +43,7 @@ def parse_month(month: str | None, now: dt.datetime) -> str:
     """A YYYY-MM month, the current local month when absent; InvalidFields if malformed."""
     if not month:
         return worklist.local_month(now)
-    if not MONTH_RE.match(month) or not 2000 <= int(month[:4]) <= 2100:
+    if not MONTH_RE.fullmatch(month) or not 2000 <= int(month[:4]) <= 2100:
         raise InvalidFields({"month": "invalid_month"})
     return month
 

@@ -170,7 +170,7 @@ def parse_vin(value: Any) -> str | None:
     text = _identifier(value).upper().replace(" ", "")
     if not text:
         return None
-    if not VIN_RE.match(text):
+    if not VIN_RE.fullmatch(text):
         raise RowProblem("invalid")
     return text
 

@@ -115,7 +115,7 @@ class Accounts:
 
     def add(self, username: str, role: str, password: str) -> StaffMember:
         """Create an account; AccountError if the name, role or password is not acceptable."""
-        if not USERNAME_RE.match(username):
+        if not USERNAME_RE.fullmatch(username):
             raise AccountError("bad_username")
         if role not in ROLES:
             raise AccountError("bad_role")
@@ -168,7 +168,7 @@ class Accounts:
 
     def authenticate(self, username: str, password: str, otp: str | None) -> StaffMember:
         """The account if the password (and code) are right; LoginRefused or AccountLocked if not."""
-        item = self.store.get_staff(username) if USERNAME_RE.match(username) else None
+        item = self.store.get_staff(username) if USERNAME_RE.fullmatch(username) else None
         now = self.now()
         if item is None:
             _verify(self._hasher, None, password)

@@ -60,7 +60,10 @@ Consent = Annotated[
     BeforeValidator(accept_consent),
     WithJsonSchema({"oneOf": [{"const": True}, {"enum": ["true", "on", "1"]}]}),
 ]
-ExpiryDate = Annotated[dt.date, BeforeValidator(parse_date), _schema(format="date")]
+# A pattern cannot say "a real calendar date", so full-width digits (accepted too) are only in
+# the description.
+ExpiryDate = Annotated[dt.date, BeforeValidator(parse_date), _schema(
+    format="date", description="YYYY-MM-DD; the same in full-width digits is accepted too")]
 Note = Annotated[str, BeforeValidator(bounded_note), _schema(maxLength=NOTE_MAX)]
 Honeypot = Annotated[
     str, Field(description="Leave empty: a filled value marks the submission as spam")
@@ -80,8 +83,11 @@ class Submission(BaseModel):
 class RenewalRequest(Submission):
     """A car owner asks the store for a renewal quote."""
 
-    token: str | None = Field(default=None, max_length=400,
-                              description="Signed token from an SMS link")
+    # Empty or absent here: a request with a token is a LinkedRenewal (see api.public).
+    token: Annotated[str | None, WithJsonSchema({
+        "anyOf": [{"const": ""}, {"type": "null"}],
+        "description": "Empty or absent (a request through an SMS link is a LinkedRenewal)"})
+    ] = None
     name: Name
     phone: Phone
     plate: Plate

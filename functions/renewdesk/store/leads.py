@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from renewdesk.errors import FieldRejected, RateLimited
+from renewdesk.services.fields import phone_digest
 from renewdesk.services.intake import NewLead, Outcome
 from renewdesk.store import keys
 from renewdesk.store.dynamo import StoreTable, from_item, to_item, with_retries
@@ -33,14 +34,17 @@ class LeadStore(StoreTable):
             return self._explain_cancellation(lead, error.response.get("CancellationReasons", []))
         return Outcome(lead.lead_id, duplicate=False)
 
-    def add_spam(self, spam_id: str, values: dict[str, Any], expires_at: int) -> None:
-        """Store a honeypot submission apart from leads."""
+    def add_spam(self, spam_id: str, values: dict[str, Any], expires_at: int, limit) -> None:
+        """Store a honeypot submission apart from leads, counted against the client address's
+        rate limit in the same transaction (RateLimited when it is full)."""
         item = {**keys.spam(self.store, spam_id), **values, keys.TTL_ATTRIBUTE: expires_at}
-        with_retries(
-            self.settings,
-            lambda: self.client.put_item(TableName=self.table, Item=to_item(item)),
-            "add_spam",
-        )
+        items = [{"Put": {"TableName": self.table, "Item": to_item(item)}},
+                 *counter_updates(self.table, self.store, [limit])]
+        try:
+            with_retries(self.settings, lambda: self.client.transact_write_items(
+                TransactItems=items, ClientRequestToken=spam_id), "add_spam")
+        except self.client.exceptions.TransactionCanceledException:
+            raise RateLimited(limit.scope, limit.retry_after) from None
 
     def ping(self) -> None:
         """One cheap read that proves the table answers."""
@@ -64,7 +68,7 @@ class LeadStore(StoreTable):
             {"Put": {"TableName": self.table,
                      "Item": to_item(guard_item(self.store, lead.lead_type,
                                                 lead.dedupe_identity, lead.lead_id,
-                                                values["created_at"])),
+                                                values["created_at"], values["phone"])),
                      "ConditionExpression": GUARD_CONDITION,
                      "ExpressionAttributeValues": to_item(
                          {":closed": False, ":cutoff": lead.dedupe_cutoff}),
@@ -91,7 +95,10 @@ class LeadStore(StoreTable):
                 "code", "unknown")
         if 1 in failed:
             existing = from_item(reasons[1]["Item"])
-            return Outcome(existing["lead_id"], duplicate=True)
+            # Guards written before digests were kept say nothing: count them as the same.
+            kept = existing.get("phone_digest")
+            return Outcome(existing["lead_id"], duplicate=True,
+                           same_customer=kept in (None, phone_digest(lead.values["phone"])))
         for index in failed:
             if index in counters:
                 limit = lead.rate_limits[index - 2]
@@ -115,10 +122,10 @@ def lead_item(store: str, lead_id: str, values: dict[str, Any]) -> dict[str, Any
 
 
 def guard_item(store: str, lead_type: str, identity: str, lead_id: str,
-               created_at: str) -> dict[str, Any]:
-    """The dedupe guard of an open lead."""
+               created_at: str, phone: str) -> dict[str, Any]:
+    """The dedupe guard of an open lead, with its customer's phone digest."""
     return {**keys.dedupe_guard(store, lead_type, identity), "lead_id": lead_id,
-            "created_at": created_at, "is_open": True}
+            "created_at": created_at, "is_open": True, "phone_digest": phone_digest(phone)}
 
 
 def counter_updates(table: str, store: str, limits) -> list[dict[str, Any]]:

@@ -120,7 +120,8 @@ class RosterStore(StoreTable):
                          "ConditionExpression": "attribute_not_exists(pk)"}},
                 {"Put": {"TableName": self.table,
                          "Item": to_item(guard_item(self.store, "renewal", start.plate,
-                                                    start.lead_id, values["created_at"])),
+                                                    start.lead_id, values["created_at"],
+                                                    values["phone"])),
                          "ConditionExpression": ROSTER_GUARD,
                          "ExpressionAttributeValues": to_item(
                              {":closed": False, ":season_start": start.season_start}),
