@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import sys
 from pathlib import Path
@@ -97,10 +96,11 @@ def _report_rejections(rejections, rejects: Path | None) -> None:
     if len(lines) > SHOWN_REJECTIONS:
         click.echo(f"… +{len(lines) - SHOWN_REJECTIONS}", err=True)
     if rejects is not None:
+        from renewdesk.services.exports import write_csv
+
         with rejects.open("w", encoding="utf-8-sig", newline="") as out:
-            writer = csv.writer(out)
-            writer.writerow(["row", "column", "reason"])
-            writer.writerows((r.row, r.column, _reason(r)) for r in rejections)
+            write_csv(out, [["row", "column", "reason"],
+                            *((r.row, r.column, _reason(r)) for r in rejections)])
         click.echo(_text("roster.rejects_written", path=rejects), err=True)
 
 

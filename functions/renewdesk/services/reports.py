@@ -212,54 +212,44 @@ def _share(part: float, whole: float) -> float | None:
 
 
 def to_csv(report: dict[str, Any], label: Callable[[str], str]) -> bytes:
-    """The report as CSV that Excel opens with Chinese intact: UTF-8 with a BOM, CRLF lines,
-    one block per table. ``label`` turns a message key into text in the reader's language."""
-    import csv
-    import io
+    """The report as CSV that Excel opens with Chinese intact, one block per table, no cell able
+    to run a formula (services.exports). ``label`` turns a message key into reader's text."""
+    from renewdesk.services.exports import csv_bytes
 
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([label("report.title"), report["month"]])
-    writer.writerow([])
-    writer.writerow([label("report.metric"), label("report.value")])
+    rows: list[list[Any]] = [[label("report.title"), report["month"]], [],
+                             [label("report.metric"), label("report.value")]]
     for key in ("leads_in", "claimed", "followups", "reached", "won", "lost", "conversion",
                 "median_first_contact_hours", "premium_won", "attention"):
-        writer.writerow([label(f"report.{key}"), _cell(report[key], key)])
+        rows.append([label(f"report.{key}"), _cell(report[key], key)])
     if report["target"]:
-        writer.writerow([label("report.target_renewals"), report["target"]["renewals_won"]])
-        writer.writerow([label("report.target_premium"), _cell(report["target"]["premium"])])
-    writer.writerow([])
+        rows.append([label("report.target_renewals"), report["target"]["renewals_won"]])
+        rows.append([label("report.target_premium"), report["target"]["premium"]])
+    rows.append([])
     columns = ("claimed", "followups", "reached", "won", "lost", "conversion", "premium_won",
                "median_first_contact_hours")
-    writer.writerow([label("report.by_specialist"), *(label(f"report.{c}") for c in columns)])
-    for row in report["by_specialist"]:
-        writer.writerow([row["username"], *(_cell(row[c], c) for c in columns)])
-    writer.writerow([])
+    rows.append([label("report.by_specialist"), *(label(f"report.{c}") for c in columns)])
+    rows += [[row["username"], *(_cell(row[c], c) for c in columns)]
+             for row in report["by_specialist"]]
+    rows.append([])
     columns = ("leads_in", "won", "lost", "conversion")
-    writer.writerow([label("report.by_source"), *(label(f"report.{c}") for c in columns)])
-    for row in report["by_source"]:
-        writer.writerow([label(f"source.{row['source']}"), *(_cell(row[c], c) for c in columns)])
-    writer.writerow([])
-    writer.writerow([label("report.defeat_reasons"), label("report.count"), label("report.share"),
-                     label("report.notes")])
-    for row in report["defeat_reasons"]:
-        notes = " | ".join(n["note"] for n in row["notes"])
-        writer.writerow([label(f"reason.{row['reason']}"), row["count"], _cell(row["share"], "share"),
-                         notes])
-    writer.writerow([])
-    writer.writerow([label("report.date"), label("report.won"), label("report.won_to_date"),
-                     label("report.target_to_date"), label("report.premium_to_date")])
-    for row in report["by_day"]:
-        writer.writerow([row["date"], row["won"], row["won_to_date"],
-                         _cell(row["target_to_date"]), _cell(row["premium_to_date"])])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    rows.append([label("report.by_source"), *(label(f"report.{c}") for c in columns)])
+    rows += [[label(f"source.{row['source']}"), *(_cell(row[c], c) for c in columns)]
+             for row in report["by_source"]]
+    rows.append([])
+    rows.append([label("report.defeat_reasons"), label("report.count"), label("report.share"),
+                 label("report.notes")])
+    rows += [[label(f"reason.{row['reason']}"), row["count"], _cell(row["share"], "share"),
+              " | ".join(n["note"] for n in row["notes"])] for row in report["defeat_reasons"]]
+    rows.append([])
+    rows.append([label("report.date"), label("report.won"), label("report.won_to_date"),
+                 label("report.target_to_date"), label("report.premium_to_date")])
+    rows += [[row["date"], row["won"], row["won_to_date"], row["target_to_date"],
+              row["premium_to_date"]] for row in report["by_day"]]
+    return csv_bytes(rows)
 
 
-def _cell(value: Any, key: str = "") -> str:
-    if value is None:
-        return ""
-    if key in ("conversion", "share"):
+def _cell(value: Any, key: str = "") -> Any:
+    """Shares as percentages; everything else as it is (numbers stay numbers)."""
+    if value is not None and key in ("conversion", "share"):
         return f"{value * 100:.1f}%"
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
+    return value

@@ -7,7 +7,6 @@ and insurance hotline come from content/store.yml, so a changed number is change
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import os
 import string
@@ -150,10 +149,10 @@ def write_outbox(directory: Path, day: dt.date, messages: list[SmsMessage]) -> P
     path = directory / f"{day.isoformat()}.csv"
     draft = path.with_suffix(f".csv.{os.getpid()}.part")
     descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    from renewdesk.services.exports import write_csv
+
     with open(descriptor, "w", encoding="utf-8-sig", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow(["mobile", "message"])
-        for message in messages:
-            writer.writerow([local_mobile(message.phone), message.text])
+        write_csv(out, [["mobile", "message"],
+                        *([local_mobile(m.phone), m.text] for m in messages)])
     os.replace(draft, path)
     return path
