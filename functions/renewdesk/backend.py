@@ -76,11 +76,13 @@ class Backend:
 
     @cached_property
     def accounts(self):
-        from renewdesk.services.staff import Accounts
+        from renewdesk.services.staff import Accounts, LoginLimits
 
         s = self.settings
-        return Accounts(self.staff_store, s.login_max_failures, s.login_lockout_minutes,
-                        now=self._now, hash_memory_kib=s.password_hash_memory_kib,
+        limits = LoginLimits(s.login_max_failures, s.login_address_max_failures,
+                             s.login_window_minutes, s.login_account_daily_ceiling)
+        return Accounts(self.staff_store, limits, now=self._now,
+                        hash_memory_kib=s.password_hash_memory_kib,
                         hash_time_cost=s.password_hash_time_cost)
 
     @cached_property

@@ -71,8 +71,12 @@ class Settings:
     # Staff sessions and logins.
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12
+    # Failed logins allowed per window: per account from one address, per address; per account
+    # from every address in a day (then `renewdesk staff unlock`).
     login_max_failures: int = 5
-    login_lockout_minutes: int = 15
+    login_address_max_failures: int = 30
+    login_window_minutes: int = 15
+    login_account_daily_ceiling: int = 100
     # argon2id cost of staff passwords (tests lower it; production keeps RFC 9106's 64 MiB x 3).
     password_hash_memory_kib: int = 65536
     password_hash_time_cost: int = 3

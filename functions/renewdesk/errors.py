@@ -51,14 +51,6 @@ class LoginRefused(RenewDeskError):
         self.code = code
 
 
-class AccountLocked(RenewDeskError):
-    """Too many failed logins: the account is locked for a while."""
-
-    def __init__(self, retry_after: int):
-        super().__init__("locked")
-        self.retry_after = retry_after
-
-
 class Forbidden(RenewDeskError):
     """The staff member may not do this: wrong role, or someone else's lead."""
 

@@ -38,7 +38,7 @@ def _fail(code: str) -> click.ClickException:
 
 @click.group()
 def staff() -> None:
-    """Staff accounts: add, disable, enable, password, totp, list."""
+    """Staff accounts: add, disable, enable, password, unlock, totp, list."""
 
 
 @staff.command("add")
@@ -87,6 +87,19 @@ def password(username: str) -> None:
     except NotFound:
         raise _fail("not_found") from None
     click.echo(_text("password_set", user=username))
+
+
+@staff.command("unlock")
+@click.argument("username")
+def unlock(username: str) -> None:
+    """Let an account sign in again after the daily ceiling of failed logins stopped it."""
+    from renewdesk.errors import NotFound
+
+    try:
+        _backend().accounts.unlock(username)
+    except NotFound:
+        raise _fail("not_found") from None
+    click.echo(_text("unlocked", user=username))
 
 
 @staff.command("totp")

@@ -17,7 +17,6 @@ from flask import Blueprint, Response, g, redirect, render_template, request, ur
 from renewdesk import i18n
 from renewdesk.api import staff_auth, web
 from renewdesk.errors import (
-    AccountLocked,
     Forbidden,
     InvalidFields,
     LoginRefused,
@@ -128,7 +127,7 @@ def signed_in(view):
             target = url_for("console.login_page", next=request.full_path.rstrip("?"),
                              expired=1 if error.code == "session_expired" else None)
             response = redirect(target, code=303)
-            staff_auth.clear_cookies(response)
+            staff_auth.forget_stale_session(response)
             return response
         if request.method == "POST":
             try:
@@ -163,15 +162,13 @@ def login_submit():
     try:
         staff_auth.require_same_origin()
         form = staff_auth.parse_input("Login", {k: v for k, v in request.form.items() if k != "next"})
-        member = _backend().accounts.authenticate(form.username, form.password, form.otp)
+        member = _backend().accounts.authenticate(form.username, form.password, form.otp,
+                                                  web.client_address())
     except (InvalidFields, LoginRefused, Forbidden) as error:
         code = getattr(error, "code", "bad_credentials")
         return _page("login.html", 401, error=f"error.{code}", next=next_page,
                      username=request.form.get("username", ""),
                      otp_needed=code in ("otp_required", "bad_otp"))
-    except AccountLocked as locked:
-        return _page("login.html", 429, error="error.account_locked", next=next_page,
-                     minutes=max(1, locked.retry_after // 60))
     new = _backend().sessions.open(member, staff_auth.session_id())
     log.info("staff login: user=%s", member.username)
     response = redirect(next_page or url_for("console.day"), code=303)

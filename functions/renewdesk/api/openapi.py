@@ -17,8 +17,9 @@ class LeadAccepted(BaseModel):
 
     lead_id: str
     duplicate: bool
-    same_customer: bool = Field(description="False on a duplicate whose existing lead was made "
-                                            "from another mobile number (show no reference)")
+    same_customer: Literal[False] | None = Field(
+        default=None, description="Only on a duplicate whose existing lead was made from "
+                                  "another mobile number: false (show no reference)")
 
 
 class FieldError(BaseModel):

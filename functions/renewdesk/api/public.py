@@ -168,8 +168,10 @@ def _accepted(form: str, outcome: Outcome):
             return web.site_redirect("/thanks/", {"duplicate": "1", "other": "1"})
         query = {"lead": outcome.lead_id, **({"duplicate": "1"} if outcome.duplicate else {})}
         return web.site_redirect("/thanks/", query)
-    response = jsonify(lead_id=outcome.lead_id, duplicate=outcome.duplicate,
-                       same_customer=outcome.same_customer)
+    body: dict[str, Any] = {"lead_id": outcome.lead_id, "duplicate": outcome.duplicate}
+    if not outcome.same_customer:
+        body["same_customer"] = False  # the site then shows no reference (design.md contract +1)
+    response = jsonify(body)
     response.status_code = 200 if outcome.duplicate else 201
     return response
 

@@ -14,7 +14,6 @@ from flask import Blueprint, Response, jsonify, request
 from renewdesk import i18n
 from renewdesk.api import staff_auth, web
 from renewdesk.errors import (
-    AccountLocked,
     Forbidden,
     InvalidFields,
     LoginRefused,
@@ -47,7 +46,8 @@ def login():
     staff_auth.require_same_origin()
     form = staff_auth.parse_input("Login", _body())
     backend = staff_auth.backend()
-    member = backend.accounts.authenticate(form.username, form.password, form.otp)
+    member = backend.accounts.authenticate(form.username, form.password, form.otp,
+                                           web.client_address())
     new = backend.sessions.open(member, staff_auth.session_id())
     log.info("staff login: user=%s", member.username)
     response = jsonify(csrf_token=new.csrf_token, user=member.username, role=member.role)
@@ -269,19 +269,13 @@ def _invalid(error: InvalidFields):
 @bp.errorhandler(NotAuthenticated)
 def _unauthenticated(error: NotAuthenticated):
     response = web.error_json(401, error.code)
-    staff_auth.clear_cookies(response)
+    staff_auth.forget_stale_session(response)
     return response
 
 
 @bp.errorhandler(LoginRefused)
 def _refused(error: LoginRefused):
     return web.error_json(401, error.code)
-
-
-@bp.errorhandler(AccountLocked)
-def _locked(error: AccountLocked):
-    return web.error_json(429, "account_locked", {"Retry-After": str(error.retry_after)},
-                          retry_after=error.retry_after)
 
 
 @bp.errorhandler(Forbidden)

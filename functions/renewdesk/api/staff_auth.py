@@ -80,6 +80,14 @@ def set_login_cookies(response, new: NewSession) -> None:
                             secure=not settings.local, httponly=True, samesite="Lax")
 
 
+def forget_stale_session(response) -> None:
+    """Clear the browser's session cookies after a refusal, but only if this request carried
+    one (then it is stale): a cross-site POST arrives without the SameSite=Lax cookie, and its
+    answer must not log the staff member out of their own browser."""
+    if session_id():
+        clear_cookies(response)
+
+
 def clear_cookies(response) -> None:
     """Forget the session in the browser too."""
     settings = _settings()

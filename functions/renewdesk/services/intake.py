@@ -9,21 +9,10 @@ from typing import Any, Iterable, Protocol
 
 from renewdesk.errors import FieldRejected
 from renewdesk.services import clock, queue
+from renewdesk.services.limits import RateLimit
 from renewdesk.services.submissions import ReferralSignup, RenewalRequest
 
 REFERRAL_CODE_RE = re.compile(r"^[2-9A-HJ-NP-Z]{6}$")
-
-
-@dataclass(frozen=True)
-class RateLimit:
-    """One counter a submission must stay under, in one time window."""
-
-    scope: str  # "phone" or "address"
-    key: str
-    window: str
-    limit: int
-    expires_at: int  # epoch seconds, when the counter may be deleted
-    retry_after: int  # seconds until the window ends
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,29 @@
-"""Staff accounts: argon2 password hashes, roles, TOTP, and locking after failed logins."""
+"""Staff accounts: argon2 password hashes, roles, TOTP, and throttling failed logins.
+
+A login answers the same, in the same time, for an unknown user, a wrong password and a
+throttled attempt (one argon2 verification each, against a dummy hash when there is no account).
+Failures are counted per client address, per account from that address, and per account from
+everywhere in a day. The first two throttle for the rest of their window, so failures from one
+address never stop the owner logging in from another; the daily per-account ceiling stops a
+guess spread over many addresses and is cleared by `renewdesk staff unlock`.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import logging
 import re
+import secrets
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Callable, Protocol
 
-from renewdesk.errors import AccountLocked, LoginRefused, NotFound
+from renewdesk.errors import LoginRefused, NotFound
 from renewdesk.services import clock
+from renewdesk.services.limits import RateLimit
+
+log = logging.getLogger(__name__)
 
 ROLES = ("specialist", "supervisor")
 USERNAME_RE = re.compile(r"^[a-z][a-z0-9._-]{1,31}$")
@@ -52,7 +66,22 @@ class AccountStore(Protocol):
     def update_staff(self, username: str, values: dict[str, Any],
                      condition: tuple[str, dict[str, Any]] | None = None) -> bool: ...
 
-    def count_login_failure(self, username: str) -> int: ...
+    def login_state(self, username: str | None, counters: list[RateLimit],
+                    now: int) -> tuple[dict[str, Any] | None, list[int]]: ...
+
+    def count_login_failure(self, counters: list[RateLimit]) -> None: ...
+
+    def clear_counter(self, counter: RateLimit) -> None: ...
+
+
+@dataclass(frozen=True)
+class LoginLimits:
+    """How many failed logins each counter allows in its window."""
+
+    per_account_address: int = 5
+    per_address: int = 30
+    window_minutes: int = 15
+    per_account_per_day: int = 100
 
 
 class AccountError(ValueError):
@@ -68,19 +97,6 @@ def password_hasher(memory_kib: int, time_cost: int):
     from argon2 import PasswordHasher
 
     return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
-
-
-def _verify(hasher, stored_hash: str | None, password: str) -> bool:
-    """Check a password; unknown users are checked against a dummy hash to take the same time."""
-    from argon2.exceptions import InvalidHashError, VerificationError
-
-    if stored_hash is None:
-        stored_hash = hasher.hash("not a real password")
-        password = password + "\x00"  # never matches
-    try:
-        return hasher.verify(stored_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
 
 
 def check_password(password: str) -> str:
@@ -102,8 +118,7 @@ class Accounts:
     """Creates accounts and decides logins; knows neither HTTP nor DynamoDB."""
 
     store: AccountStore
-    max_failures: int = 5
-    lockout_minutes: int = 15
+    limits: LoginLimits = field(default_factory=LoginLimits)
     now: Callable[[], dt.datetime] = field(default=clock.now)
     # argon2id cost: RFC 9106's second recommendation (64 MiB, 3 passes) unless configured.
     hash_memory_kib: int = 65536
@@ -112,6 +127,11 @@ class Accounts:
     @cached_property
     def _hasher(self):
         return password_hasher(self.hash_memory_kib, self.hash_time_cost)
+
+    @cached_property
+    def _dummy_hash(self) -> str:
+        """What a login without an account is checked against (same cost as a real one)."""
+        return self._hasher.hash(secrets.token_urlsafe(16))
 
     def add(self, username: str, role: str, password: str) -> StaffMember:
         """Create an account; AccountError if the name, role or password is not acceptable."""
@@ -124,7 +144,6 @@ class Accounts:
             "role": role,
             "password_hash": self._hasher.hash(check_password(password)),
             "disabled": False,
-            "failed_logins": 0,
             "created_at": clock.iso(self.now()),
         }
         if not self.store.add_staff(values):
@@ -151,11 +170,18 @@ class Accounts:
             raise NotFound(username)
 
     def set_password(self, username: str, password: str) -> None:
-        """Replace a password (and lift a lockout)."""
+        """Replace a password (and lift the account's daily ceiling of failed logins)."""
         hashed = self._hasher.hash(check_password(password))
-        if not self.store.update_staff(username, {"password_hash": hashed, "failed_logins": 0,
-                                                  "locked_until": 0}):
+        if not self.store.update_staff(username, {"password_hash": hashed}):
             raise NotFound(username)
+        self.unlock(username)
+
+    def unlock(self, username: str) -> None:
+        """Clear the account's daily ceiling of failed logins (a supervisor, after checking)."""
+        if self.store.get_staff(username) is None:
+            raise NotFound(username)
+        self.store.clear_counter(self._account_counter(username, self.now()))
+        log.info("staff logins unlocked: account=%s", username)
 
     def enable_totp(self, username: str, issuer: str) -> str:
         """Turn on one-time codes for an account; the provisioning URI for an authenticator app."""
@@ -166,42 +192,72 @@ class Accounts:
             raise NotFound(username)
         return pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name=issuer)
 
-    def authenticate(self, username: str, password: str, otp: str | None) -> StaffMember:
-        """The account if the password (and code) are right; LoginRefused or AccountLocked if not."""
-        item = self.store.get_staff(username) if USERNAME_RE.fullmatch(username) else None
+    def authenticate(self, username: str, password: str, otp: str | None,
+                     address: str) -> StaffMember:
+        """The account if the password (and code) are right, else LoginRefused: the same
+        ``bad_credentials`` for an unknown user, a wrong password and a throttled attempt."""
         now = self.now()
-        if item is None:
-            _verify(self._hasher, None, password)
+        known_name = USERNAME_RE.fullmatch(username) is not None
+        counters = self._counters(username, address, now)
+        item, counts = self.store.login_state(username if known_name else None, counters,
+                                              int(now.timestamp()))
+        throttled = [c.scope for c, n in zip(counters, counts) if n >= c.limit]
+        self._dummy_hash  # made on the first attempt of all, known user or not: same cost
+        right = self._verify(item["password_hash"] if item else None, password)
+        account = username if item else "unknown"  # never an attempted name: it may be a password
+        where = _address_tag(address)
+        if throttled:
+            log.warning("staff login throttled: account=%s address=%s by=%s", account, where,
+                        ",".join(throttled))
             raise LoginRefused("bad_credentials")
-        locked_until = int(item.get("locked_until") or 0)
-        if locked_until > now.timestamp():
-            raise AccountLocked(clock.seconds_until(now, _from_epoch(locked_until)))
-        if not _verify(self._hasher, item["password_hash"], password):
-            self._failed(username, now)
+        if not right:
+            self.store.count_login_failure(counters)
+            log.info("staff login failed: account=%s address=%s", account, where)
             raise LoginRefused("bad_credentials")
+        assert item is not None
         if item.get("disabled"):
             raise LoginRefused("account_disabled")
         if item.get("totp_secret"):
             if not otp:
                 raise LoginRefused("otp_required")
             if not self._accept_otp(item, otp, now):
-                self._failed(username, now)
+                self.store.count_login_failure(counters)
+                log.info("staff login failed: account=%s address=%s otp", account, where)
                 raise LoginRefused("bad_otp")
-        changes: dict[str, Any] = {}
-        if item.get("failed_logins"):
-            changes["failed_logins"] = 0
+        self.store.clear_counter(counters[1])  # the owner is back at this address
         if self._hasher.check_needs_rehash(item["password_hash"]):
-            changes["password_hash"] = self._hasher.hash(password)
-        if changes:
-            self.store.update_staff(username, changes)
+            self.store.update_staff(username, {"password_hash": self._hasher.hash(password)})
         return _member(item)
 
-    def _failed(self, username: str, now: dt.datetime) -> None:
-        if self.store.count_login_failure(username) >= self.max_failures:
-            until = now + dt.timedelta(minutes=self.lockout_minutes)
-            self.store.update_staff(username, {"locked_until": int(until.timestamp()),
-                                               "failed_logins": 0})
-            raise AccountLocked(self.lockout_minutes * 60)
+    def _verify(self, stored_hash: str | None, password: str) -> bool:
+        """One argon2 verification, whether or not there is an account."""
+        from argon2.exceptions import InvalidHashError, VerificationError
+
+        try:
+            return self._hasher.verify(stored_hash or self._dummy_hash, password) \
+                and stored_hash is not None
+        except (VerificationError, InvalidHashError):
+            return False
+
+    def _counters(self, username: str, address: str, now: dt.datetime) -> list[RateLimit]:
+        """Failures from this address, for this account from this address, for this account."""
+        seconds = self.limits.window_minutes * 60
+        number = int(now.timestamp()) // seconds  # fixed windows, numbered from the epoch
+        end = (number + 1) * seconds
+        window, where = str(number), _address_tag(address)
+        expires, left = end + 3600, max(1, end - int(now.timestamp()))
+        return [
+            RateLimit("login_address", where, window, self.limits.per_address, expires, left),
+            RateLimit("login_account_address", f"{username}#{where}", window,
+                      self.limits.per_account_address, expires, left),
+            self._account_counter(username, now),
+        ]
+
+    def _account_counter(self, username: str, now: dt.datetime) -> RateLimit:
+        day_start, day_end = clock.local_day_window(now)
+        return RateLimit("login_account", username, day_start.strftime("%Y%m%d"),
+                         self.limits.per_account_per_day, int(day_end.timestamp()) + 86400,
+                         clock.seconds_until(now, day_end))
 
     def _accept_otp(self, item: dict[str, Any], otp: str, now: dt.datetime) -> bool:
         """Check a code, once: a code already used (or an older one) is refused."""
@@ -220,5 +276,6 @@ class Accounts:
         return False
 
 
-def _from_epoch(seconds: int) -> dt.datetime:
-    return dt.datetime.fromtimestamp(seconds, dt.timezone.utc)
+def _address_tag(address: str) -> str:
+    """A client address as logs and counter keys carry it: a short digest, not the address."""
+    return hashlib.sha256(f"renewdesk-login:{address}".encode()).hexdigest()[:16]

@@ -14,6 +14,7 @@ from renewdesk.store import keys
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+BATCH_GET = 100  # DynamoDB's limit of keys per BatchGetItem
 
 # Error codes worth another attempt: throttling, a transient server fault, or a transaction that
 # collided with another one on the same items.
@@ -89,6 +90,19 @@ def with_retries(settings: Settings, call: Callable[[], T], operation: str) -> T
     raise AssertionError("unreachable")
 
 
+def pause_if(unprocessed: dict[str, Any], attempt: int) -> int:
+    """Back off before sending what DynamoDB left unprocessed (it was throttled)."""
+    if not unprocessed:
+        return 0
+    if attempt >= 8:
+        from renewdesk.errors import StorageUnavailable
+
+        raise StorageUnavailable("batch left items unprocessed")
+    time.sleep(min(2.0, 0.05 * 2**attempt))
+    return attempt + 1
+
+
+
 class StoreTable:
     """Base of the per-feature stores: one store's items in the shared table, every call retried."""
 
@@ -107,6 +121,21 @@ class StoreTable:
         answer = self._call(operation, lambda: self.client.get_item(
             TableName=self.table, Key=to_item(key), ConsistentRead=consistent))
         return from_item(answer["Item"]) if "Item" in answer else None
+
+    def _batch_get(self, key_list: list[dict[str, str]]) -> list[dict[str, Any]]:
+        """Items by key, read consistently, BATCH_GET keys a request (missing ones left out)."""
+        found: list[dict[str, Any]] = []
+        for start in range(0, len(key_list), BATCH_GET):
+            request = {self.table: {"Keys": [to_item(k) for k in key_list[start:start + BATCH_GET]],
+                                    "ConsistentRead": True}}
+            attempt = 0
+            while request:
+                answer = self._call("batch_get", lambda: self.client.batch_get_item(
+                    RequestItems=request))
+                found += [from_item(i) for i in answer["Responses"].get(self.table, [])]
+                request = answer.get("UnprocessedKeys") or {}
+                attempt = pause_if(request, attempt)
+        return found
 
     def _query_all(self, kwargs: dict[str, Any], operation: str) -> list[dict[str, Any]]:
         """Every item a Query finds, following its pages."""

@@ -15,10 +15,9 @@ from renewdesk.errors import RateLimited
 from renewdesk.services import clock
 from renewdesk.services.reminders import CycleStart
 from renewdesk.store import keys
-from renewdesk.store.dynamo import StoreTable, from_item, to_item, with_retries
+from renewdesk.store.dynamo import StoreTable, from_item, pause_if, to_item, with_retries
 from renewdesk.store.leads import counter_updates, guard_item, lead_item
 
-BATCH_GET = 100
 BATCH_WRITE = 25
 TRANSACTION = 100
 # The cycle of a policy is the expiry date its reminder steps were taken for.
@@ -313,21 +312,6 @@ class RosterStore(StoreTable):
                 pending = retry + pending
         return failed
 
-    def _batch_get(self, key_list: list[dict[str, str]]) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = []
-        for start in range(0, len(key_list), BATCH_GET):
-            request = {self.table: {"Keys": [to_item(k) for k in key_list[start:start + BATCH_GET]],
-                                    "ConsistentRead": True}}
-            attempt = 0
-            while request:
-                answer = with_retries(self.settings,
-                                      lambda: self.client.batch_get_item(RequestItems=request),
-                                      "batch_get")
-                found += [from_item(i) for i in answer["Responses"].get(self.table, [])]
-                request = answer.get("UnprocessedKeys") or {}
-                attempt = _pause_if(request, attempt)
-        return found
-
     def _batch_write(self, requests: list[dict[str, Any]]) -> None:
         pending = {self.table: requests}
         attempt = 0
@@ -336,19 +320,7 @@ class RosterStore(StoreTable):
                                   lambda: self.client.batch_write_item(RequestItems=pending),
                                   "batch_write")
             pending = answer.get("UnprocessedItems") or {}
-            attempt = _pause_if(pending, attempt)
-
-
-def _pause_if(unprocessed: dict[str, Any], attempt: int) -> int:
-    """Back off before sending what DynamoDB left unprocessed (it was throttled)."""
-    if not unprocessed:
-        return 0
-    if attempt >= 8:
-        from renewdesk.errors import StorageUnavailable
-
-        raise StorageUnavailable("batch left items unprocessed")
-    time.sleep(min(2.0, 0.05 * 2**attempt))
-    return attempt + 1
+            attempt = pause_if(pending, attempt)
 
 
 def _months(first: str, last: str) -> list[str]:

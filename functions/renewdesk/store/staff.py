@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from renewdesk.services.limits import RateLimit
 from renewdesk.store import keys
 from renewdesk.store.dynamo import StoreTable, from_item, to_item
 
@@ -64,15 +65,38 @@ class StaffStore(StoreTable):
             return False
         return True
 
-    def count_login_failure(self, username: str) -> int:
-        """Add one failed login; the new count."""
-        answer = self._call("count_login_failure", lambda: self.client.update_item(
-            TableName=self.table, Key=to_item(keys.staff(self.store, username)),
-            UpdateExpression="ADD failed_logins :one",
-            ConditionExpression="attribute_exists(pk)",
-            ExpressionAttributeValues=to_item({":one": 1}),
-            ReturnValues="UPDATED_NEW"))
-        return int(from_item(answer["Attributes"])["failed_logins"])
+    def login_state(self, username: str | None, counters: list[RateLimit],
+                    now: int) -> tuple[dict[str, Any] | None, list[int]]:
+        """The account (None for no name or no account) and each counter's failures at ``now``
+        (epoch seconds), in one BatchGetItem (consistent reads)."""
+        wanted = [keys.rate_counter(self.store, c.scope, c.key, c.window) for c in counters]
+        if username is not None:
+            wanted.append(keys.staff(self.store, username))
+        found = {(i["pk"], i["sk"]): i for i in self._batch_get(wanted)}
+        account = found.get((wanted[-1]["pk"], wanted[-1]["sk"])) if username else None
+        counts = []
+        for key in wanted[:len(counters)]:
+            item = found.get((key["pk"], key["sk"]))
+            live = item is not None and int(item.get("expires_at", 0)) > now  # TTL is lazy
+            counts.append(int(item["n"]) if live else 0)
+        return account, counts
+
+    def count_login_failure(self, counters: list[RateLimit]) -> None:
+        """Add one failure to each counter (one transaction)."""
+        items = [{"Update": {
+            "TableName": self.table,
+            "Key": to_item(keys.rate_counter(self.store, c.scope, c.key, c.window)),
+            "UpdateExpression": "ADD n :one SET expires_at = :expires",
+            "ExpressionAttributeValues": to_item({":one": 1, ":expires": c.expires_at}),
+        }} for c in counters]
+        self._call("count_login_failure",
+                   lambda: self.client.transact_write_items(TransactItems=items))
+
+    def clear_counter(self, counter: RateLimit) -> None:
+        """Forget a counter's failures."""
+        key = keys.rate_counter(self.store, counter.scope, counter.key, counter.window)
+        self._call("clear_counter", lambda: self.client.delete_item(
+            TableName=self.table, Key=to_item(key)))
 
     # -- sessions -------------------------------------------------------------------------
 
