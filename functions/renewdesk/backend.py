@@ -182,6 +182,12 @@ class Backend:
         return Erasure(self.privacy_store, now=self._now)
 
     @cached_property
+    def access(self):
+        from renewdesk.services.access import Access
+
+        return Access(self.erasure, self.privacy_store)
+
+    @cached_property
     def purge(self):
         from renewdesk.services.privacy import Purge
 

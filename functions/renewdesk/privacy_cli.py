@@ -1,12 +1,16 @@
-"""`renewdesk customers erase PHONE`: forget a customer who asked to be deleted (PIPL);
+"""`renewdesk customers export PHONE`: everything stored about a customer (PIPL access);
+`renewdesk customers erase PHONE`: forget a customer who asked to be deleted (PIPL);
 `renewdesk customers purge`: erase what is past the retention limit (the daily job, by hand).
 
-They print only the masked phone and counts by kind, never a name, plate or note.
+Erase and purge print only the masked phone and counts by kind, never a name, plate or note;
+export prints the customer's own data, for handing to them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+from pathlib import Path
 
 import click
 
@@ -20,6 +24,19 @@ def _text(key: str, **values: str) -> str:
     from renewdesk import cli
 
     return i18n.message(cli._lang(), f"cli.privacy.{key}", **values)
+
+
+def _phone(value: str) -> str:
+    """The phone as intake stores it, or a Chinese error naming the problem."""
+    from renewdesk.errors import InvalidFields
+    from renewdesk.services import privacy
+
+    try:
+        return privacy.parse_phone(value)
+    except InvalidFields as error:
+        code = error.fields["phone"]
+        key = f"phone_{code}" if code in ("invalid", "required") else "phone_invalid"
+        raise click.ClickException(_text(key)) from None
 
 
 def _counts(counts: dict[str, int], kinds: tuple[str, ...] = KINDS) -> str:
@@ -41,10 +58,7 @@ def erase(phone: str, yes: bool) -> None:
     from renewdesk.errors import InvalidFields
     from renewdesk.services import privacy
 
-    try:
-        phone = privacy.parse_phone(phone)
-    except InvalidFields as error:
-        raise click.ClickException(_text(f"phone_{error.fields['phone']}")) from None
+    phone = _phone(phone)
     masked = privacy.mask_phone(phone)
     erasure = cli._backend().erasure
     if not yes:
@@ -63,6 +77,35 @@ def erase(phone: str, yes: bool) -> None:
         return
     click.echo(_text("erased", phone=masked))
     click.echo(_counts(counts))
+
+
+@customers.command("export")
+@click.argument("phone")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of the summary.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the JSON to this file (readable by its owner only).")
+def export(phone: str, as_json: bool, output: Path | None) -> None:
+    """Everything stored about the customer with this mobile number (an access request)."""
+    import json
+
+    from renewdesk import cli
+    from renewdesk.services import privacy
+
+    phone = _phone(phone)
+    records = cli._backend().access.export(phone)
+    document = json.dumps(records.as_json(), ensure_ascii=False, indent=2, default=str)
+    if output is not None:
+        descriptor = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with open(descriptor, "w", encoding="utf-8") as out:
+            out.write(document + "\n")
+    if as_json:
+        click.echo(document)
+        return
+    from renewdesk.privacy_summary import Summary
+
+    click.echo(Summary(cli._lang()).of(records, privacy.mask_phone(phone)))
+    if output is not None:
+        click.echo(_text("export.written", path=str(output)))
 
 
 @customers.command("purge")

@@ -78,6 +78,7 @@ class Survey:
     referral_code: str | None = None
     opted_out: bool = False
     spam: list[str] = field(default_factory=list)  # spam ids
+    spam_records: list[dict[str, Any]] = field(default_factory=list)  # {spam_id, fields, ...}
 
     def counts(self) -> dict[str, int]:
         """How many items of each kind; every kind present, zero when none."""
@@ -197,7 +198,8 @@ class Erasure:
             if found is not None:
                 survey.leads.append(found)
         survey.policies, spam = self.store.scan_phone(phone)
-        survey.spam = [item["spam_id"] for item in spam if spam_matches(item["fields"], phone)]
+        survey.spam_records = [item for item in spam if spam_matches(item["fields"], phone)]
+        survey.spam = [item["spam_id"] for item in survey.spam_records]
         survey.referral_code = self.store.referral_code_of(phone)
         survey.opted_out = self.store.has_optout(phone)
         return survey

@@ -67,7 +67,7 @@ class PrivacyStore(QueueStore):
             "TableName": self.table,
             "FilterExpression": "(begins_with(pk, :policy) AND #phone = :phone) "
                                 "OR begins_with(pk, :spam)",
-            "ProjectionExpression": "pk, #plate, #fields",
+            "ProjectionExpression": "pk, #plate, #fields, received_at",
             "ExpressionAttributeNames": {"#phone": "phone", "#plate": "plate",
                                          "#fields": "fields"},
             "ExpressionAttributeValues": to_item({":policy": prefix + "POLICY#",
@@ -79,7 +79,8 @@ class PrivacyStore(QueueStore):
             for item in map(from_item, page.get("Items", [])):
                 if item["pk"].startswith(prefix + "SPAM#"):
                     spam.append({"spam_id": item["pk"][len(prefix + "SPAM#"):],
-                                 "fields": item.get("fields") or {}})
+                                 "fields": item.get("fields") or {},
+                                 "received_at": item.get("received_at")})
                 else:
                     plates.append(item["plate"])
             if "LastEvaluatedKey" not in page:
@@ -108,6 +109,18 @@ class PrivacyStore(QueueStore):
                         "ExpressionAttributeValues": to_item({":phone": phone})}},
         ]
         self._transact(items, code)
+
+    def policy_records(self, plates: list[str]) -> list[dict[str, Any]]:
+        """The roster records of these plates."""
+        return self._batch_get([keys.policy(self.store, plate) for plate in plates])
+
+    def referrer_record(self, code: str) -> dict[str, Any] | None:
+        """The referrer item of a code."""
+        return self._get(keys.referrer(self.store, code), "get_referrer")
+
+    def optout_record(self, phone: str) -> dict[str, Any] | None:
+        """The reminder opt-out of a phone."""
+        return self._get(keys.optout(self.store, phone), "get_optout")
 
     def has_optout(self, phone: str) -> bool:
         """Whether the phone opted out of reminder SMS."""
