@@ -44,7 +44,7 @@ PLATE_PATTERN = (
 
 # Names: Chinese characters and Latin letters, with the middle dot of transliterated names
 # (买买提·艾力), spaces, apostrophes, dots and hyphens between them; 1 to 40 characters.
-_LETTER = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaffA-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"
+_LETTER = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufa6d\ufa70-\ufad9A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"
 _NAME_MARKS = r"·•\u30fb.'\-"
 _NAME_SPACE = r" \u3000"
 NAME_MAX = 40
