@@ -17,13 +17,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# `renewdesk site build`: generate pages from content/ into build/generated, then mkdocs build.
 site: $(STAMP)
-	$(BIN)/mkdocs build --quiet
+	$(BIN)/renewdesk site build
 
-# Live preview of content/ for marketing (reloads on every save; forms need `make run`).
-# RENEWDESK_AS_OF=YYYY-MM-DD make preview shows the site as of another day.
+# Live preview of content/ for marketing: rebuilds on every save, shows content mistakes in
+# the page (forms need `make run`). RENEWDESK_AS_OF=YYYY-MM-DD make preview: another day.
 preview: $(STAMP)
-	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:$(PREVIEW_PORT)
+	$(BIN)/renewdesk site preview --port $(PREVIEW_PORT)
 
 run: $(STAMP) site
 	@scripts/prereqs.sh run

@@ -12,10 +12,14 @@ from markupsafe import Markup
 from renewdesk import i18n
 from renewdesk.content import markers
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+from renewdesk.config import PROJECT_ROOT
+
+# The site's page templates, then the form pieces the API's no-JavaScript pages share with them.
+TEMPLATE_DIRS = (PROJECT_ROOT / "site" / "templates",
+                 Path(__file__).resolve().parents[1] / "templates" / "site")
 # The site is written in Simplified Chinese; the catalogs' English texts serve the console/API.
 SITE_LANGUAGE = "zh"
-MARKDOWN_EXTENSIONS = ["attr_list", "tables", "sane_lists"]
+MARKDOWN_EXTENSIONS = ["attr_list", "tables", "sane_lists", "toc"]
 
 
 def t(key: str, **values: Any) -> str:
@@ -48,7 +52,7 @@ class Renderer:
 
         self.store = content.store
         self.env = Environment(
-            loader=FileSystemLoader(TEMPLATES_DIR),
+            loader=FileSystemLoader([str(d) for d in TEMPLATE_DIRS]),
             autoescape=True,
             undefined=StrictUndefined,
             trim_blocks=True,
