@@ -172,7 +172,7 @@
   /* Menu and search are labels for checkboxes (they work without JavaScript); as buttons they
      also answer Enter and Space. */
   function setUpLabelButtons() {
-    document.querySelectorAll("label[role=button]").forEach(function (label) {
+    document.querySelectorAll("label[for][tabindex]").forEach(function (label) {
       label.addEventListener("keydown", function (event) {
         if (event.key === "Enter" || event.key === " ") {
           event.preventDefault();
