@@ -36,9 +36,8 @@ OVERRIDES_DIR = PROJECT_ROOT / "site" / "overrides"
 # The theme's texts: every rd.t['key'] in site/overrides, checked against the catalog.
 THEME_TEXT_RE = re.compile(r"""rd\.t\[['"]([a-z0-9_.]+)['"]\]""")
 FORM_MESSAGE_KEYS = ("site.form.sending", "site.form.network", "site.form.fix_fields",
-                     "site.form.unexpected", "site.form.retry_in", "site.form.retry_minutes",
-                     "site.form.retry_at", "site.form.retry_tomorrow", "site.form.limit_phone",
-                     "site.form.limit_address")
+                     "site.form.unexpected", "site.form.retry_minutes",
+                     "site.form.retry_at", "site.form.retry_tomorrow", "site.form.limit")
 
 
 class GenerateFailed(Exception):
@@ -114,7 +113,8 @@ class _SiteWriter:
         self.pages = generated_pages(content, self.day, preview_pages=options.preview_pages)
         self.renderer = Renderer(content, {
             "content": content, "store": store, "routes": routes, "day": self.day,
-            "api_origin": self.api_origin, "asset": self.assets.url, "image": self.seo.image_url,
+            "api_origin": self.api_origin, "site_origin": "", "asset": self.assets.url,
+            "image": self.seo.image_url,
             "maps": self.seo.map_links(),
             "field_error": lambda field, code: i18n.field_error(SITE_LANGUAGE, field, code),
             "form_messages_json": json_for_script({k: t(k) for k in FORM_MESSAGE_KEYS}),
