@@ -149,23 +149,23 @@ def test_forms_post_to_the_stage_api(built_site, summer_prod_site):
             lambda c: _edit(
                 c / "campaigns" / "winter-care.md", "end: 2027-01-15", "end: 2026-11-01"
             ),
-            "content/campaigns/winter-care.md → end：结束日期 2026-11-01 早于开始日期 2026-11-15",
+            "content/campaigns/winter-care.md 第 5 行 → end：结束日期 2026-11-01 早于开始日期 2026-11-15",
         ),
         (
             lambda c: _edit(
                 c / "offers.yml", "      premium_to: 5000\n", "      premium_to: 6000\n"
             ),
-            "content/offers.yml → renewal_gifts.tiers[3].premium_from：保费区间与另一档（3,000–6,000 元）重叠",
+            "content/offers.yml 第 28 行 → renewal_gifts.tiers[3].premium_from：保费区间与另一档（3,000–6,000 元）重叠",
         ),
         (
             lambda c: _edit(c / "store.yml", "  claims:\n", "  claim:\n"),
-            "content/store.yml → hotlines.claims：缺少“claims”热线",
+            "content/store.yml 第 24 行 → hotlines.claims：缺少“claims”热线",
         ),
         (
             lambda c: _edit(
                 c / "campaigns" / "summer-ac.md", "{{ hotline.service }}", "{{ hotline.workshop }}"
             ),
-            "content/campaigns/summer-ac.md：第 16 行的标记 {{ hotline.workshop }} 无法识别",
+            "content/campaigns/summer-ac.md 第 16 行：标记 {{ hotline.workshop }} 无法识别",
         ),
     ],
     ids=["end-before-start", "overlapping-bands", "missing-hotline", "unknown-marker"],

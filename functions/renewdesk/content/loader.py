@@ -71,7 +71,7 @@ class _Reader:
         try:
             parsed = yamlfile.parse(text, first_line)
         except yamlfile.YamlProblem as problem:
-            self.problems.append(Problem(self.name(path), "", problem.code,
+            self.problems.append(Problem(self.name(path), problem.field, problem.code,
                                          {"line": problem.line, **problem.params}, problem.line))
             return None
         self.parsed[self.name(path)] = parsed
@@ -124,10 +124,11 @@ class _Reader:
         if not path.is_file():
             return [Problem(self.name(path), "", "file_missing")]
         self.yaml(path, path.read_text(encoding="utf-8"))
-        if self.problems_for(path):
-            return []  # a syntax error, already reported with its line
+        # The reminders' loader reads store.yml too: only once both files parse.
+        if self.problems_for(path) or self.problems_for(self.root / "store.yml"):
+            return []  # already reported with its line
         try:
-            load_templates.__wrapped__(self.root)  # uncached: `mkdocs serve` re-reads edits
+            load_templates.__wrapped__(self.root)  # uncached: the preview re-reads edits
         except ContentError as error:
             return [Problem(self.name(path), "", "other",
                             {"detail": str(error).replace(f"{path}: ", "")})]
@@ -149,7 +150,10 @@ class _Reader:
             if not match:
                 self.problems.append(Problem(self.name(path), "", "no_front_matter"))
                 continue
-            meta = self.validate(path, model, self.yaml(path, match.group(1), first_line=1))
+            data = self.yaml(path, match.group(1), first_line=1)
+            if data is None and self.problems_for(path):
+                continue  # unreadable front matter, already reported with its line
+            meta = self.validate(path, model, data)
             if meta is not None:
                 body_line = text.count("\n", 0, match.end())
                 found.append(MarkdownFile(slug, self.name(path), meta, text[match.end():],
