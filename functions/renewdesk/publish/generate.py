@@ -190,6 +190,7 @@ class _SiteWriter:
             "page_links": [{"title": title, "url": url} for title, url, source in
                            self._menu(with_home=False) if not source.endswith("/index.md")],
             "preview_day": self.day.isoformat() if self.preview else "",
+            "share_image": (self.seo.image_url(store.share_image) if store.share_image else ""),
             "csp": self.csp() or "", "year": self.day.year,
         }
 

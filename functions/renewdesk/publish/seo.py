@@ -51,7 +51,7 @@ class Seo:
     def wechat(self) -> dict:
         """The official account's name and QR code, if configured."""
         return {"name": self.store.wechat or "",
-                "qr": self.image_url(self.store.wechat_qr) if self.store.wechat_qr else ""}
+                "qr": "/" + self.store.wechat_qr if self.store.wechat_qr else ""}
 
     def filings(self) -> dict:
         """ICP filing (required to publish in mainland China) and public-security filing."""
