@@ -8,6 +8,9 @@ PREVIEW_PORT ?= 8010
 export NO_MKDOCS_2_WARNING := 1
 export PYTHON
 
+CHECKS := site/checks/node_modules/.installed
+ZENSICAL := .local/zensical/.installed
+
 .PHONY: run test bench site preview clean
 
 $(STAMP): pyproject.toml
@@ -26,11 +29,26 @@ site: $(STAMP)
 preview: $(STAMP)
 	$(BIN)/renewdesk site preview --port $(PREVIEW_PORT)
 
+# Lighthouse and axe-core for the site's checks (npm; they drive Debian's Chromium).
+$(CHECKS): site/checks/package-lock.json
+	@command -v npm >/dev/null || { echo "error: npm is needed for the site's Lighthouse and axe checks: install Node.js and npm." >&2; exit 1; }
+	cd site/checks && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Zensical, mkdocs-material's successor, in its own venv: a test builds the generated tree with
+# it. Where pip finds no version for this Python, the reason is kept and the test says so.
+$(ZENSICAL):
+	rm -rf .local/zensical && mkdir -p .local
+	$(PYTHON) -m venv .local/zensical
+	.local/zensical/bin/pip install --quiet 'zensical>=0.0.73,<0.2' > .local/zensical/install.log 2>&1 \
+	  || echo "pip found no zensical for $$($(PYTHON) --version) (see .local/zensical/install.log)" > .local/zensical/unavailable
+	touch $@
+
 run: $(STAMP) site
 	@scripts/prereqs.sh run
 	exec $(BIN)/renewdesk serve --port $(PORT)
 
-test: $(STAMP)
+test: $(STAMP) $(CHECKS) $(ZENSICAL)
 	@scripts/prereqs.sh test
 	$(BIN)/pytest
 

@@ -185,8 +185,9 @@ class _SiteWriter:
             "filing": self.seo.filings(),
             "hotlines": hotlines, "insurance": by_key["insurance"], "rescue": by_key["rescue"],
             "maps": self.seo.map_links() or {},
-            "menu": [{"title": title, "url": url} for title, url, source in
-                     self._menu(with_home=False) if source.endswith("/index.md")],
+            # key: the address without slashes, which page.url starts with (aria-current).
+            "menu": [{"title": title, "url": url, "key": url.strip("/")} for title, url, source
+                     in self._menu(with_home=False) if source.endswith("/index.md")],
             "page_links": [{"title": title, "url": url} for title, url, source in
                            self._menu(with_home=False) if not source.endswith("/index.md")],
             "preview_day": self.day.isoformat() if self.preview else "",
