@@ -34,6 +34,12 @@ def tel_href(number: str) -> str:
     return "tel:" + re.sub(r"[^\d+]", "", number)
 
 
+def unbreakable(number: str) -> str:
+    """A phone number in plain text that never breaks across lines (no-break space and
+    hyphen), where no element can carry a nowrap style."""
+    return number.replace(" ", "\u00a0").replace("-", "\u2011")
+
+
 def yuan(amount: int) -> str:
     """3000 → 3,000."""
     return f"{amount:,}"
@@ -66,7 +72,7 @@ class Renderer:
     def expand_markdown(self, text: str) -> str:
         """Markers in Markdown: hotlines become tap-to-call links."""
         return markers.expand(text, self.store,
-                              lambda key, h: f"[{h.number}]({tel_href(h.number)})")
+                              lambda key, h: f"[{h.number}]({tel_href(h.number)}){{: .rd-nowrap }}")
 
     def markdown(self, text: str) -> Markup:
         """Block Markdown (paragraphs, lists, tables) to HTML."""
@@ -85,7 +91,7 @@ class Renderer:
     def _finalize(self, value: Any) -> Any:
         # Plain text fields may carry markers too: fill them in as text, never print them raw.
         if isinstance(value, str) and not isinstance(value, Markup) and "{{" in value:
-            return markers.expand(value, self.store, lambda key, h: h.number)
+            return markers.expand(value, self.store, lambda key, h: unbreakable(h.number))
         return value
 
     def render(self, template: str, **context: Any) -> str:

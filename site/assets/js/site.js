@@ -200,12 +200,14 @@
       };
       document.body.appendChild(script);
     }
+    var input = document.querySelector(".md-search__input");
     toggle.addEventListener("change", function () {
       if (!toggle.checked) { return; }
       load();
-      var input = document.querySelector(".md-search__input");
       if (input) { input.focus(); }
     });
+    // Wide screens show the search box in the header: typing into it starts search too.
+    if (input) { input.addEventListener("focus", load); }
     if (params().has("h")) { load(); }
   }
 
