@@ -48,8 +48,9 @@ run: $(STAMP) site
 	@scripts/prereqs.sh run
 	exec $(BIN)/renewdesk serve --port $(PORT)
 
-test: $(STAMP) $(CHECKS) $(ZENSICAL)
+test: $(STAMP)
 	@scripts/prereqs.sh test
+	@$(MAKE) --no-print-directory $(CHECKS) $(ZENSICAL)
 	$(BIN)/pytest
 
 bench: $(STAMP)
