@@ -1,12 +1,13 @@
 """Customer site budgets: build time, and what a phone downloads for the landing page.
 
 One run, each figure next to its baseline from the same run:
-- `mkdocs build` of the demo content (median of 3) against a bare mkdocs-material site of one
-  page with the same theme settings: the cost of validating content and generating pages;
+- `renewdesk site build` (generate + mkdocs build) of the demo content (median of 3) against a
+  bare mkdocs-material site of one page with the same theme settings: the cost of validating
+  content and generating pages;
 - the demo content plus 500 generated campaigns, all running on the build day;
 - the landing page as Debian's Chromium loads it (until the network is idle, so the search
-  worker and index count too): bytes after gzip (what CloudFront sends), requests, and requests
-  to any host but the site's own — target under 200 KB and none, against the bare site's page.
+  worker and index would count too): bytes after gzip (what CloudFront sends), requests, and
+  requests to any host but the site's own — target: no more than the bare page, and none.
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ from tests.pages import AS_OF, CHROMIUM, CHROMIUM_ARGS  # the browser tests' Chr
 
 RUNS = 3
 CAMPAIGNS = 500
-WEIGHT_TARGET_KB = 200
 BARE_CONFIG = """site_name: Bare
 site_dir: out
 theme:
@@ -174,11 +174,12 @@ def main() -> None:
         )
         site = landing_weight(root / "demo")
         baseline = landing_weight(root / "bare" / "out")
-        within = site["total"] < WEIGHT_TARGET_KB * 1024 and not site["outside"]
+        within = site["total"] <= baseline["total"] and not site["outside"]
         verdict = "ok" if within else "OVER"
         print(
             f"{'landing page, gzip, all requests':34} {kb(site['total'])} in {site['requests']} "
-            f"requests (target < {WEIGHT_TARGET_KB} KB: {verdict})   "
+            f"requests, {site['total'] / baseline['total']:.2f}× the bare page "
+            f"(target ≤ 1.00×: {verdict})   "
             f"| bare page {kb(baseline['total'])} in {baseline['requests']} requests"
         )
         kinds = sorted(site["by_type"].items())

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from renewdesk.services import referrers
+from tests.pages import SCREENSHOTS
 
 RENEWAL = {"name": "李先生", "phone": "139 2345 6789", "plate": "粤B 7K2P9"}
 
@@ -66,6 +67,8 @@ def test_renewal_without_javascript_gets_the_thank_you_page_with_its_reference(
     assert "提交成功" in page.inner_text("h1")
     reference = page.inner_text(".reference")
     assert len(reference) == 9 and reference[4] == "-"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "no-js-thanks.png"), full_page=True)
     assert _lead_by_reference(live_site, reference)["plate"] == "粤B7K2P9"
 
 
@@ -171,6 +174,8 @@ def test_renewal_without_javascript_lists_only_the_renewal_forms_failures(
         assert page.eval_on_selector(field, "e => getComputedStyle(e).borderTopColor") == red
     assert page.eval_on_selector("#f-name", "e => getComputedStyle(e).borderTopColor") != red
     assert page.input_value("#f-name") == "李先生"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "no-js-form-error.png"), full_page=True)
 
 
 def test_error_page_with_javascript_lists_each_error_in_chinese(live_site, phone):

@@ -68,6 +68,11 @@ def test_axe_finds_no_violation_on_any_page(live_site, browser, axe_source, view
         else:  # wide screens show the search box in the header
             page.click(".md-search__input")
         page.wait_for_selector(".md-search__input:focus")
+        # Until the index is in and the overlay's fade is over, colours are mid-transition.
+        page.wait_for_function("""() => {
+            const meta = document.querySelector('.md-search-result__meta');
+            return meta && !/初始化/.test(meta.textContent); }""")
+        page.wait_for_timeout(600)
         if violations := _axe(page, axe_source):
             found["search-open"] = violations
     finally:

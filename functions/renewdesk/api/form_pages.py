@@ -131,7 +131,7 @@ def _page(status: int, headers: dict[str, str] | None, **context: Any):
     endpoint = url_for("public.submit_renewal" if form == "renewal" else "public.submit_referral")
     links = [(t("site.nav.home"), f"{site}/"), (t("site.nav.offers"), f"{site}{routes.OFFERS}")]
     html = render_template(
-        "site/result_page.html", t=t, routes=routes, api_origin="", site_origin=site,
+        "form_pages/result_page.html", t=t, routes=routes, api_origin="", site_origin=site,
         endpoint=endpoint, store=store, links=links, consent=current_app.extensions[
             "renewdesk"].consent,
         hotline={**hotline, "tel": tel_href(hotline["number"])},

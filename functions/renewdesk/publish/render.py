@@ -16,7 +16,7 @@ from renewdesk.config import PROJECT_ROOT
 
 # The site's page templates, then the form pieces the API's no-JavaScript pages share with them.
 TEMPLATE_DIRS = (PROJECT_ROOT / "site" / "templates",
-                 Path(__file__).resolve().parents[1] / "templates" / "site")
+                 Path(__file__).resolve().parents[1] / "templates" / "form_pages")
 # The site is written in Simplified Chinese; the catalogs' English texts serve the console/API.
 SITE_LANGUAGE = "zh"
 MARKDOWN_EXTENSIONS = ["attr_list", "tables", "sane_lists", "toc"]
