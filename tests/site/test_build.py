@@ -430,3 +430,13 @@ def test_generated_tree_is_plain_data_for_either_generator(built_site):
     # The theme reads data only: no Python callable (rd.t(...), rd.asset(...)) in overrides.
     for path in (PROJECT / "site" / "overrides").rglob("*.html"):
         assert not re.search(r"rd\.\w+\(", path.read_text(encoding="utf-8")), path
+
+
+def test_no_empty_strip_above_the_header(tmp_path, built_site):
+    """The announcement bar exists only for a dated preview (it was an empty strip before)."""
+    result = build_site(tmp_path / "today", as_of=None)
+    assert result.returncode == 0, result.stderr
+    assert 'class="md-banner"' not in (tmp_path / "today" / "index.html").read_text("utf-8")
+    preview = (built_site / "index.html").read_text(encoding="utf-8")
+    assert re.search(r'class="md-banner">\s*<div class="md-banner__inner md-grid md-typeset">\s*预览',
+                     preview)
