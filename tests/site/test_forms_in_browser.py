@@ -75,13 +75,11 @@ def test_renewal_without_javascript_gets_the_thank_you_page_with_its_reference(
 def _lead_by_reference(live_site, reference: str) -> dict:
     """The lead a reference names (read straight from DynamoDB Local)."""
     tail = reference.replace("-", "")
-    client = live_site.backend.client
     prefix = f"ST#{live_site.settings.store_id}#LEAD#"
-    items = client.scan(TableName=live_site.settings.table_name,
-                        FilterExpression="begins_with(pk, :p)",
-                        ExpressionAttributeValues={":p": {"S": prefix}},
-                        ConsistentRead=True)["Items"]
-    ids = {item["pk"]["S"][len(prefix):] for item in items}
+    pages = live_site.backend.client.get_paginator("scan").paginate(
+        TableName=live_site.settings.table_name, FilterExpression="begins_with(pk, :p)",
+        ExpressionAttributeValues={":p": {"S": prefix}}, ConsistentRead=True)
+    ids = {item["pk"]["S"][len(prefix):] for page in pages for item in page["Items"]}
     [lead_id] = [i for i in ids if i.upper().endswith(tail)]
     return live_site.backend.lead_store.get_lead(lead_id)
 
