@@ -8,6 +8,7 @@ import gzip
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, request, send_from_directory
+from werkzeug.routing import PathConverter
 from werkzeug.security import safe_join
 
 # Text CloudFront compresses (its list, narrowed to what the site has).
@@ -15,6 +16,13 @@ COMPRESSIBLE = ("text/", "application/json", "application/javascript", "applicat
                 "image/svg+xml")
 # Pages whose address may carry a renewal-link token: no Referer leaves them, by header too.
 NO_REFERRER_PREFIXES = ("renew/",)
+
+
+class SitePath(PathConverter):
+    """Any path but the API's: /api/... never matches the site, so a GET on a POST-only API
+    route answers 405 with Allow, as on Lambda, instead of the site's 404."""
+
+    regex = r"(?!api(?:/|$))[^/].*?"
 
 
 def no_referrer(path: str) -> bool:
@@ -29,11 +37,13 @@ def make_blueprint(site_dir: Path) -> Blueprint:
     root = Path(site_dir)
     compressed: dict[tuple[str, int], bytes] = {}
 
+    @bp.record_once
+    def _converter(state):
+        state.app.url_map.converters["site_path"] = SitePath
+
     @bp.get("/", defaults={"path": ""})
-    @bp.get("/<path:path>")
+    @bp.get("/<site_path:path>")
     def page(path: str):
-        if path == "api" or path.startswith("api/"):
-            abort(404)
         target = safe_join(str(root), path)
         if target is None:
             abort(404)
