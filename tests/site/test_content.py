@@ -43,7 +43,7 @@ def test_end_date_before_start_date_is_rejected(content):
     """A campaign ending before it starts names the file and the end field."""
     edit(content / "campaigns" / "winter-care.md", "end: 2027-01-15", "end: 2026-11-01")
     assert problems(content) == [
-        "content/campaigns/winter-care.md → end：结束日期 2026-11-01 早于开始日期 2026-11-15"
+        "content/campaigns/winter-care.md 第 5 行 → end：结束日期 2026-11-01 早于开始日期 2026-11-15"
     ]
 
 
@@ -51,7 +51,7 @@ def test_overlapping_premium_bands_are_rejected(content):
     """A band that starts inside the previous one is an overlap, naming that band."""
     edit(content / "offers.yml", "      premium_to: 5000\n", "      premium_to: 6000\n")
     assert problems(content) == [
-        "content/offers.yml → renewal_gifts.tiers[3].premium_from：保费区间与另一档（3,000–6,000 元）重叠"
+        "content/offers.yml 第 28 行 → renewal_gifts.tiers[3].premium_from：保费区间与另一档（3,000–6,000 元）重叠"
     ]
 
 
@@ -59,7 +59,7 @@ def test_gap_between_premium_bands_is_rejected(content):
     """Premiums no band covers would leave a customer without gifts."""
     edit(content / "offers.yml", "      premium_to: 5000\n", "      premium_to: 4000\n")
     assert problems(content) == [
-        "content/offers.yml → renewal_gifts.tiers[3].premium_from：与上一档之间有空档：保费 4,000–5,000 元没有对应的礼包"
+        "content/offers.yml 第 28 行 → renewal_gifts.tiers[3].premium_from：与上一档之间有空档：保费 4,000–5,000 元没有对应的礼包"
     ]
 
 
@@ -71,7 +71,7 @@ def test_top_band_must_stay_open(content):
         "    - premium_from: 8000\n      premium_to: 20000\n",
     )
     assert problems(content) == [
-        "content/offers.yml → renewal_gifts.tiers[4].premium_to：最高一档不应写 premium_to（20,000），否则保费更高的客户没有礼包"
+        "content/offers.yml 第 37 行 → renewal_gifts.tiers[4].premium_to：最高一档不应写 premium_to（20,000），否则保费更高的客户没有礼包"
     ]
 
 
@@ -81,14 +81,14 @@ def test_missing_hotline_is_rejected(content):
     found = problems(content)
     assert (
         found[0]
-        == "content/store.yml → hotlines.rescue：缺少“rescue”热线：网站的拨号按钮和理赔指南要用它"
+        == "content/store.yml 第 24 行 → hotlines.rescue：缺少“rescue”热线：网站的拨号按钮和理赔指南要用它"
     )
     # Every page still mentioning it is named too, so nothing is left to find on the next run.
     assert any(
-        p.startswith("content/claims.yml → hotlines[1]：没有名为“rescue”的热线") for p in found
+        p.startswith("content/claims.yml 第 4 行 → hotlines[1]：没有名为“rescue”的热线") for p in found
     )
     assert any(
-        p.startswith("content/pages/about.md：第 17 行的标记 {{ hotline.rescue }} 无法识别")
+        p.startswith("content/pages/about.md 第 17 行：标记 {{ hotline.rescue }} 无法识别")
         for p in found
     )
 
@@ -98,7 +98,7 @@ def test_unknown_marker_in_a_page_names_its_line(content):
     edit(content / "pages" / "why-renew-here.md", "{{ hotline.claims }}", "{{ hotline.claim }}")
     [problem] = problems(content)
     assert problem.startswith(
-        "content/pages/why-renew-here.md：第 14 行的标记 {{ hotline.claim }} 无法识别，可用："
+        "content/pages/why-renew-here.md 第 14 行：标记 {{ hotline.claim }} 无法识别，可用："
     )
     assert "hotline.claims" in problem
 
@@ -108,7 +108,7 @@ def test_unknown_marker_in_data_names_its_field(content):
     edit(content / "club.yml", "{{ hotline.rescue }}", "{{ store.phone }}")
     [problem] = problems(content)
     assert problem.startswith(
-        "content/club.yml → services[0].description：标记 {{ store.phone }} 无法识别"
+        "content/club.yml 第 31 行 → services[0].description：标记 {{ store.phone }} 无法识别"
     )
 
 
@@ -117,7 +117,7 @@ def test_unknown_hotline_reference_is_rejected(content):
     edit(content / "campaigns" / "winter-care.md", "hotline: service", "hotline: workshop")
     [problem] = problems(content)
     assert problem.startswith(
-        "content/campaigns/winter-care.md → hotline：没有名为“workshop”的热线，store.yml 中有：insurance、rescue"
+        "content/campaigns/winter-care.md 第 8 行 → hotline：没有名为“workshop”的热线，store.yml 中有：insurance、rescue"
     )
 
 
@@ -129,8 +129,8 @@ def test_club_service_must_name_real_tiers_and_say_its_price(content):
         "    tiers: [gold]\n    cost: paid\n",
     )
     assert problems(content) == [
-        "content/club.yml → services[0].tiers[0]：没有名为“gold”的会员等级，可用：owner、ordinary",
-        "content/club.yml → services[0].price：收费项目（cost: paid）必须填写 price",
+        "content/club.yml 第 32 行 → services[0].tiers[0]：没有名为“gold”的会员等级，可用：owner、ordinary",
+        "content/club.yml 第 29 行 → services[0].price：收费项目（cost: paid）必须填写 price",
     ]
 
 
@@ -138,7 +138,7 @@ def test_unquoted_number_asks_for_quotes(content):
     """YAML reads 122 as a number: the message says to quote it."""
     edit(content / "claims.yml", 'number: "122"', "number: 122")
     assert problems(content) == [
-        'content/claims.yml → emergency_numbers[0].number：应为文字；纯数字、时间或以 0 开头的号码请加英文引号，例如 "0755-2345 6789"'
+        'content/claims.yml 第 7 行 → emergency_numbers[0].number：应为文字；纯数字、时间或以 0 开头的号码请加英文引号，例如 "0755-2345 6789"'
     ]
 
 
@@ -146,7 +146,7 @@ def test_yaml_syntax_error_names_the_line(content):
     """Broken indentation is reported with its line, never as a traceback."""
     edit(content / "club.yml", "  - key: ordinary\n", "  - key: ordinary\n  bad: [\n")
     [problem] = problems(content)
-    assert problem.startswith("content/club.yml：YAML 格式错误（第 ")
+    assert problem == "content/club.yml 第 19 行：缩进不对：这一行和上一级没有对齐（只能用空格，同一级的字段要左边对齐）"
 
 
 def test_misspelt_field_is_reported(content):
@@ -154,7 +154,7 @@ def test_misspelt_field_is_reported(content):
     edit(content / "campaigns" / "winter-care.md", "summary:", "sumary:")
     assert problems(content) == [
         "content/campaigns/winter-care.md → summary：必须填写",
-        "content/campaigns/winter-care.md → sumary：无法识别的字段（是否拼写错误？）",
+        "content/campaigns/winter-care.md 第 3 行 → sumary：无法识别的字段（是否拼写错误？）",
     ]
 
 
@@ -168,7 +168,7 @@ def test_campaigns_with_gift_tiers_may_not_overlap(content):
         encoding="utf-8",
     )
     assert problems(content) == [
-        "content/campaigns/spring-renewal.md → gift_tiers：与 content/campaigns/year-end-renewal.md 的续保礼包时间重叠（2027-01-20 至 2027-01-31），同一天只能有一套礼包"
+        "content/campaigns/spring-renewal.md 第 14 行 → gift_tiers：与 content/campaigns/year-end-renewal.md 的续保礼包时间重叠（2027-01-20 至 2027-01-31），同一天只能有一套礼包"
     ]
 
 
@@ -198,8 +198,8 @@ def test_every_problem_is_reported_at_once(content):
     assert report.splitlines() == [
         "content/ has 3 problem(s) to fix; the site was not built:",
         "  - content/consent.yml: this file is missing",
-        "  - content/offers.yml → renewal_gifts.tiers[3].premium_from: premium band overlaps another band (3,000–6,000)",
-        "  - content/campaigns/winter-care.md → end: end date 2026-11-01 is before start date 2026-11-15",
+        "  - content/offers.yml line 28 → renewal_gifts.tiers[3].premium_from: premium band overlaps another band (3,000–6,000)",
+        "  - content/campaigns/winter-care.md line 5 → end: end date 2026-11-01 is before start date 2026-11-15",
     ]
 
 

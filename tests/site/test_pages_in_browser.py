@@ -42,6 +42,11 @@ def test_calculator_shows_the_gift_package_for_a_premium(live_site, phone):
         "[data-rd-result]"
     )
     assert "请输入不小于 0 的金额" in calculate(phone, "-5")
+    # As customers type it: full-width digits (Chinese input methods) and 万 (ten thousand).
+    assert "商业险 3,000–5,000 元" in calculate(phone, "４５００")
+    assert "至尊档" in calculate(phone, "1.5万")
+    assert "商业险 8,000–10,000 元" in calculate(phone, "０.９万元")
+    assert "商业险 5,000–8,000 元" in calculate(phone, "¥6，000")
     phone.check("[data-rd-compulsory]")
     assert "仅投保交强险" in phone.inner_text("[data-rd-result]")
     assert phone.is_disabled("[data-rd-premium]")

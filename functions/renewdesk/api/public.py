@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Blueprint, current_app, jsonify, request
 
 from renewdesk import i18n
-from renewdesk.api import web
+from renewdesk.api import form_pages, web
 from renewdesk.errors import FieldRejected, LinkRejected, RateLimited, StorageUnavailable
 
 if TYPE_CHECKING:  # intake imports pydantic: keep it out of the Lambda cold start
@@ -163,6 +163,8 @@ def _store(form: str, submit):
 
 
 def _accepted(form: str, outcome: Outcome):
+    if web.is_form() and form_pages.wants_page():
+        return form_pages.thanks_page(form, outcome)
     if web.is_form():
         if not outcome.same_customer:  # someone else's request: not their reference
             return web.site_redirect("/thanks/", {"duplicate": "1", "other": "1"})
@@ -205,6 +207,8 @@ def _failed(form: str, status: int, code: str, retry_after: int):
 
 
 def _to_error_page(form: str, codes: dict[str, str], headers: dict[str, str] | None = None):
+    if form_pages.wants_page():  # a browser without JavaScript: the page itself, not a 303
+        return form_pages.error_page(form, codes, headers)
     # Field names only (unknown ones reduced to safe characters): no submitted value goes in a URL.
     errors = ",".join(f"{_safe_name(field)}:{code}" for field, code in codes.items())
     return web.site_redirect("/form-error/", {"form": form, "errors": errors}, headers)

@@ -43,3 +43,20 @@ def gift_tiers(content: Any, day: dt.date) -> tuple[Sequence[Any], Any | None]:
         if campaign.meta.gift_tiers:
             return campaign.meta.gift_tiers, campaign
     return content.offers.renewal_gifts.tiers, None
+
+
+def state(campaign: Any, day: dt.date) -> str:
+    """running, scheduled or ended, as of a day."""
+    if campaign.meta.end < day:
+        return "ended"
+    return "running" if campaign.meta.start <= day else "scheduled"
+
+
+def calendar(campaigns: Sequence[Any], day: dt.date) -> list[tuple[Any, str]]:
+    """Every campaign with its state: running first, then scheduled, then ended; by date."""
+    order = {"running": 0, "scheduled": 1, "ended": 2}
+    entries = [(c, state(c, day)) for c in campaigns]
+    # Ended ones newest first: the campaign that just finished is the one marketing checks.
+    return sorted(entries, key=lambda e: (order[e[1]], -e[0].meta.end.toordinal()
+                                          if e[1] == "ended" else e[0].meta.start.toordinal(),
+                                          e[0].slug))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from itertools import pairwise
 from typing import Any, Iterable, Sequence
 
@@ -126,8 +127,8 @@ def markers_in_markdown(file: str, body: str, known: Sequence[str],
                         line_offset: int) -> list[Problem]:
     """Unknown {{ markers }} in a Markdown body (lines counted from the top of the file)."""
     return [Problem(file, "", "unknown_marker_at",
-                    {"marker": "{{ " + found.name + " }}", "line": found.line + line_offset,
-                     "known": " ".join(known)})
+                    {"marker": "{{ " + found.name + " }}", "known": " ".join(known)},
+                    found.line + line_offset)
             for found in markers.find(body) if found.name not in known]
 
 
@@ -143,3 +144,64 @@ def tier_campaigns(campaigns: Sequence[Any]) -> list[Problem]:
                                          "start": max(later.meta.start, earlier.meta.start),
                                          "end": min(later.meta.end, earlier.meta.end)}))
     return problems
+
+
+# Markdown links and images: [text](target "title") and ![alt](src).
+LINK_RE = re.compile(r"(!?)\[[^\]\n]*\]\(\s*<?([^)\s>]+)>?(?:\s+[\"'][^\"']*[\"'])?\s*\)")
+EXTERNAL_RE = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//|#)", re.I)
+
+
+def campaign_hotline(campaign: Any, store: Any) -> list[Problem]:
+    """A call-to-action "call" campaign must say which line to call."""
+    if campaign.meta.cta == "call" and not campaign.meta.hotline:
+        return [Problem(campaign.source, "cta", "cta_needs_hotline",
+                        {"known": "、".join(store.hotlines)})]
+    return []
+
+
+def links(file: str, text: str, pages: Iterable[str], images: Iterable[str], field: str = "",
+          line_offset: int = 0) -> list[Problem]:
+    """Links to pages that do not exist and pictures that are not in content/images.
+
+    `pages` are the site's addresses (/offers/, /about/); links may also name a page's file
+    (about.md, ../about.md). `images` are content image names (images/poster.jpg).
+    """
+    known_pages, known_images = set(pages), set(images)
+    problems = []
+    for match in LINK_RE.finditer(text):
+        is_image, target = match.group(1) == "!", match.group(2)
+        if EXTERNAL_RE.match(target):
+            continue
+        path = target.split("#")[0].split("?")[0]
+        line = text.count("\n", 0, match.start()) + 1 + line_offset if not field else None
+        if is_image:
+            if path.lstrip("/").removeprefix("../") not in known_images:
+                problems.append(Problem(file, field, "broken_image", {"target": target}, line))
+        elif _page_address(path) not in known_pages:
+            problems.append(Problem(file, field, "broken_link", {"target": target}, line))
+    return problems
+
+
+def _page_address(path: str) -> str:
+    """about.md, ../about.md, /about, about/ → /about/ (index.md → /)."""
+    name = path.removeprefix("../").removeprefix("./").strip("/")
+    if name.endswith(".md"):
+        name = name[:-3]
+        name = "" if name == "index" else name.removesuffix("/index")
+    return f"/{name}/" if name else "/"
+
+
+def image(file: str, field: str, name: str, root: Any, kind: str = "poster"
+          ) -> tuple[list[Problem], Any]:
+    """A referenced picture: it exists, is what it claims, and fits its use."""
+    from renewdesk.content import images
+
+    path = root / name
+    if not path.is_file():
+        return [Problem(file, field, "image_missing", {"image": name})], None
+    try:
+        info = images.read_info(path)
+    except images.NotAnImage:
+        return [Problem(file, field, "not_an_image", {"image": name})], None
+    found = images.qr_problems(info) if kind == "qr" else images.poster_problems(info)
+    return [Problem(file, field, code, params) for code, params in found], info

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from renewdesk.content import checks, schema
+from renewdesk.content import checks, schema, yamlfile
 from renewdesk.content.markers import known_markers
-from renewdesk.content.problems import ContentInvalid, Problem, from_validation_error
+from renewdesk.content.problems import ContentInvalid, Problem, field_path, from_validation_error
 
 DATA_FILES = {
     "store": ("store.yml", schema.Store),
@@ -52,6 +52,7 @@ class SiteContent:
     consent: schema.Consent
     campaigns: tuple[MarkdownFile, ...]
     pages: tuple[MarkdownFile, ...]
+    images: dict[str, Any] = field(default_factory=dict)  # name → ImageInfo, as referenced
 
 
 class _Reader:
@@ -61,22 +62,30 @@ class _Reader:
         self.root = Path(root)
         self.problems: list[Problem] = []
         self.raw: dict[str, Any] = {}
+        self.parsed: dict[str, yamlfile.Parsed] = {}  # by file name, for problems' lines
 
     def name(self, path: Path) -> str:
         return f"{self.root.name}/{path.relative_to(self.root).as_posix()}"
 
     def yaml(self, path: Path, text: str, first_line: int = 0) -> Any:
-        import yaml
-
         try:
-            return yaml.safe_load(text)
-        except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None)
-            line = (mark.line + 1 + first_line) if mark is not None else first_line + 1
-            detail = getattr(error, "problem", None) or str(error).splitlines()[0]
-            self.problems.append(Problem(self.name(path), "", "yaml_syntax",
-                                         {"line": line, "detail": detail}))
+            parsed = yamlfile.parse(text, first_line)
+        except yamlfile.YamlProblem as problem:
+            self.problems.append(Problem(self.name(path), problem.field, problem.code,
+                                         {"line": problem.line, **problem.params}, problem.line))
             return None
+        self.parsed[self.name(path)] = parsed
+        return parsed.data
+
+    def locate(self, problems: list[Problem]) -> list[Problem]:
+        """Give every problem about a field the line that field is on."""
+        located = []
+        for problem in problems:
+            parsed = self.parsed.get(problem.file)
+            if problem.line is None and problem.field and parsed is not None:
+                problem = problem.at(parsed.line_of(yamlfile.field_loc(problem.field)))
+            located.append(problem)
+        return located
 
     def validate(self, path: Path, model: type, data: Any) -> Any:
         from pydantic import ValidationError
@@ -115,10 +124,11 @@ class _Reader:
         if not path.is_file():
             return [Problem(self.name(path), "", "file_missing")]
         self.yaml(path, path.read_text(encoding="utf-8"))
-        if self.problems_for(path):
-            return []  # a syntax error, already reported with its line
+        # The reminders' loader reads store.yml too: only once both files parse.
+        if self.problems_for(path) or self.problems_for(self.root / "store.yml"):
+            return []  # already reported with its line
         try:
-            load_templates.__wrapped__(self.root)  # uncached: `mkdocs serve` re-reads edits
+            load_templates.__wrapped__(self.root)  # uncached: the preview re-reads edits
         except ContentError as error:
             return [Problem(self.name(path), "", "other",
                             {"detail": str(error).replace(f"{path}: ", "")})]
@@ -140,7 +150,10 @@ class _Reader:
             if not match:
                 self.problems.append(Problem(self.name(path), "", "no_front_matter"))
                 continue
-            meta = self.validate(path, model, self.yaml(path, match.group(1), first_line=1))
+            data = self.yaml(path, match.group(1), first_line=1)
+            if data is None and self.problems_for(path):
+                continue  # unreadable front matter, already reported with its line
+            meta = self.validate(path, model, data)
             if meta is not None:
                 body_line = text.count("\n", 0, match.end())
                 found.append(MarkdownFile(slug, self.name(path), meta, text[match.end():],
@@ -148,8 +161,11 @@ class _Reader:
         return found
 
 
-def load(root: Path) -> SiteContent:
-    """Read and validate content/; raises ContentInvalid listing every problem."""
+def load(root: Path, stage: str | None = None) -> SiteContent:
+    """Read and validate content/; raises ContentInvalid listing every problem.
+
+    `stage` "prod" also requires what a published site in mainland China must show (the ICP
+    filing number)."""
     reader = _Reader(root)
     parsed = {key: reader.data_file(key) for key in DATA_FILES}
     campaigns = reader.markdown_files(CAMPAIGNS_DIR, schema.Campaign)
@@ -182,13 +198,61 @@ def load(root: Path) -> SiteContent:
             if campaign.meta.hotline:
                 problems += checks.hotline_reference(campaign.source, "hotline",
                                                      campaign.meta.hotline, store)
+        if stage == "prod" and not store.icp:
+            problems.append(Problem(name["store"], "icp", "icp_required"))
         known = known_markers(store)
         for key, data in reader.raw.items():
             problems += checks.markers_in_data(name[key], data, known)
         for doc in [*campaigns, *pages]:
             problems += checks.markers_in_data(doc.source, doc.meta.model_dump(mode="json"), known)
             problems += checks.markers_in_markdown(doc.source, doc.body, known, doc.body_line)
+        for campaign in campaigns:
+            problems += checks.campaign_hotline(campaign, store)
+        found, images = _images(reader.root, name["store"], store, campaigns)
+        problems += found
+        problems += _links(reader, campaigns, pages)
+    else:
+        images = {}
     if problems:
-        raise ContentInvalid(problems)
+        raise ContentInvalid(reader.locate(problems))
     return SiteContent(root=reader.root, campaigns=tuple(campaigns), pages=tuple(pages),
-                       **parsed)
+                       images=images, **parsed)
+
+
+def _images(root: Path, store_file: str, store: Any, campaigns: list[MarkdownFile]
+            ) -> tuple[list[Problem], dict[str, Any]]:
+    """Every picture content refers to: share image, QR code, campaign posters."""
+    wanted = [(store_file, "share_image", store.share_image, "poster"),
+              (store_file, "wechat_qr", store.wechat_qr, "qr")]
+    wanted += [(c.source, "image", c.meta.image, "poster") for c in campaigns]
+    problems: list[Problem] = []
+    infos = {}
+    for file, field_name, image_name, kind in wanted:
+        if image_name:
+            found, info = checks.image(file, field_name, image_name, root, kind)
+            problems += found
+            if info is not None:
+                infos[image_name] = info
+    return problems, infos
+
+
+def _links(reader: _Reader, campaigns: list[MarkdownFile], pages: list[MarkdownFile]
+           ) -> list[Problem]:
+    """Markdown links and pictures in pages, campaign bodies and every YAML text."""
+    from renewdesk.content.markers import walk_strings
+    from renewdesk.publish import routes
+
+    addresses = [getattr(routes, n) for n in routes.PAGE_NAMES]
+    addresses += [routes.campaign(c.slug) for c in campaigns]
+    addresses += [routes.page(p.slug) for p in pages]
+    images_dir = reader.root / "images"
+    images = [f"images/{p.name}" for p in images_dir.iterdir()] if images_dir.is_dir() else []
+    problems: list[Problem] = []
+    for doc in [*campaigns, *pages]:
+        problems += checks.links(doc.source, doc.body, addresses, images,
+                                 line_offset=doc.body_line)
+    for key, data in reader.raw.items():
+        file = f"{reader.root.name}/{DATA_FILES[key][0]}"
+        for path, text in walk_strings(data):
+            problems += checks.links(file, text, addresses, images, field=field_path(path))
+    return problems

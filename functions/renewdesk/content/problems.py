@@ -48,13 +48,22 @@ class Problem:
     field: str
     code: str
     params: dict[str, Any] = field(default_factory=dict)
+    line: int | None = None  # in the file, 1-based
 
     def message(self, language: str = i18n.DEFAULT) -> str:
-        """The problem as one line: file → field: reason."""
+        """The problem as one line: file, line → field: reason."""
         reason = i18n.message(language, f"content.{self.code}",
                               **{k: str(v) for k, v in self.params.items()})
-        where = f"{self.file} → {self.field}" if self.field else self.file
+        where = self.file
+        if self.line:
+            where = i18n.message(language, "content.at_line", file=self.file, line=str(self.line))
+        if self.field:
+            where = f"{where} → {self.field}"
         return i18n.message(language, "content.line", where=where, reason=reason)
+
+    def at(self, line: int | None) -> "Problem":
+        """The same problem, located."""
+        return Problem(self.file, self.field, self.code, self.params, line)
 
 
 class ContentInvalid(Exception):

@@ -14,16 +14,58 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
+from renewdesk.content import geo, hours
+
 # Landlines with area code, mobiles, 400/800 numbers, five/six-digit service numbers (95518),
 # three- to five-digit public numbers (122, 120, 12122); spaces and dashes allowed.
 PHONE_RE = re.compile(r"^(?:0\d{9,11}|1[3-9]\d{9}|[48]00\d{7}|9\d{4,5}|1\d{2,4})$")
 ORIGIN_RE = re.compile(r"^https://[a-z0-9.-]+(?::\d{1,5})?$")
 KEY_PATTERN = r"^[a-z][a-z0-9_]*$"
+# 粤ICP备12345678号 or 粤ICP备12345678号-1 (the site's number carries the -n suffix).
+ICP_RE = re.compile(r"^[\u4e00-\u9fff]ICP备\d{6,10}号(?:-\d{1,3})?$")
+# A picture in content/images/, by file name: images/winter-care.jpg
+IMAGE_RE = re.compile(r"^images/[a-z0-9]+(?:[-_][a-z0-9]+)*\.(?:jpg|jpeg|png|webp)$")
 
 
 def _check_phone(value: str) -> str:
+    from renewdesk.services.normalize import ForeignCharacters, ascii_folded
+
+    # Input methods type full-width digits (０７５５): they count as ASCII; other scripts' digits
+    # would publish a tel: link no phone can dial.
+    try:
+        value = ascii_folded(value).strip()
+    except ForeignCharacters as foreign:
+        raise PydanticCustomError(f"phone_{foreign.code}", foreign.code) from None
     if not PHONE_RE.match(re.sub(r"[\s-]", "", value)):
         raise PydanticCustomError("not_phone_number", "not a phone number")
+    return value
+
+
+def _check_days(value: str) -> str:
+    try:
+        hours.parse_days(value)
+    except ValueError:
+        raise PydanticCustomError("bad_days", "bad days") from None
+    return value
+
+
+def _check_hours(value: str) -> str:
+    try:
+        hours.parse_hours(value)
+    except ValueError:
+        raise PydanticCustomError("bad_hours", "bad hours") from None
+    return value
+
+
+def _check_icp(value: str) -> str:
+    if not ICP_RE.match(value):
+        raise PydanticCustomError("bad_icp", "bad ICP number")
+    return value
+
+
+def _check_image(value: str) -> str:
+    if not IMAGE_RE.match(value):
+        raise PydanticCustomError("bad_image_path", "bad image path")
     return value
 
 
@@ -41,6 +83,7 @@ Key = Annotated[str, StringConstraints(strip_whitespace=True, pattern=KEY_PATTER
 PhoneNumber = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_check_phone)]
 Origin = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_check_origin)]
 Items = Annotated[list[Text], Field(min_length=1)]
+Image = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_check_image)]
 Yuan = Annotated[int, Field(ge=0)]
 
 AUDIENCES = ("all", "renewal", "member", "new_owner", "referral", "new_energy", "lapsed")
@@ -66,8 +109,16 @@ class Hotline(Model):
 
 class OpeningHours(Model):
     what: Short
-    days: Short
-    hours: Short
+    days: Annotated[Short, AfterValidator(_check_days)]
+    hours: Annotated[Short, AfterValidator(_check_hours)]
+
+
+class Location(Model):
+    """Where the store is, in the coordinate system of the map it was picked from."""
+
+    lat: Annotated[float, Field(ge=3.0, le=54.0)]
+    lng: Annotated[float, Field(ge=73.0, le=136.0)]
+    system: Literal[geo.SYSTEMS] = "gcj02"  # type: ignore[valid-type]
 
 
 class Store(Model):
@@ -80,9 +131,14 @@ class Store(Model):
     directions: Text | None = None
     opening_hours: Annotated[list[OpeningHours], Field(min_length=1)]
     hotlines: dict[Key, Hotline]
+    province: Short | None = None
+    location: Location | None = None
     api_origin: Origin
     wechat: Short | None = None
-    icp: Short | None = None
+    wechat_qr: Image | None = None
+    share_image: Image | None = None
+    icp: Annotated[Short, AfterValidator(_check_icp)] | None = None
+    police_filing: Short | None = None
 
 
 # ---- offers.yml and campaigns/*.md ---------------------------------------------------------
@@ -140,6 +196,7 @@ class Campaign(Model):
     highlights: list[Short] = []
     gift_tiers: Annotated[list[GiftTier], Field(min_length=1)] | None = None
     terms: list[Text] = []
+    image: Image | None = None  # the campaign's poster: its page and its share card
 
 
 # ---- club.yml -------------------------------------------------------------------------------

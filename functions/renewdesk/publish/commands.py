@@ -1,16 +1,19 @@
-"""`renewdesk site build` and `renewdesk site publish`: the customer site per stage."""
+"""`renewdesk site generate|build|calendar|preview|publish`: the customer site per stage."""
 
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from renewdesk import i18n
 from renewdesk.config import PROJECT_ROOT
+
+if TYPE_CHECKING:
+    from renewdesk.publish.generate import Options
 
 DEFAULT_SITE_DIR = PROJECT_ROOT / "build" / "site"
 
@@ -22,28 +25,74 @@ def _say(key: str, **values) -> str:
 
 @click.group()
 def site() -> None:
-    """The customer site: build it for a stage, publish it to the stage's S3 bucket."""
+    """The customer site: generate, build, preview, list campaigns, publish to S3."""
+
+
+def _options(stage: str | None, as_of: str | None, **overrides) -> "Options":
+    from renewdesk.publish.generate import Options
+
+    env = dict(os.environ)
+    if stage:
+        env["RENEWDESK_STAGE"] = stage
+    if as_of is not None:
+        env["RENEWDESK_AS_OF"] = as_of
+    return Options.from_env(env, **overrides)
+
+
+def _fail(text: str) -> None:
+    click.echo(text, err=True)
+    sys.exit(1)
+
+
+STAGE_OPTION = click.option("--stage", default=None, metavar="STAGE",
+                            help="Stage from site/stages.yml (default RENEWDESK_STAGE or local); "
+                                 "decides where the forms post.")
+AS_OF_OPTION = click.option("--as-of", default=None, metavar="YYYY-MM-DD",
+                            help="Preview as of another day (a preview cannot be published).")
+
+
+@site.command("generate")
+@STAGE_OPTION
+@AS_OF_OPTION
+def generate_command(stage: str | None, as_of: str | None) -> None:
+    """Render content/ into Markdown pages and data under build/generated (for mkdocs or
+    Zensical)."""
+    from renewdesk.publish import building
+
+    building.run_or_explain(lambda: building.generate_only(_options(stage, as_of)), _fail)
 
 
 @site.command("build")
-@click.option("--stage", default="local", show_default=True,
-              help="Stage from site/stages.yml; decides where the forms post.")
-@click.option("--as-of", default=None, metavar="YYYY-MM-DD",
-              help="Preview as of another day (a preview cannot be published).")
+@STAGE_OPTION
+@AS_OF_OPTION
 @click.option("--site-dir", type=click.Path(path_type=Path), default=DEFAULT_SITE_DIR,
               show_default="build/site")
-def build(stage: str, as_of: str | None, site_dir: Path) -> None:
-    """Run mkdocs to build the site from content/."""
-    env = {**os.environ, "RENEWDESK_STAGE": stage, "NO_MKDOCS_2_WARNING": "1"}
-    env.pop("RENEWDESK_AS_OF", None)
-    if as_of:
-        env["RENEWDESK_AS_OF"] = as_of
-    command = [sys.executable, "-m", "mkdocs", "build", "--quiet",
-               "-f", str(PROJECT_ROOT / "mkdocs.yml"), "-d", str(Path(site_dir).resolve())]
-    # From the project folder: mkdocs.yml names the jieba dictionary relative to it.
-    if subprocess.run(command, cwd=PROJECT_ROOT, env=env).returncode != 0:
-        click.echo(_say("publish.build_failed"), err=True)
-        sys.exit(1)
+def build(stage: str | None, as_of: str | None, site_dir: Path) -> None:
+    """Generate the pages from content/ and build the site with mkdocs."""
+    from renewdesk.publish import building
+
+    building.run_or_explain(lambda: building.build(_options(stage, as_of), site_dir), _fail)
+
+
+@site.command("calendar")
+@AS_OF_OPTION
+def calendar_command(as_of: str | None) -> None:
+    """Every campaign with its dates, audience and state (running, scheduled, ended)."""
+    from renewdesk.publish import building
+
+    building.run_or_explain(lambda: click.echo(building.calendar_text(_options(None, as_of))),
+                            _fail)
+
+
+@site.command("preview")
+@AS_OF_OPTION
+@click.option("--port", default=8010, show_default=True, type=int)
+def preview(as_of: str | None, port: int) -> None:
+    """Serve a live preview of content/ that rebuilds on every save and shows mistakes in the
+    page itself."""
+    from renewdesk.publish import preview as live
+
+    live.serve(_options(None, as_of, preview_pages=True), port)
 
 
 @site.command("publish")

@@ -7,14 +7,36 @@
   if (!source) { return; }
   var messages = JSON.parse(source.textContent);
   var TIMEOUT_MS = 20000;
+  // Typed identifiers: full-width digits and letters from Chinese input methods count as ASCII
+  // (the API folds them too; names and notes keep what the customer typed).
+  var FOLDED = { phone: true, plate: true, code: true, expiry_date: true };
+
+  function fold(text) {
+    return String(text).replace(/[\uff01-\uff5e]/g, function (ch) {
+      return String.fromCharCode(ch.charCodeAt(0) - 0xfee0);
+    }).replace(/\u3000/g, " ");
+  }
 
   function payload(form) {
     var data = {};
     Array.prototype.forEach.call(form.elements, function (el) {
       if (!el.name) { return; }
-      data[el.name] = el.type === "checkbox" ? el.checked : el.value;
+      data[el.name] = el.type === "checkbox" ? el.checked : FOLDED[el.name] ? fold(el.value) : el.value;
     });
     return data;
+  }
+
+  /* When a limited customer may try again, in the store's time (UTC+8). */
+  function retryText(seconds) {
+    if (seconds <= 3600) {
+      return messages["site.form.retry_minutes"].replace("{minutes}", Math.max(1, Math.ceil(seconds / 60)));
+    }
+    var offset = 8 * 3600 * 1000;
+    var now = new Date(Date.now() + offset);
+    var then = new Date(Date.now() + seconds * 1000 + offset);
+    var time = ("0" + then.getUTCHours()).slice(-2) + ":" + ("0" + then.getUTCMinutes()).slice(-2);
+    var sameDay = now.toISOString().slice(0, 10) === then.toISOString().slice(0, 10);
+    return messages[sameDay ? "site.form.retry_at" : "site.form.retry_tomorrow"].replace("{time}", time);
   }
 
   function setBusy(form, busy) {
@@ -81,8 +103,10 @@
 
   function handle(form, response, body) {
     if ((response.status === 201 || response.status === 200) && body.lead_id) {
-      // Stay busy: the page is leaving for the thank-you page.
-      var query = "?lead=" + encodeURIComponent(body.lead_id) + (body.duplicate ? "&duplicate=1" : "");
+      // Stay busy: the page is leaving for the thank-you page. Someone else's request for the
+      // same car is not this customer's: no reference number for it.
+      var query = body.duplicate && body.same_customer === false ? "?duplicate=1&other=1"
+        : "?lead=" + encodeURIComponent(body.lead_id) + (body.duplicate ? "&duplicate=1" : "");
       location.assign(form.getAttribute("data-thanks") + query);
       return;
     }
@@ -90,10 +114,9 @@
     if (response.status === 400 && body.error === "invalid" && body.fields) {
       showFieldErrors(form, body.fields);
     } else if (response.status === 429) {
+      // A retry button cannot help before the limit resets: say when instead.
       var wait = parseInt(response.headers.get("Retry-After"), 10);
-      var text = body.message || messages["site.form.unexpected"];
-      if (wait > 0 && wait <= 3600) { text += " " + messages["site.form.retry_in"].replace("{seconds}", wait); }
-      showStatus(form, text, true);
+      showStatus(form, messages["site.form.limit"] + retryText(wait > 0 ? wait : 3600), false);
     } else if (response.status >= 500) {
       showStatus(form, body.message || messages["site.form.unexpected"], true);
     } else {

@@ -1,7 +1,11 @@
 /* mkdocs-material's storage helpers (the theme normally inlines them). The scope is the site
-   root, passed per page in the data-md-scope attribute of this script tag. */
+   root, passed per page in the data-md-scope attribute of this script tag. Loaded in <head>
+   before the first paint: the "js" class lets the CSS reserve room for what scripts show. */
 (function () {
   "use strict";
+  var root = document.documentElement;
+  root.classList.remove("no-js");
+  root.classList.add("js");
   var script = document.currentScript;
   window.__md_scope = new URL(script.getAttribute("data-md-scope") || ".", location);
   window.__md_hash = function (value) {

@@ -4,6 +4,23 @@
 
   function params() { return new URLSearchParams(location.search); }
 
+  /* Full-width digits and punctuation (Chinese input methods) count as their ASCII twins. */
+  function foldWidth(text) {
+    return String(text).replace(/[\uff01-\uff5e]/g, function (ch) {
+      return String.fromCharCode(ch.charCodeAt(0) - 0xfee0);
+    }).replace(/\u3000/g, " ");
+  }
+
+  /* A premium as customers type it: 4500, 4,500, ４５００, 4500元, ¥4500, 1.5万, 1.5万元. */
+  function parseAmount(text) {
+    var compact = foldWidth(text).replace(/[,，\s元块¥￥]/g, "");
+    if (compact === "") { return null; }
+    var match = /^(\d+(?:\.\d+)?)(万|千)?$/.exec(compact);
+    if (!match) { return NaN; }
+    var unit = match[2] === "万" ? 10000 : match[2] === "千" ? 1000 : 1;
+    return Math.round(Number(match[1]) * unit * 100) / 100;
+  }
+
   /* Gift-tier calculator: reads the bands from the same table the page lists. */
   function setUpCalculator(calc) {
     var table = calc.parentNode.querySelector("[data-rd-tiers]");
@@ -17,11 +34,9 @@
       if (compulsory.checked) {
         return rows.filter(function (r) { return r.hasAttribute("data-compulsory"); })[0] || null;
       }
-      // Customers write 4500, 4,500, 4500元 or ¥4500: keep the number.
-      var text = premium.value.replace(/[,，\s元¥￥]/g, "");
-      if (text === "") { return null; }
-      if (!/^\d+(\.\d+)?$/.test(text)) { return "invalid"; }
-      var amount = Number(text);
+      var amount = parseAmount(premium.value);
+      if (amount === null) { return null; }
+      if (isNaN(amount)) { return "invalid"; }
       return rows.filter(function (r) {
         if (!r.hasAttribute("data-from")) { return false; }
         var from = Number(r.getAttribute("data-from"));
@@ -57,48 +72,67 @@
 
     premium.addEventListener("input", update);
     compulsory.addEventListener("change", update);
-    calc.hidden = false;
     update();
   }
 
-  /* /thanks/?lead=...&duplicate=1 */
+  /* A lead id's last 8 characters as XXXX-XXXX: what a customer reads out on the phone. */
+  function shortReference(lead) {
+    var tail = lead.slice(-8).toUpperCase();
+    return tail.slice(0, 4) + "-" + tail.slice(4);
+  }
+
+  /* /thanks/?lead=...&duplicate=1, or ?duplicate=1&other=1 (the car is another person's lead). */
   function setUpThanks() {
-    var lead = params().get("lead");
+    var query = params();
+    var lead = query.get("lead");
+    var other = query.get("duplicate") === "1" && query.get("other") === "1";
     var reference = document.querySelector("[data-rd-reference]");
-    if (reference && lead && /^[0-9A-Za-z]{10,40}$/.test(lead)) {
-      reference.querySelector("[data-rd-lead]").textContent = lead;
+    if (reference && lead && !other && /^[0-9A-Za-z]{26}$/.test(lead)) {
+      reference.querySelector("[data-rd-lead]").textContent = shortReference(lead);
       reference.hidden = false;
     }
     var duplicate = document.querySelector("[data-rd-duplicate]");
-    if (duplicate && params().get("duplicate") === "1") { duplicate.hidden = false; }
+    if (duplicate && query.get("duplicate") === "1" && !other && lead) { duplicate.hidden = false; }
+    var elsewhere = document.querySelector("[data-rd-duplicate-other]");
+    if (elsewhere && other) { elsewhere.hidden = false; }
   }
 
-  /* /form-error/?form=renewal&errors=phone:invalid,consent:must_accept */
+  /* /form-error/?form=renewal&errors=phone:invalid,consent:must_accept — only the fields and
+     codes that form can have, each said with the catalog's own text; nothing from the address
+     is ever shown as it is. */
   function setUpFormError(section) {
     var source = document.getElementById("rd-error-messages");
     if (!source) { return; }
-    var messages = JSON.parse(source.textContent);
-    var errors = (params().get("errors") || "").split(",").filter(Boolean).map(function (pair) {
+    var data = JSON.parse(source.textContent);
+    var texts = data.texts;
+    var form = params().get("form");
+    var fields = data.forms[form];
+    if (!fields) { return; }
+    var codes = {};
+    (params().get("errors") || "").split(",").forEach(function (pair) {
       var at = pair.indexOf(":");
-      return { field: pair.slice(0, at), code: pair.slice(at + 1) };
-    }).filter(function (e) { return e.field && e.code; });
-    if (!errors.length) { return; }
+      if (at > 0) { codes[pair.slice(0, at)] = pair.slice(at + 1); }
+    });
+    var items = fields.concat(["form"]).filter(function (field) {
+      var code = codes[field];
+      return code && (texts["error." + code + "." + field] || texts["error." + code]);
+    }).map(function (field) { return RenewDesk.fieldMessage(texts, field, codes[field]); });
+    section.querySelectorAll("[data-rd-again]").forEach(function (link) {
+      link.hidden = link.getAttribute("data-rd-again") !== form;  // only the form just sent
+    });
+    if (!items.length) { return; }
     var list = section.querySelector("[data-rd-error-list]");
-    errors.forEach(function (e) {
+    items.forEach(function (text) {
       var item = document.createElement("li");
-      item.textContent = RenewDesk.fieldMessage(messages, e.field, e.code);
+      item.textContent = text;
       list.appendChild(item);
     });
     var lead = document.createElement("p");
     lead.className = "rd-error-list__lead";
-    lead.textContent = messages["site.error.count"].replace("{count}", errors.length);
+    lead.textContent = texts["site.error.count"].replace("{count}", items.length);
     list.parentNode.insertBefore(lead, list);
     list.hidden = false;
     section.querySelector("[data-rd-static-help]").hidden = true;
-    var form = params().get("form");
-    section.querySelectorAll("[data-rd-again]").forEach(function (link) {
-      link.hidden = link.getAttribute("data-rd-again") !== form;  // only the form just sent
-    });
     var back = section.querySelector("[data-rd-back]");
     section.querySelector("[data-rd-back-wrap]").hidden = false;
     back.addEventListener("click", function () {
@@ -116,7 +150,9 @@
       var general = messages["error." + code] || messages["error.internal"];
       var label = messages["field." + field] || field;
       return general.replace("{field}", label).replace("{name}", field);
-    }
+    },
+    foldWidth: foldWidth,
+    shortReference: shortReference
   };
 
   function setUpPrint() {
@@ -130,7 +166,49 @@
   function prefillReferralCode() {
     var input = document.querySelector("[data-rd-form=referral] input[name=code]");
     var code = params().get("code");
-    if (input && code && !input.value) { input.value = code.trim().toUpperCase().slice(0, 16); }
+    if (input && code && !input.value) { input.value = foldWidth(code).trim().toUpperCase().slice(0, 16); }
+  }
+
+  /* Menu and search are labels for checkboxes (they work without JavaScript); as buttons they
+     also answer Enter and Space. */
+  function setUpLabelButtons() {
+    document.querySelectorAll("label[for][tabindex]").forEach(function (label) {
+      label.addEventListener("keydown", function (event) {
+        if (event.key === "Enter" || event.key === " ") {
+          event.preventDefault();
+          label.click();
+        }
+      });
+    });
+  }
+
+  /* mkdocs-material's script (search, with its index and worker) loads only when the visitor
+     opens search, or arrives from a search result to have the words highlighted. */
+  function setUpLazySearch() {
+    var toggle = document.getElementById("__search");
+    var inert = document.querySelector("script[data-rd-bundle]");
+    if (!toggle || !inert) { return; }
+    var loaded = false;
+    function load() {
+      if (loaded) { return; }
+      loaded = true;
+      var script = document.createElement("script");
+      script.src = inert.getAttribute("data-src");
+      script.onload = function () {
+        // The theme mounts page components on DOMContentLoaded, long past by now.
+        if (window.document$) { window.document$.next(document); }
+      };
+      document.body.appendChild(script);
+    }
+    var input = document.querySelector(".md-search__input");
+    toggle.addEventListener("change", function () {
+      if (!toggle.checked) { return; }
+      load();
+      if (input) { input.focus(); }
+    });
+    // Wide screens show the search box in the header: typing into it starts search too.
+    if (input) { input.addEventListener("focus", load); }
+    if (params().has("h")) { load(); }
   }
 
   document.querySelectorAll("[data-rd-calculator]").forEach(setUpCalculator);
@@ -139,4 +217,6 @@
   if (formError) { setUpFormError(formError); }
   setUpPrint();
   prefillReferralCode();
+  setUpLabelButtons();
+  setUpLazySearch();
 })();

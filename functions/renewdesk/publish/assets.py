@@ -9,7 +9,9 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-ASSETS_DIR = Path(__file__).resolve().parents[2] / "assets"
+from renewdesk.config import PROJECT_ROOT
+
+ASSETS_DIR = PROJECT_ROOT / "site" / "assets"
 PREFIX = "assets/rd"
 
 

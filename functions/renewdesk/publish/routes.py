@@ -10,6 +10,7 @@ JOIN = "/join/"
 THANKS = "/thanks/"
 FORM_ERROR = "/form-error/"
 PRIVACY = "/privacy/"
+CALENDAR = "/preview/calendar/"
 
 
 def campaign(slug: str) -> str:
@@ -26,3 +27,7 @@ def src_uri(route: str) -> str:
     """The virtual Markdown file mkdocs builds a route from: /offers/ → offers/index.md."""
     path = route.strip("/")
     return f"{path}/index.md" if path else "index.md"
+
+# The addresses the theme links to by name (config.extra.rd.routes).
+PAGE_NAMES = ("HOME", "OFFERS", "CLUB", "CHARTER", "CLAIMS", "RENEW", "JOIN", "THANKS",
+              "FORM_ERROR", "PRIVACY")

@@ -12,10 +12,14 @@ from markupsafe import Markup
 from renewdesk import i18n
 from renewdesk.content import markers
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+from renewdesk.config import PROJECT_ROOT
+
+# The site's page templates, then the form pieces the API's no-JavaScript pages share with them.
+TEMPLATE_DIRS = (PROJECT_ROOT / "site" / "templates",
+                 Path(__file__).resolve().parents[1] / "templates" / "form_pages")
 # The site is written in Simplified Chinese; the catalogs' English texts serve the console/API.
 SITE_LANGUAGE = "zh"
-MARKDOWN_EXTENSIONS = ["attr_list", "tables", "sane_lists"]
+MARKDOWN_EXTENSIONS = ["attr_list", "tables", "sane_lists", "toc"]
 
 
 def t(key: str, **values: Any) -> str:
@@ -28,6 +32,12 @@ def t(key: str, **values: Any) -> str:
 def tel_href(number: str) -> str:
     """tel: link of a number as written (spaces and dashes dropped)."""
     return "tel:" + re.sub(r"[^\d+]", "", number)
+
+
+def unbreakable(number: str) -> str:
+    """A phone number in plain text that never breaks across lines (no-break space and
+    hyphen), where no element can carry a nowrap style."""
+    return number.replace(" ", "\u00a0").replace("-", "\u2011")
 
 
 def yuan(amount: int) -> str:
@@ -48,7 +58,7 @@ class Renderer:
 
         self.store = content.store
         self.env = Environment(
-            loader=FileSystemLoader(TEMPLATES_DIR),
+            loader=FileSystemLoader([str(d) for d in TEMPLATE_DIRS]),
             autoescape=True,
             undefined=StrictUndefined,
             trim_blocks=True,
@@ -62,7 +72,7 @@ class Renderer:
     def expand_markdown(self, text: str) -> str:
         """Markers in Markdown: hotlines become tap-to-call links."""
         return markers.expand(text, self.store,
-                              lambda key, h: f"[{h.number}]({tel_href(h.number)})")
+                              lambda key, h: f"[{h.number}]({tel_href(h.number)}){{: .rd-nowrap }}")
 
     def markdown(self, text: str) -> Markup:
         """Block Markdown (paragraphs, lists, tables) to HTML."""
@@ -81,7 +91,7 @@ class Renderer:
     def _finalize(self, value: Any) -> Any:
         # Plain text fields may carry markers too: fill them in as text, never print them raw.
         if isinstance(value, str) and not isinstance(value, Markup) and "{{" in value:
-            return markers.expand(value, self.store, lambda key, h: h.number)
+            return markers.expand(value, self.store, lambda key, h: unbreakable(h.number))
         return value
 
     def render(self, template: str, **context: Any) -> str:
