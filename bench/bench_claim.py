@@ -17,7 +17,9 @@ from renewdesk import localdb
 from renewdesk.backend import Backend
 from renewdesk.config import Settings
 from renewdesk.services import clock, queue
-from renewdesk.services.intake import NewLead
+from renewdesk.services.records import new_lead
+from renewdesk.store.dynamo import to_item
+from renewdesk.store.items import new_lead_item
 from renewdesk.services.staff import Actor
 from renewdesk.services.staff_inputs import Close, FollowUp
 
@@ -45,19 +47,15 @@ class RequestCounter:
 
 
 def _lead_item(backend: Backend, number: int, created: dt.datetime) -> dict:
-    lead_id = clock.new_id(created)
-    values = {
-        "lead_id": lead_id, "type": "renewal", "status": "queued",
-        "source": "renewal_request", "customer_requested": True, "name": "张伟",
-        "phone": f"+86139{number:08d}", "plate": f"粤B{number % 100000:05d}",
-        "created_at": clock.iso(created), "consent_version": "bench",
-        "consent_at": clock.iso(created), "grade": "ABC"[number % 3],
-        "rank": queue.rank("ABC"[number % 3], True),
-        "due": (created.date() + dt.timedelta(days=number % 60)).isoformat(),
-    }
-    new_lead = NewLead(lead_id, "renewal", values["plate"], values, ())
+    grade = "ABC"[number % 3]
+    lead = new_lead(
+        lead_id=clock.new_id(created), lead_type="renewal", source="renewal_request",
+        now=created, customer_requested=True, rank=queue.rank(grade, True),
+        due=(created.date() + dt.timedelta(days=number % 60)).isoformat(), name="张伟",
+        phone=f"+86139{number:08d}", plate=f"粤B{number % 100000:05d}", grade=grade,
+        consent_version="bench", consent_at=clock.iso(created))
     # The lead item exactly as LeadStore.add_lead writes it (without its guard and counters).
-    return backend.lead_store._transaction(new_lead)[0]["Put"]["Item"]
+    return to_item(new_lead_item(backend.settings.store_id, lead))
 
 
 def load(backend: Backend, count: int, start: dt.datetime, spread: dt.timedelta) -> None:

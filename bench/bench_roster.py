@@ -27,6 +27,7 @@ from renewdesk.roster_sample import sample_rows, write_roster
 from renewdesk.services import clock
 from renewdesk.services.roster import ImportSummary, RosterImport, check_rows
 from renewdesk.services.roster_files import read_roster
+from renewdesk.services.records import Policy
 from renewdesk.store import keys
 from renewdesk.store.dynamo import make_client
 
@@ -140,10 +141,10 @@ def measure_taps(settings: Settings) -> dict[str, tuple[int, int]]:
     expiry = (TODAY + dt.timedelta(days=60)).isoformat()
     later = (TODAY + dt.timedelta(days=200)).isoformat()
     backend.roster_store.add_policies([
-        {"plate": "粤B00001", "name": "张伟", "phone": "+8613900000001", "expiry_date": expiry,
-         "grade": "B", "row_hash": "a", "roster_id": "queuedLeadPolicy"},
-        {"plate": "粤B00002", "name": "李娜", "phone": "+8613900000002", "expiry_date": later,
-         "grade": "A", "row_hash": "b", "roster_id": "noLeadYetPolicy1"}])
+        Policy(plate="粤B00001", name="张伟", phone="+8613900000001", expiry_date=expiry,
+               grade="B", row_hash="a", roster_id="queuedLeadPolicy"),
+        Policy(plate="粤B00002", name="李娜", phone="+8613900000002", expiry_date=later,
+               grade="A", row_hash="b", roster_id="noLeadYetPolicy1")])
     backend.reminders.run(TODAY, write_file=False)
     recorder = Recorder(backend.client)
     tokens = {rid: backend.link_tokens.issue(rid) for rid in ("queuedLeadPolicy",

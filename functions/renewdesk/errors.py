@@ -72,11 +72,13 @@ class StaleWrite(RenewDeskError):
 
 
 class GuardTaken(RenewDeskError):
-    """A customer's dedupe guard belongs to another lead (``guard`` is that guard's item)."""
+    """A customer's dedupe guard belongs to another lead (``lead_id``, None when there is no
+    guard), open or not."""
 
-    def __init__(self, guard: dict | None):
+    def __init__(self, lead_id: str | None, is_open: bool):
         super().__init__("guard_taken")
-        self.guard = guard
+        self.lead_id = lead_id
+        self.is_open = is_open
 
 
 class InvalidFields(RenewDeskError):

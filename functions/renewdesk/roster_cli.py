@@ -184,11 +184,11 @@ def reminders_due(as_of: dt.datetime | None, days: int) -> None:
         click.echo(_text("reminders.due_none", days=days))
         return
     click.echo(_text("reminders.due_header"))
-    for policy in due:
-        phone = policy["phone"]
+    for entry in due:
+        policy = entry.policy
         click.echo("\t".join([
-            policy["expiry_date"], policy["plate"], policy["name"],
-            phone[:6] + "****" + phone[-4:], policy.get("grade") or "-",
-            _text(f"reminders.step.{policy['lead_state']}"),
-            _text(f"reminders.step.{policy['sms_state']}"),
+            policy.expiry_date, policy.plate, policy.name,
+            policy.phone[:6] + "****" + policy.phone[-4:], policy.grade or "-",
+            _text(f"reminders.step.{entry.lead_state}"),
+            _text(f"reminders.step.{entry.sms_state}"),
         ]))

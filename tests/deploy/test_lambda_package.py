@@ -148,10 +148,10 @@ def test_a_json_renewal_request_through_the_packaged_handler_is_stored(invoke, l
     body = json.loads(answer["body"])
     assert body["duplicate"] is False
     lead = lead_store.get_lead(body["lead_id"])
-    assert (lead["name"], lead["phone"], lead["plate"]) == (
+    assert (lead.name, lead.phone, lead.plate) == (
         person["name"], "+86" + person["phone"], person["plate"])
     # The consent version comes from content/consent.yml, which must travel in the zip.
-    assert lead["consent_version"] == Backend(Settings()).consent.version
+    assert lead.consent_version == Backend(Settings()).consent.version
     assert_no_personal_data(logs, person)
 
 
@@ -167,7 +167,7 @@ def test_a_form_post_through_the_packaged_handler_is_stored_and_redirected_to_th
     assert f"{location.scheme}://{location.netloc}" == stage_settings.site_origin
     assert location.path == "/thanks/"
     [lead_id] = parse_qs(location.query)["lead"]
-    assert lead_store.get_lead(lead_id)["plate"] == person["plate"]
+    assert lead_store.get_lead(lead_id).plate == person["plate"]
     assert_no_personal_data(logs + answer["headers"]["Location"], person)
 
 

@@ -45,7 +45,7 @@ def fuzzed(settings, tmp_path):
     path = write_roster(tmp_path / "roster.csv", [row("粤B9F123", 40)], "zh")
     records, _ = check_rows(read_roster(path), clock.local_date(backend.now()))
     RosterImport(backend.roster_store, backend.now).import_records(records, ImportSummary())
-    roster_id = backend.roster_store.get_policies(["粤B9F123"])["粤B9F123"]["roster_id"]
+    roster_id = backend.roster_store.get_policies(["粤B9F123"])["粤B9F123"].roster_id
     return app, code, backend.link_tokens.issue(roster_id)
 
 

@@ -121,7 +121,7 @@ def test_an_empty_expiry_date_or_token_means_absent_in_json_and_in_forms(client,
         "expiry_date": "", "token": ""})
     assert urlsplit(form_answer.headers["Location"]).path == "/thanks/"
     lead = backend.lead_store.get_lead(json_answer.get_json()["lead_id"])
-    assert lead.get("expiry_date") is None
+    assert lead.expiry_date is None
 
 
 def test_the_openapi_document_names_every_error_body(client):

@@ -8,6 +8,7 @@ import pytest
 from botocore.stub import Stubber
 
 from renewdesk.services import referrers
+from renewdesk.services.records import Policy
 
 NAME, PHONE, PLATE, TOKEN = "欧阳娜娜", "13812345678", "浙A8B8C8", "tok.SECRET-LINK-TOKEN"
 BODY = {"name": NAME, "phone": PHONE, "plate": PLATE, "consent": True}
@@ -24,9 +25,9 @@ def link_tokens(backend) -> tuple[str, str]:
     from renewdesk.services.links import LinkTokens
 
     s = backend.settings
-    backend.roster_store.add_policies([{
-        "plate": ROSTER_PLATE, "name": NAME, "phone": "+86" + ROSTER_PHONE,
-        "expiry_date": "2030-01-20", "grade": "A", "row_hash": "h", "roster_id": ROSTER_ID}])
+    backend.roster_store.add_policies([Policy(
+        plate=ROSTER_PLATE, name=NAME, phone="+86" + ROSTER_PHONE, expiry_date="2030-01-20",
+        grade="A", row_hash="h", roster_id=ROSTER_ID)])
     old = LinkTokens(read_secret(s, "link-signing-key"), s.store_id, s.link_token_days,
                      clock=lambda: backend.now().timestamp() - 46 * 86400)
     tokens = (backend.link_tokens.issue(ROSTER_ID), old.issue(ROSTER_ID))

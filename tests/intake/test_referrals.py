@@ -22,10 +22,10 @@ def test_a_referred_person_signs_up_as_a_queued_referral_lead(client, backend, c
     answer = client.post("/api/referrals", json=signup(code.lower(), plate="苏E 6789A"))
     assert answer.status_code == 201
     lead = backend.lead_store.get_lead(answer.get_json()["lead_id"])
-    assert lead["type"] == "referral" and lead["source"] == "referral"
-    assert lead["referral_code"] == code
-    assert (lead["name"], lead["phone"], lead["plate"]) == ("王强", "+8613700137000", "苏E6789A")
-    assert lead["interest"] == "insurance"
+    assert lead.type == "referral" and lead.source == "referral"
+    assert lead.referral_code == code
+    assert (lead.name, lead.phone, lead.plate) == ("王强", "+8613700137000", "苏E6789A")
+    assert lead.interest == "insurance"
 
 
 def test_the_same_phone_signing_up_again_gets_the_existing_lead(client, code):

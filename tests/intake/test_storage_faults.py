@@ -116,7 +116,7 @@ def test_with_dynamodb_stopped_submissions_get_503_and_nothing_is_lost(own_dynam
 
     restart()
     backend = app.extensions["renewdesk"]
-    assert backend.lead_store.get_lead(kept)["plate"] == "粤B12345"
+    assert backend.lead_store.get_lead(kept).plate == "粤B12345"
     assert client.get("/api/health").status_code == 200
     again = client.post("/api/renewals", json={**BODY, "plate": "粤B54321"})
     assert again.status_code == 201

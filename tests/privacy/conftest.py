@@ -91,7 +91,7 @@ def customers(app, backend, client, supervisor, import_rows):
             "consent": True})
         assert referral.status_code == 201
         referrers.issue_code(backend.referrer_store, name, phone)
-        old_plate = backend.lead_store.get_lead(closed_id)["plate"]
+        old_plate = backend.lead_store.get_lead(closed_id).plate
         made.append(Customer(name, phone, (plate, old_plate), note,
                              (closed_id, renewal.get_json()["lead_id"],
                               referral.get_json()["lead_id"])))

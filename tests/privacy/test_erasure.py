@@ -61,12 +61,13 @@ def test_erased_leads_keep_what_reports_need_and_leave_the_queue(backend, stored
     backend.erasure.erase(erased.phone)
     for lead_id, old in before.items():
         lead = backend.lead_store.get_lead(lead_id)
-        assert lead["status"] == "erased" and lead["erased_at"]
+        assert lead.status == "erased" and lead.erased_at
         for kept in ("type", "source", "created_at", "outcome", "reason", "owner", "closed_at"):
-            assert lead.get(kept) == old.get(kept)
+            assert getattr(lead, kept) == getattr(old, kept)
+        item = next(i for i in stored()["lead"] if i["sk"] == "LEAD" and i["lead_id"] == lead_id)
         for gone in ("name", "phone", "plate", "note", "ready_pk", "desk_pk", "coll_pk",
                      "policy", "referral_code"):
-            assert gone not in lead
+            assert gone not in item
     events = [e for e in stored()["lead"] if e["sk"].startswith("EV#")
               and e["lead_id"] in erased.lead_ids]
     assert events and all("note" not in e and e["month_pk"] for e in events)
@@ -128,8 +129,8 @@ def test_a_crash_midway_leaves_each_lead_whole_and_running_again_finishes(
     with pytest.raises(StorageUnavailable):
         crashing.erase(erased.phone)
     leads = [backend.lead_store.get_lead(i) for i in erased.lead_ids]
-    assert sorted(bool(lead.get("erased_at")) for lead in leads) == [False, False, True]
-    assert all(lead["phone"] == erased.phone for lead in leads if not lead.get("erased_at"))
+    assert sorted(bool(lead.erased_at) for lead in leads) == [False, False, True]
+    assert all(lead.phone == erased.phone for lead in leads if not lead.erased_at)
     counts = backend.erasure.erase(erased.phone)
     assert counts["open_leads"] + counts["closed_leads"] == 2
     assert _items_of(stored, erased) == []

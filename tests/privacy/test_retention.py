@@ -69,7 +69,7 @@ def history(app, backend, fake_clock, supervisor, import_rows) -> History:
         row("粤C0K094", _policy_offset(looked_from - dt.timedelta(days=1094)), phone="13798765432",
             name=RECENT.name)])
     assert summary.added == 2
-    plates = tuple(backend.lead_store.get_lead(i)["plate"] for i in old)
+    plates = tuple(backend.lead_store.get_lead(i).plate for i in old)
     fake_clock.moment = START + dt.timedelta(days=1096)
     return History(old, recent, waiting, (*plates, "粤B0LD01"))
 
@@ -89,13 +89,13 @@ def test_a_lead_closed_1096_days_ago_is_purged_but_not_one_closed_1094_days_ago_
     assert _traces_in(stored, *OLD.traces(*history.old_plates)) == []
     for lead_id in history.old:
         lead = backend.lead_store.get_lead(lead_id)
-        assert lead["status"] == "erased" and lead["erased_at"] and lead["outcome"]
+        assert lead.status == "erased" and lead.erased_at and lead.outcome
     recent = backend.lead_store.get_lead(history.recent)
-    assert (recent["status"], recent["name"], recent["close_note"]) == ("lost", RECENT.name,
+    assert (recent.status, recent.name, recent.close_note) == ("lost", RECENT.name,
                                                                        RECENT.note)
     waiting = backend.lead_store.get_lead(history.waiting)
-    assert (waiting["status"], waiting["phone"]) == ("queued", WAITING.phone)
-    assert backend.roster_store.get_policies(["粤C0K094"])["粤C0K094"]["name"] == RECENT.name
+    assert (waiting.status, waiting.phone) == ("queued", WAITING.phone)
+    assert backend.roster_store.get_policies(["粤C0K094"])["粤C0K094"].name == RECENT.name
 
 
 def test_purging_twice_changes_nothing_the_second_time(backend, stored, history):
@@ -113,8 +113,8 @@ def test_the_recent_lead_goes_once_its_own_retention_ends(backend, fake_clock, h
     fake_clock.advance(days=2)
     report = backend.purge.run()
     assert (report.counts["leads"], report.counts["policies"]) == (1, 1)
-    assert backend.lead_store.get_lead(history.recent)["status"] == "erased"
-    assert backend.lead_store.get_lead(history.waiting)["status"] == "queued"
+    assert backend.lead_store.get_lead(history.recent).status == "erased"
+    assert backend.lead_store.get_lead(history.waiting).status == "queued"
 
 
 def test_a_run_short_of_time_saves_its_place_and_the_next_run_goes_on(backend, history):
@@ -124,7 +124,7 @@ def test_a_run_short_of_time_saves_its_place_and_the_next_run_goes_on(backend, h
     assert first.incomplete and first.counts["leads"] == 1
     second = backend.purge.run()
     assert not second.incomplete and second.counts["leads"] == 1
-    assert all(backend.lead_store.get_lead(i)["status"] == "erased" for i in history.old)
+    assert all(backend.lead_store.get_lead(i).status == "erased" for i in history.old)
 
 
 def test_a_dry_run_counts_what_would_go_and_writes_nothing(backend, stored, history):
@@ -188,7 +188,7 @@ def test_staff_see_a_lead_past_retention_as_erased_before_the_purge(app, backend
     assert recent["name"] == RECENT.name
     reopen = post(staff, f"/api/staff/leads/{lost}/reopen")
     assert reopen.status_code == 409 and reopen.get_json()["error"] == "lead_expired"
-    assert backend.lead_store.get_lead(lost)["name"] == OLD.name  # reads never write
+    assert backend.lead_store.get_lead(lost).name == OLD.name  # reads never write
 
 
 def test_searching_the_phone_of_a_customer_past_retention_shows_no_personal_data(app, history):

@@ -10,6 +10,7 @@ import re
 import pytest
 
 from renewdesk.services import worklist
+from renewdesk.services.records import Lead
 from tests.roster.conftest import START, day, row
 from tests.staff.conftest import add_staff, post, sign_in
 
@@ -157,10 +158,10 @@ def test_a_masked_preview_masks_the_corrections_and_the_vin(policy, backend, cli
 
 def test_the_masked_view_masks_every_corrected_contact_detail():
     """Name, phone and plate, as the lead's own are masked."""
-    lead = {"lead_id": "L1", "type": "renewal", "status": "queued", "name": "欧阳娜娜",
-            "phone": "+8613800138001", "plate": PLATE, "created_at": "2026-03-02T01:00:00Z",
-            "corrections": {"name": "欧阳娜", "phone": "+8613900139002", "plate": "粤B70002"}}
+    lead = Lead(lead_id="L1", type="renewal", status="queued", name="欧阳娜娜",
+                phone="+8613800138001", plate=PLATE, created_at="2026-03-02T01:00:00Z",
+                corrections={"name": "欧阳娜", "phone": "+8613900139002", "plate": "粤B70002"})
     masked = worklist.view(lead, START.isoformat(), with_contact=False)
     assert masked["corrections"] == {"name": "欧**", "phone": "+86139****9002",
                                      "plate": "粤B***02"}
-    assert worklist.view(lead, START.isoformat())["corrections"] == lead["corrections"]
+    assert worklist.view(lead, START.isoformat())["corrections"] == lead.corrections

@@ -211,10 +211,10 @@ def test_a_tap_on_a_lead_a_specialist_holds_marks_it_where_it_is(linked, client,
     _, token = linked()
     specialist = Actor("xiaoli", "specialist")
     claimed = backend.claims.claim_next(specialist)
-    backend.followups.record(specialist, claimed["lead_id"],
+    backend.followups.record(specialist, claimed.lead_id,
                              FollowUp(channel="phone", result="call_back"))
     answer = client.post("/api/renewals", json={"token": token, "consent": True})
-    assert answer.status_code == 201 and answer.get_json()["lead_id"] == claimed["lead_id"]
+    assert answer.status_code == 201 and answer.get_json()["lead_id"] == claimed.lead_id
     [lead] = leads(stored)
     assert lead["customer_requested"] is True
     assert lead["holder"] == "xiaoli" and "ready_pk" not in lead and lead["desk_pk"]

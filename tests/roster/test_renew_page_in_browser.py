@@ -35,7 +35,7 @@ def sms_link(live_site):
     link = message["message"].split("点击一键确认续保：")[1].split(" ")[0]
     assert link.startswith(f"{live_site.url}/renew/?t=")
     [policy] = backend.roster_store.get_policies(["粤B86868"]).values()
-    return link, policy["lead_id"]
+    return link, policy.lead_id
 
 
 def referers(page) -> list[str]:
@@ -54,7 +54,7 @@ def test_the_sms_link_shows_the_masked_policy_and_one_tap_requests_the_renewal(
     oneclick.locator("[data-rd-oneclick-preview]").wait_for()
     assert oneclick.locator('[data-rd-preview="name"]').inner_text() == "欧***"
     assert oneclick.locator('[data-rd-preview="plate"]').inner_text() == "粤B***68"
-    expiry = dt.date.fromisoformat(live_site.backend.lead_store.get_lead(lead_id)["expiry_date"])
+    expiry = dt.date.fromisoformat(live_site.backend.lead_store.get_lead(lead_id).expiry_date)
     assert oneclick.locator('[data-rd-preview="expiry_date"]').inner_text() == (
         f"{expiry.year}年{expiry.month}月{expiry.day}日")
     assert phone.locator("[data-rd-manual]").is_hidden()
@@ -67,7 +67,7 @@ def test_the_sms_link_shows_the_masked_policy_and_one_tap_requests_the_renewal(
     phone.wait_for_url("**/thanks/?lead=*")
     assert f"lead={lead_id}" in phone.url and "duplicate" not in phone.url
     lead = live_site.backend.lead_store.get_lead(lead_id)
-    assert lead["customer_requested"] is True and lead["requested_via"] == "renewal_link"
+    assert lead.customer_requested is True and lead.requested_via == "renewal_link"
     # Nothing the renewal page loaded or sent named the page (and so the token) as referrer.
     assert not [r for r in sent if "/renew/" in r], f"the renewal page leaked: {sent}"
     assert phone.problems == []
@@ -91,7 +91,7 @@ def test_confirming_without_consent_shows_the_consent_error_and_writes_nothing(
     error = oneclick.locator("#oc-consent-error")
     error.wait_for()
     assert "个人信息授权" in error.inner_text()
-    assert live_site.backend.lead_store.get_lead(lead_id)["customer_requested"] is False
+    assert live_site.backend.lead_store.get_lead(lead_id).customer_requested is False
 
 
 def test_the_customer_opts_out_of_reminders_from_the_page(live_site, phone, sms_link):

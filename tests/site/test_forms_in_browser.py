@@ -44,13 +44,13 @@ def test_renewal_with_javascript_reaches_the_thank_you_page_and_the_table(live_s
     assert phone.is_hidden("[data-rd-duplicate]") and phone.is_hidden("[data-rd-duplicate-other]")
     lead = live_site.backend.lead_store.get_lead(lead_id)
     assert (
-        lead["type"],
-        lead["plate"],
-        lead["phone"],
-        lead["contact_time"],
-        lead["expiry_date"],
+        lead.type,
+        lead.plate,
+        lead.phone,
+        lead.contact_time,
+        lead.expiry_date,
     ) == ("renewal", "粤B7K2P9", "+8613923456789", "evening", "2027-01-20")
-    assert lead["consent_version"] == live_site.backend.consent.version
+    assert lead.consent_version == live_site.backend.consent.version
     assert phone.problems == []
 
 
@@ -112,7 +112,7 @@ def test_referral_link_prefills_the_code_and_signs_up(live_site, phone, referral
     phone.click("[data-rd-submit]")
     phone.wait_for_url("**/thanks/?lead=*")
     lead = live_site.backend.lead_store.get_lead(lead_id_from(phone.url))
-    assert (lead["type"], lead["referral_code"], lead["interest"]) == (
+    assert (lead.type, lead.referral_code, lead.interest) == (
         "referral",
         referral_code,
         "insurance",
@@ -228,7 +228,7 @@ def test_network_failure_keeps_the_input_and_retry_sends_it(live_site, phone):
     phone.unroute("**/api/renewals")
     phone.click("[data-rd-retry]")
     phone.wait_for_url("**/thanks/?lead=*")
-    assert live_site.backend.lead_store.get_lead(lead_id_from(phone.url))["note"] == "周末下午方便"
+    assert live_site.backend.lead_store.get_lead(lead_id_from(phone.url)).note == "周末下午方便"
 
 
 def test_service_unavailable_offers_a_retry(live_site, phone):
@@ -293,7 +293,7 @@ def test_full_width_digits_and_letters_go_through_the_form(live_site, phone):
     phone.click("[data-rd-submit]")
     phone.wait_for_url("**/thanks/?lead=*")
     lead = live_site.backend.lead_store.get_lead(lead_id_from(phone.url))
-    assert (lead["phone"], lead["plate"]) == ("+8613923456789", "粤B7K2P9")
+    assert (lead.phone, lead.plate) == ("+8613923456789", "粤B7K2P9")
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from renewdesk.app import create_app
 from renewdesk.services import clock, queue
 from renewdesk.services.intake import NewLead
+from renewdesk.services.records import new_lead
 
 PASSWORD = "correct horse battery"
 LEASE_MINUTES = 10
@@ -108,21 +109,14 @@ def add_lead(backend, *, grade: str | None = None, customer_requested: bool = Tr
     """A lead in the queue, stored the way public intake stores one."""
     moment = created or backend.now()
     number = next(_numbers)
-    lead_id = clock.new_id(moment)
-    plate = f"粤B{number:05d}"
-    phone = phone or f"+86139{number:08d}"
-    values = {
-        "lead_id": lead_id, "type": lead_type, "status": "queued",
-        "source": source or ("renewal_request" if lead_type == "renewal" else "referral"),
-        "customer_requested": customer_requested, "name": name, "phone": phone,
-        "plate": plate, "expiry_date": expiry_date, "created_at": clock.iso(moment),
-        "consent_version": "test", "consent_at": clock.iso(moment),
-        "rank": queue.rank(grade, customer_requested),
-        "due": due or clock.local_date(moment).isoformat(), "grade": grade,
-        "referral_code": "ABCDEF" if lead_type == "referral" else None,
-        "interest": "insurance" if lead_type == "referral" else None,
-    }
-    identity = plate if lead_type == "renewal" else phone
-    outcome = backend.lead_store.add_lead(NewLead(lead_id, lead_type, identity, values, ()))
+    lead = new_lead(
+        lead_id=clock.new_id(moment), lead_type=lead_type, now=moment,
+        source=source or ("renewal_request" if lead_type == "renewal" else "referral"),
+        customer_requested=customer_requested, rank=queue.rank(grade, customer_requested),
+        due=due, name=name, phone=phone or f"+86139{number:08d}", plate=f"粤B{number:05d}",
+        expiry_date=expiry_date, consent_version="test", consent_at=clock.iso(moment),
+        grade=grade, referral_code="ABCDEF" if lead_type == "referral" else None,
+        interest="insurance" if lead_type == "referral" else None)
+    outcome = backend.lead_store.add_lead(NewLead(lead, ()))
     assert not outcome.duplicate
-    return lead_id
+    return lead.lead_id

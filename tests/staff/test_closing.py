@@ -19,7 +19,7 @@ def close(client, lead_id, **body):
 
 def guard_is_open(backend, lead_id) -> bool:
     lead = backend.queue_store.get_lead(lead_id)
-    key = keys.dedupe_guard(backend.settings.store_id, "renewal", lead["plate"])
+    key = keys.dedupe_guard(backend.settings.store_id, "renewal", lead.plate)
     item = backend.client.get_item(TableName=backend.settings.table_name, Key=to_item(key),
                                    ConsistentRead=True)["Item"]
     return from_item(item)["is_open"]

@@ -29,9 +29,9 @@ def test_eight_specialists_claim_500_leads_each_exactly_once_and_none_is_lost(ba
         start.wait()
         try:
             while (lead := backend.claims.claim_next(actor)) is not None:
-                mine.append(lead["lead_id"])
+                mine.append(lead.lead_id)
                 # Working the lead (a call logged) takes it off the queue, as in real use.
-                backend.followups.record(actor, lead["lead_id"],
+                backend.followups.record(actor, lead.lead_id,
                                          FollowUp(channel="phone", result="no_answer"))
         except BaseException as error:  # surfaced below: a thread's failure must fail the test
             errors.append(error)
@@ -50,4 +50,4 @@ def test_eight_specialists_claim_500_leads_each_exactly_once_and_none_is_lost(ba
     for username, claims in claimed.items():
         for lead_id in claims:
             stored = backend.queue_store.get_lead(lead_id)
-            assert (stored["holder"], stored["claims"]) == (username, 1)
+            assert (stored.holder, stored.claims) == (username, 1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from renewdesk.services import plan
+from renewdesk.services.records import Lead
 from tests.staff.conftest import START, add_lead, add_staff, after, post, sign_in
 
 
@@ -122,7 +123,7 @@ def test_my_day_shows_plan_steps_due_and_missed(specialist, backend, fake_clock,
 
 def test_plan_steps_are_deadlines_each_met_by_a_call_since_the_previous_one():
     """Done when called in (previous step, step]; missed once the date passed without a call."""
-    lead = {"type": "renewal", "expiry_date": "2026-06-30", "created_at": "2026-04-01T00:00:00Z"}
+    lead = Lead(type="renewal", expiry_date="2026-06-30", created_at="2026-04-01T00:00:00Z")
     days = [dt.date(2026, 5, 25), dt.date(2026, 6, 14)]
     states = plan.steps(lead, days, today=dt.date(2026, 6, 16))
     assert [(s.label, s.date.isoformat(), s.state) for s in states] == [
@@ -132,6 +133,6 @@ def test_plan_steps_are_deadlines_each_met_by_a_call_since_the_previous_one():
 
 def test_a_roster_plan_on_the_lead_replaces_the_standard_one():
     """Issue 5's leads carry their own plan dates; steps before the lead existed do not apply."""
-    lead = {"type": "renewal", "expiry_date": "2026-06-30", "created_at": "2026-06-01T00:00:00Z",
-            "plan": {"N-30": "2026-05-29", "N-20": "2026-06-08", "N-7": "2026-06-22"}}
+    lead = Lead(type="renewal", expiry_date="2026-06-30", created_at="2026-06-01T00:00:00Z",
+                plan={"N-30": "2026-05-29", "N-20": "2026-06-08", "N-7": "2026-06-22"})
     assert [s.label for s in plan.steps(lead, [], dt.date(2026, 6, 2))] == ["N-20", "N-7"]

@@ -28,15 +28,15 @@ def may(backend, fake_clock):
     add_lead(backend, due="2026-05-04", created=dt.datetime(2026, 4, 30, 17, tzinfo=dt.timezone.utc))
     add_lead(backend, due="2026-06-01", created=dt.datetime(2026, 5, 31, 17, tzinfo=dt.timezone.utc))
     fake_clock.advance(hours=2)
-    assert backend.claims.claim_next(LI)["lead_id"] == first
+    assert backend.claims.claim_next(LI).lead_id == first
     backend.followups.record(LI, first, FollowUp(channel="phone", result="reached"))
     fake_clock.advance(hours=2)
-    assert backend.claims.claim_next(ZHAO)["lead_id"] == second
+    assert backend.claims.claim_next(ZHAO).lead_id == second
     backend.followups.record(ZHAO, second, FollowUp(channel="phone", result="no_answer"))
     backend.closing.close(ZHAO, second, Close(outcome="lost", reason="price", note="外面便宜500"))
     backend.closing.close(LI, first, Close(outcome="won", premium=Decimal("5000.50"),
                                            insurer="平安财险"))
-    assert backend.claims.claim_next(LI)["lead_id"] == referral
+    assert backend.claims.claim_next(LI).lead_id == referral
     backend.followups.record(LI, referral, FollowUp(channel="wechat", result="refused"))
     backend.closing.close(LI, referral, Close(outcome="lost", reason="friend", note="表哥在保险公司"))
     return {"first": first, "second": second, "referral": referral}

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from renewdesk.services.records import Policy
 from renewdesk.services.staff import Actor
 from tests.staff.conftest import add_lead, add_staff, post, sign_in
 
@@ -22,13 +23,13 @@ def found_ids(answer) -> list[str]:
 
 
 def plate_of(backend, lead_id: str) -> str:
-    return backend.queue_store.get_lead(lead_id)["plate"]
+    return backend.queue_store.get_lead(lead_id).plate
 
 
 def add_policy(backend, plate: str, phone: str) -> None:
-    backend.roster_store.add_policies([{
-        "plate": plate, "name": "张伟", "phone": phone, "expiry_date": "2026-07-01",
-        "grade": "A", "row_hash": "h", "roster_id": f"R{plate[-5:]}"}])
+    backend.roster_store.add_policies([Policy(
+        plate=plate, name="张伟", phone=phone, expiry_date="2026-07-01", grade="A",
+        row_hash="h", roster_id=f"R{plate[-5:]}")])
 
 
 @pytest.fixture

@@ -221,7 +221,7 @@ def claim():
     lead = _backend().claims.claim_next(_actor(), lead_type)
     if lead is None:
         return _go("console.day", "queue_empty")
-    return _go("console.lead", "claimed", lead_id=lead["lead_id"])
+    return _go("console.lead", "claimed", lead_id=lead.lead_id)
 
 
 @bp.get("/queue")

@@ -84,7 +84,7 @@ def claim():
     lead = backend.claims.claim_next(actor, wanted.type)
     if lead is None:
         return Response(status=204)
-    log.info("lead claimed: lead_id=%s user=%s", lead["lead_id"], actor.username)
+    log.info("lead claimed: lead_id=%s user=%s", lead.lead_id, actor.username)
     return jsonify(_view(lead))
 
 

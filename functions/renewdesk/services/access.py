@@ -8,10 +8,13 @@ records, not the customer's data.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from renewdesk.services.privacy import Erasure
+from renewdesk.services.records import OptOut, Policy
+from renewdesk.services.referrers import Referrer
 
 # Storage plumbing and staff identities: not the customer's information.
 NOT_THEIRS = frozenset({
@@ -25,11 +28,11 @@ NOT_THEIRS = frozenset({
 class AccessStore(Protocol):
     """The reads an export adds to erasure's survey (implemented by store.privacy)."""
 
-    def policy_records(self, plates: list[str]) -> list[dict[str, Any]]: ...
+    def policy_records(self, plates: list[str]) -> list[Policy]: ...
 
-    def referrer_record(self, code: str) -> dict[str, Any] | None: ...
+    def referrer_record(self, code: str) -> Referrer | None: ...
 
-    def optout_record(self, phone: str) -> dict[str, Any] | None: ...
+    def optout_record(self, phone: str) -> OptOut | None: ...
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,8 @@ def shown(item: dict[str, Any]) -> dict[str, Any]:
             return {k: plain(v) for k, v in value.items() if k not in NOT_THEIRS}
         return value
 
-    return plain({k: v for k, v in item.items() if k not in NOT_THEIRS})
+    return plain({k: v for k, v in item.items()
+                  if k not in NOT_THEIRS and v not in (None, {}, [])})
 
 
 @dataclass
@@ -75,7 +79,8 @@ class Access:
     def export(self, phone: str) -> CustomerRecords:
         """Everything held about the customer with this (normalised) phone."""
         survey = self.erasure.survey(phone)
-        leads = [{**shown(lead), "events": [shown(e) for e in events]}
+        leads = [{**shown(dataclasses.asdict(lead)),
+                  "events": [shown(e.as_dict()) for e in events]}
                  for lead, events, _ in survey.leads]
         code = survey.referral_code
         referral = self.store.referrer_record(code) if code else None
@@ -83,9 +88,10 @@ class Access:
         return CustomerRecords(
             phone=phone,
             leads=leads,
-            policies=[shown(p) for p in self.store.policy_records(survey.policies)],
-            referral=shown(referral) if referral else None,
-            optout=shown(optout) if optout else None,
+            policies=[shown(dataclasses.asdict(p))
+                      for p in self.store.policy_records(survey.policies)],
+            referral=shown(dataclasses.asdict(referral)) if referral else None,
+            optout=shown(dataclasses.asdict(optout)) if optout else None,
             spam=[{"received_at": s.get("received_at"), "fields": s["fields"]}
                   for s in survey.spam_records],
             counts=survey.counts(),

@@ -12,10 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol
+from typing import Callable, Iterator, Protocol
 
 from renewdesk.errors import NotFound, StaleWrite, WrongState
 from renewdesk.services import clock, worklist
+from renewdesk.services.records import Lead
 from renewdesk.services.staff import Actor
 from renewdesk.services.worklist import LeadChange, Placement
 
@@ -29,7 +30,7 @@ class ClaimStore(worklist.WorkStore, Protocol):
     """The ready queue, on top of lead reads and writes."""
 
     def ready_page(self, lead_type: str | None, now_iso: str, limit: int,
-                   start_key: dict | None = None) -> tuple[list[dict[str, Any]], dict | None]: ...
+                   start_key: dict | None = None) -> tuple[list[Lead], dict | None]: ...
 
 
 @dataclass
@@ -43,7 +44,7 @@ class Claims:
     is_active: Callable[[str], bool] = lambda username: True
     now: Callable[[], dt.datetime] = field(default=clock.now)
 
-    def claim_next(self, actor: Actor, lead_type: str | None = None) -> dict[str, Any] | None:
+    def claim_next(self, actor: Actor, lead_type: str | None = None) -> Lead | None:
         """Claim the highest-priority claimable lead (A before B before C, earliest due, oldest);
         None when nothing is claimable."""
         now = self.now()
@@ -58,9 +59,9 @@ class Claims:
             if start is None:
                 return None
 
-    def _try_claim(self, lead: dict[str, Any], actor: Actor, now: dt.datetime):
-        lapsed_from = lead.get("holder") if lead.get("lease_until") else None
-        bounces = int(lead.get("bounces") or 0) + (1 if lapsed_from else 0)
+    def _try_claim(self, lead: Lead, actor: Actor, now: dt.datetime) -> Lead | None:
+        lapsed_from = lead.holder if lead.lease_until else None
+        bounces = lead.bounces + (1 if lapsed_from else 0)
         now_iso = clock.iso(now)
         cid = worklist.change_id(now)
         if lapsed_from and bounces >= self.attention_after:
@@ -73,57 +74,56 @@ class Claims:
             "holder": actor.username,
             "lease_until": lease_until,
             "claimed_at": now_iso,
-            "first_claimed_at": lead.get("first_claimed_at") or now_iso,
-            "claims": int(lead.get("claims") or 0) + 1,
+            "first_claimed_at": lead.first_claimed_at or now_iso,
+            "claims": lead.claims + 1,
             "bounces": bounces,
         }
         change = LeadChange(
-            lead_id=lead["lead_id"], version=int(lead.get("version") or 0), set=values,
+            lead_id=lead.lead_id, version=lead.version, set=values,
             event=worklist.event("claim", actor, now, lead, lapsed_from=lapsed_from),
-            placement=Placement(queue=(lead["rank"], lead["due"]), desk=(actor.username, now_iso)),
+            placement=Placement(queue=(lead.rank, lead.due), desk=(actor.username, now_iso)),
             claimable_at=now_iso, change_id=cid)
         if not self._write_quietly(change):
             return None
-        return {**lead, **values, "version": change.version + 1}
+        return change.applied_to(lead)
 
-    def renew(self, lead: dict[str, Any], actor: Actor) -> dict[str, Any]:
+    def renew(self, lead: Lead, actor: Actor) -> Lead:
         """The holder is active on a leased lead: push the lease out again (at most once a minute)."""
         now = self.now()
         now_iso = clock.iso(now)
-        if worklist.holder(lead, now_iso) != actor.username or not lead.get("lease_until"):
+        if worklist.holder(lead, now_iso) != actor.username or not lead.lease_until:
             return lead
         lease_until = now + dt.timedelta(minutes=self.lease_minutes)
-        if (lease_until - clock.parse_iso(lead["lease_until"])).total_seconds() < RENEW_AFTER_SECONDS:
+        if (lease_until - clock.parse_iso(lead.lease_until)).total_seconds() < RENEW_AFTER_SECONDS:
             return lead
-        change = LeadChange(lead["lead_id"], int(lead.get("version") or 0),
-                            {"lease_until": clock.iso(lease_until)},
+        change = LeadChange(lead.lead_id, lead.version, {"lease_until": clock.iso(lease_until)},
                             change_id=worklist.change_id(now))
         if not self._write_quietly(change):
             return lead
-        return {**lead, **change.set, "version": change.version + 1}
+        return change.applied_to(lead)
 
-    def release(self, actor: Actor, lead_id: str) -> dict[str, Any]:
+    def release(self, actor: Actor, lead_id: str) -> Lead:
         """Give a lead back to the queue (the holder, or a supervisor for anyone's lead or one on
         the attention list); the attention list once it has bounced too often."""
         now = self.now()
         lead = worklist.require_lead(self.store.get_lead(lead_id), lead_id)
-        if lead["status"] == "attention":
+        if lead.status == "attention":
             worklist.require_supervisor(actor)
             return self._write(self._requeue(lead, actor, now), lead)
         worklist.require_workable(lead, actor, clock.iso(now))
-        bounces = int(lead.get("bounces") or 0) + 1
+        bounces = lead.bounces + 1
         cid = worklist.change_id(now)
         if bounces >= self.attention_after:
             return self._write(self._to_attention(lead, actor, now, cid, bounces, "release",
-                                                  lead["holder"]), lead)
+                                                  lead.holder), lead)
         values = {"status": "queued", "bounces": bounces, "holder": None, "lease_until": None,
                   "claimed_at": None}
         return self._write(LeadChange(
-            lead_id, int(lead.get("version") or 0), values,
-            event=worklist.event("release", actor, now, lead, holder=lead["holder"]),
-            placement=Placement(queue=(lead["rank"], lead["due"])), change_id=cid), lead)
+            lead_id, lead.version, values,
+            event=worklist.event("release", actor, now, lead, holder=lead.holder),
+            placement=Placement(queue=(lead.rank, lead.due)), change_id=cid), lead)
 
-    def reassign(self, actor: Actor, lead_id: str, to: str) -> dict[str, Any]:
+    def reassign(self, actor: Actor, lead_id: str, to: str) -> Lead:
         """A supervisor gives an open lead to a staff member, who owns it from now on."""
         worklist.require_supervisor(actor)
         if not self.is_active(to):
@@ -134,39 +134,40 @@ class Claims:
             raise WrongState("lead_closed")
         values = {"status": "claimed", "holder": to, "lease_until": None,
                   "claimed_at": clock.iso(now), "bounces": 0}
-        moved = {**lead, **values}
+        moved = lead.changed(**values)
         return self._write(LeadChange(
-            lead_id, int(lead.get("version") or 0), values,
+            lead_id, lead.version, values,
             event=worklist.event("reassign", actor, now, lead,
                                  holder=worklist.holder(lead, clock.iso(now)), to=to),
             placement=worklist.desk_placement(moved, to),
             change_id=worklist.change_id(now)), lead)
 
-    def _to_attention(self, lead, actor: Actor, now: dt.datetime, cid: str, bounces: int,
-                      cause: str, holder: str | None, claimable_at: str | None = None):
+    def _to_attention(self, lead: Lead, actor: Actor, now: dt.datetime, cid: str, bounces: int,
+                      cause: str, holder: str | None,
+                      claimable_at: str | None = None) -> LeadChange:
         values = {"status": "attention", "bounces": bounces, "holder": None, "lease_until": None,
                   "claimed_at": None, "attention_at": clock.iso(now)}
         return LeadChange(
-            lead["lead_id"], int(lead.get("version") or 0), values,
+            lead.lead_id, lead.version, values,
             event=worklist.event("attention", actor, now, lead, cause=cause, holder=holder,
                                  bounces=bounces),
             placement=Placement(attention_since=clock.iso(now)),
             claimable_at=claimable_at, change_id=cid)
 
-    def _requeue(self, lead, actor: Actor, now: dt.datetime) -> LeadChange:
+    def _requeue(self, lead: Lead, actor: Actor, now: dt.datetime) -> LeadChange:
         values = {"status": "queued", "bounces": 0, "attention_at": None}
-        return LeadChange(lead["lead_id"], int(lead.get("version") or 0), values,
+        return LeadChange(lead.lead_id, lead.version, values,
                           event=worklist.event("requeue", actor, now, lead),
-                          placement=Placement(queue=(lead["rank"], lead["due"])),
+                          placement=Placement(queue=(lead.rank, lead.due)),
                           change_id=worklist.change_id(now))
 
-    def _write(self, change: LeadChange, lead: dict[str, Any] | None = None) -> dict[str, Any]:
+    def _write(self, change: LeadChange, lead: Lead) -> Lead:
         """Write a change decided on a fresh read; a concurrent change → WrongState (try again)."""
         try:
             self.store.write(change)
         except StaleWrite:
             raise WrongState("changed_meanwhile") from None
-        return {**(lead or {}), **change.set, "version": change.version + 1}
+        return change.applied_to(lead)
 
     def _write_quietly(self, change: LeadChange) -> bool:
         try:
@@ -176,7 +177,7 @@ class Claims:
         return True
 
 
-def _contention_order(candidates: list[dict[str, Any]]):
+def _contention_order(candidates: list[Lead]) -> Iterator[Lead]:
     """The head of the queue first; after losing it to a colleague, the rest in random order.
 
     Everyone asks for the head at once, so going on in strict order would have every loser

@@ -13,12 +13,11 @@ from typing import Any, Callable
 
 from renewdesk.errors import GuardTaken, InvalidFields, StaleWrite, WrongState
 from renewdesk.services import clock, worklist
+from renewdesk.services.records import CLOSE, Lead
 from renewdesk.services.staff import Actor
 from renewdesk.services.staff_inputs import Close, close_problems
 from renewdesk.services.worklist import GuardChange, LeadChange, Placement
 
-CLOSE_FIELDS = ("outcome", "reason", "close_note", "premium", "insurer", "closed_at",
-                "closed_by", "close_event_at", "close_event_id")
 
 
 @dataclass
@@ -31,7 +30,7 @@ class Closing:
     is_active: Callable[[str], bool] = lambda username: True
     now: Callable[[], dt.datetime] = field(default=clock.now)
 
-    def close(self, actor: Actor, lead_id: str, close: Close) -> dict[str, Any]:
+    def close(self, actor: Actor, lead_id: str, close: Close) -> Lead:
         """Close an open lead: its holder or a supervisor."""
         now = self.now()
         now_iso = clock.iso(now)
@@ -41,12 +40,12 @@ class Closing:
         owner = worklist.holder(lead, now_iso)
         if not actor.is_supervisor:
             owner = worklist.require_workable(lead, actor, now_iso)
-        problems = close_problems(close, lead["type"])
+        problems = close_problems(close, lead.type)
         if problems:
             raise InvalidFields(problems)
         cid = worklist.change_id(now)
         lost = close.outcome == "lost"
-        values = {
+        values: dict[str, Any] = {
             "status": close.outcome,
             "outcome": close.outcome,
             "reason": close.reason if lost else None,
@@ -66,46 +65,44 @@ class Closing:
                                outcome=close.outcome, reason=values["reason"],
                                note=values["close_note"], premium=values["premium"],
                                insurer=values["insurer"])
-        change = LeadChange(lead_id, int(lead.get("version") or 0), values, event=event,
-                            placement=Placement(),
-                            guard=GuardChange(lead["type"], worklist.identity(lead), False),
-                            change_id=cid)
+        change = LeadChange(lead_id, lead.version, values, event=event, placement=Placement(),
+                            guard=GuardChange(lead.type, lead.identity, False), change_id=cid)
         self._write_with_guard(change)
-        return {**lead, **values, "version": change.version + 1}
+        return change.applied_to(lead)
 
-    def reopen(self, actor: Actor, lead_id: str) -> dict[str, Any]:
+    def reopen(self, actor: Actor, lead_id: str) -> Lead:
         """A supervisor reopens a closed lead: back to its owner's desk, or to the queue if the
         owner no longer works here. The close no longer counts in reports."""
         worklist.require_supervisor(actor)
         now = self.now()
         lead = worklist.require_lead(self.store.get_lead(lead_id), lead_id)
-        if lead["status"] not in worklist.CLOSED:
+        if lead.status not in worklist.CLOSED:
             raise WrongState("lead_not_closed")
-        if lead.get("erased_at"):
+        if lead.erased_at:
             raise WrongState("lead_erased")  # the customer asked to be forgotten
         if worklist.retention_ended(lead, clock.iso(now), self.retention_days):
             raise WrongState("lead_expired")  # reopening would keep data past its retention
-        owner = lead.get("owner")
-        values: dict[str, Any] = {k: None for k in CLOSE_FIELDS}
+        owner = lead.owner
+        values: dict[str, Any] = dict.fromkeys(CLOSE)
         values["bounces"] = 0
         if owner and self.is_active(owner):
             values.update(status="claimed", holder=owner, claimed_at=clock.iso(now))
-            placement = worklist.desk_placement({**lead, **values}, owner)
+            placement = worklist.desk_placement(lead.changed(**values), owner)
         else:
             values.update(status="queued", holder=None)
-            placement = Placement(queue=(lead["rank"], lead["due"]))
+            placement = Placement(queue=(lead.rank, lead.due))
         supersede = None
-        if lead.get("close_event_id"):
-            supersede = (lead["close_event_at"], lead["close_event_id"])
+        if lead.close_event_id and lead.close_event_at:
+            supersede = (lead.close_event_at, lead.close_event_id)
         change = LeadChange(
-            lead_id, int(lead.get("version") or 0), values,
-            event=worklist.event("reopen", actor, now, lead, outcome=lead.get("outcome"),
+            lead_id, lead.version, values,
+            event=worklist.event("reopen", actor, now, lead, outcome=lead.outcome,
                                  to=values["holder"]),
             placement=placement, supersede=supersede,
-            guard=GuardChange(lead["type"], worklist.identity(lead), True),
+            guard=GuardChange(lead.type, lead.identity, True),
             change_id=worklist.change_id(now))
         self._write_with_guard(change)
-        return {**lead, **values, "version": change.version + 1}
+        return change.applied_to(lead)
 
     def _write_with_guard(self, change: LeadChange) -> None:
         """Write the change; if the guard is not this lead's, without it (nothing of ours to
@@ -116,8 +113,7 @@ class Closing:
         except StaleWrite:
             raise WrongState("changed_meanwhile") from None
         except GuardTaken as taken:
-            guard = taken.guard
-            if change.guard.is_open and guard and guard.get("is_open"):
+            if change.guard is not None and change.guard.is_open and taken.is_open:
                 raise WrongState("newer_open_lead") from None
         try:
             self.store.write(dataclasses.replace(change, guard=None))

@@ -6,12 +6,14 @@ each lead is next due (booked call or plan step), so overdue items come first.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, Iterator, Protocol
 
-from renewdesk.services import clock, plan, privacy, worklist
+from renewdesk.services import clock, plan, worklist
 from renewdesk.services.claims import Claims
+from renewdesk.services.records import EVENT_FREE_TEXT, Event, Lead
 from renewdesk.services.staff import Actor
 
 LIST_LIMIT = 100
@@ -30,19 +32,19 @@ class DeskStore(worklist.WorkStore, Protocol):
     def month_leads_page(self, utc_month, after, before, limit, start_key=None,
                          newest_first=False): ...
 
-    def customer_leads(self, phone: str, limit: int = 20) -> list[dict[str, Any]]: ...
+    def customer_leads(self, phone: str, limit: int = 20) -> list[Lead]: ...
 
     def resume(self, cursor: str, listing: str,
                months: list[tuple[str, str, str]] | None = None) -> tuple[int, dict]: ...
 
-    def cursor_after(self, item: dict[str, Any], listing: str) -> str: ...
+    def cursor_after(self, lead: Lead, listing: str) -> str: ...
 
 
 @dataclass(frozen=True)
 class Page:
     """One page of a list, and the opaque cursor of the next one (None on the last page)."""
 
-    leads: list[dict[str, Any]]
+    leads: list[dict[str, Any]]  # views
     next_cursor: str | None = None
 
 
@@ -78,7 +80,7 @@ class Desk:
         for lead in items:
             if worklist.holder(lead, now_iso) != actor.username:
                 continue  # a lapsed lease: back in the queue
-            due_at = lead["desk_sk"].rsplit("#", 1)[0]
+            due_at = lead.desk_due_at or lead.created_at
             shown = worklist.view(lead, now_iso)
             if due_at < clock.iso(day_end):
                 due.append(self._day_item(lead, shown, due_at, now_iso, today))
@@ -86,12 +88,13 @@ class Desk:
                 later.append({**shown, "due_at": due_at})
         return due, later
 
-    def _day_item(self, lead, shown, due_at: str, now_iso: str, today: dt.date) -> DayItem:
-        if lead.get("lease_until"):
+    def _day_item(self, lead: Lead, shown: dict[str, Any], due_at: str, now_iso: str,
+                  today: dt.date) -> DayItem:
+        if lead.lease_until:
             return DayItem(shown, "new_claim", due_at, False)
-        last = lead.get("last_contact_at")
+        last = lead.last_contact_at
         upcoming = plan.next_step(lead, clock.local_date(clock.parse_iso(last)) if last else None)
-        if lead.get("next_contact_at") == due_at or (not upcoming and lead.get("next_contact_at")):
+        if lead.next_contact_at == due_at or (not upcoming and lead.next_contact_at):
             return DayItem(shown, "booked_call", due_at, due_at < now_iso)
         if upcoming:
             label, day = upcoming
@@ -105,20 +108,23 @@ class Desk:
         visit renews the lease."""
         now = self.now()
         now_iso = clock.iso(now)
-        lead, events = self.store.lead_with_history(lead_id)
-        lead = worklist.require_lead(lead, lead_id)
-        lead, events = privacy.within_retention(lead, events, now_iso, self.retention_days)
+        found, events = self.store.lead_with_history(lead_id)
+        lead = worklist.within_retention(worklist.require_lead(found, lead_id), now_iso,
+                                         self.retention_days)
+        if lead.erased_at:
+            # Past retention (purged or not): no free text the customer may be named in.
+            events = [dataclasses.replace(e, **dict.fromkeys(EVENT_FREE_TEXT)) for e in events]
         with_contact = worklist.require_visible(lead, actor, now_iso)
         lead = self.claims.renew(lead, actor)
-        contact_days = [clock.local_date(clock.parse_iso(e["at"]))
-                        for e in events if e["kind"] == "followup"]
+        contact_days = [clock.local_date(clock.parse_iso(e.at))
+                        for e in events if e.kind == "followup"]
         steps = plan.steps(lead, contact_days, clock.local_date(now))
         earlier = []
-        if with_contact and not lead.get("erased_at"):
+        if with_contact and not lead.erased_at and lead.phone:
             earlier = [worklist.view(other, now_iso, worklist.may_see_contact(other, actor, now_iso),
                                      self.retention_days)
-                       for other in self.store.customer_leads(lead["phone"])
-                       if other["lead_id"] != lead_id]
+                       for other in self.store.customer_leads(lead.phone)
+                       if other.lead_id != lead_id]
         return {
             "lead": worklist.view(lead, now_iso, with_contact),
             "history": [_event_view(e) for e in reversed(events)],
@@ -150,9 +156,9 @@ class Desk:
         if username != actor.username:
             worklist.require_supervisor(actor)
         now_iso = clock.iso(self.now())
-        items, _ = self.store.desk_page(username, limit=500)
-        return [{**worklist.view(i, now_iso), "due_at": i["desk_sk"].rsplit("#", 1)[0]}
-                for i in items if worklist.holder(i, now_iso) == username]
+        leads, _ = self.store.desk_page(username, limit=500)
+        return [{**worklist.view(lead, now_iso), "due_at": lead.desk_due_at}
+                for lead in leads if worklist.holder(lead, now_iso) == username]
 
     def month_leads(self, actor: Actor, month: str, status: str | None = None,
                     limit: int = LIST_LIMIT, cursor: str | None = None) -> Page:
@@ -171,22 +177,22 @@ class Desk:
                         start if number == first else None):
                     yield items, more or later_months
 
-        def shown(lead: dict[str, Any]) -> bool:
+        def shown(lead: Lead) -> bool:
             if status and worklist.effective_status(lead, now_iso) != status:
                 return False
             return actor.is_supervisor or actor.username in (
-                lead.get("owner"), worklist.holder(lead, now_iso))
+                lead.owner, worklist.holder(lead, now_iso))
 
         items, next_cursor = self._fill(reads(), limit, "month", shown)
         return Page([worklist.view(i, now_iso, retention_days=self.retention_days)
                      for i in items], next_cursor)
 
     def _fill(self, reads, limit: int, listing: str,
-              keep: Callable[[dict[str, Any]], bool] = lambda item: True):
+              keep: Callable[[Lead], bool] = lambda item: True) -> tuple[list[Lead], str | None]:
         """Up to ``limit`` kept items from successive Query pages ((items, more follow)), and
         the cursor after the last one shown. The cursor is that item's own key, not the page's
         LastEvaluatedKey: a page cut short must not skip the items it read but did not show."""
-        found: list[dict[str, Any]] = []
+        found: list[Lead] = []
         for items, more in reads:
             for position, item in enumerate(items):
                 if not keep(item):
@@ -215,8 +221,8 @@ class Desk:
         return rows
 
 
-def _pages(read: Callable[[dict | None], tuple[list[dict[str, Any]], dict | None]],
-           start: dict | None):
+def _pages(read: Callable[[dict | None], tuple[list[Lead], dict | None]],
+           start: dict | None) -> Iterator[tuple[list[Lead], bool]]:
     """Successive Query pages from a start key: (items, whether another page follows)."""
     key = start
     while True:
@@ -242,7 +248,6 @@ def month_partitions(month: str) -> list[tuple[str, str, str]]:
                                                                end_iso)]
 
 
-def _event_view(event: dict[str, Any]) -> dict[str, Any]:
-    hidden = {"pk", "sk", "month_pk", "month_sk", "lead_type", "source", "lead_created_at",
-              "lead_id"}
-    return {k: v for k, v in event.items() if k not in hidden}
+def _event_view(event: Event) -> dict[str, Any]:
+    hidden = {"lead_type", "source", "lead_created_at", "lead_id", "month"}
+    return {k: v for k, v in event.as_dict().items() if k not in hidden}

@@ -8,6 +8,7 @@ from typing import Callable
 
 from renewdesk.errors import InvalidFields, StaleWrite, WrongState
 from renewdesk.services import clock, worklist
+from renewdesk.services.records import Lead
 from renewdesk.services.staff import Actor
 from renewdesk.services.staff_inputs import FollowUp
 from renewdesk.services.worklist import LeadChange
@@ -24,7 +25,7 @@ class FollowUps:
     store: worklist.WorkStore
     now: Callable[[], dt.datetime] = field(default=clock.now)
 
-    def record(self, actor: Actor, lead_id: str, follow_up: FollowUp) -> dict:
+    def record(self, actor: Actor, lead_id: str, follow_up: FollowUp) -> Lead:
         """Log a contact; the lead becomes the holder's (it leaves the queue) and is next due at
         the booked call or the next plan step."""
         now = self.now()
@@ -37,22 +38,22 @@ class FollowUps:
         now_iso = clock.iso(now)
         owner = worklist.require_workable(lead, actor, now_iso)
         reached = follow_up.result in worklist.REACHED_RESULTS
-        first_contact = not lead.get("first_contact_at")
-        first_reached = reached and not lead.get("first_reached_at")
+        first_contact = not lead.first_contact_at
+        first_reached = reached and not lead.first_reached_at
         next_contact = clock.iso(follow_up.next_contact_at) if follow_up.next_contact_at else None
         values = {
             "status": "claimed",
             "lease_until": None,
             "last_contact_at": now_iso,
-            "first_contact_at": lead.get("first_contact_at") or now_iso,
-            "first_reached_at": lead.get("first_reached_at") or (now_iso if reached else None),
+            "first_contact_at": lead.first_contact_at or now_iso,
+            "first_reached_at": lead.first_reached_at or (now_iso if reached else None),
             "next_contact_at": next_contact,
-            "followups": int(lead.get("followups") or 0) + 1,
+            "followups": lead.followups + 1,
             "last_result": follow_up.result,
         }
-        updated = {**lead, **values}
+        updated = lead.changed(**values)
         change = LeadChange(
-            lead_id, int(lead.get("version") or 0), values,
+            lead_id, lead.version, values,
             event=worklist.event(
                 "followup", actor, now, lead, owner=owner, channel=follow_up.channel,
                 result=follow_up.result, note=follow_up.note or None,
@@ -64,4 +65,4 @@ class FollowUps:
             self.store.write(change)
         except StaleWrite:
             raise WrongState("changed_meanwhile") from None
-        return {**updated, "version": change.version + 1}
+        return change.applied_to(lead)

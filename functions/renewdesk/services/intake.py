@@ -10,6 +10,7 @@ from typing import Any, Iterable, Protocol
 from renewdesk.errors import FieldRejected
 from renewdesk.services import clock, queue
 from renewdesk.services.limits import RateLimit
+from renewdesk.services.records import Lead, LeadType, new_lead
 from renewdesk.services.submissions import ReferralSignup, RenewalRequest
 
 REFERRAL_CODE_RE = re.compile(r"^[2-9A-HJ-NP-Z]{6}$")
@@ -17,12 +18,10 @@ REFERRAL_CODE_RE = re.compile(r"^[2-9A-HJ-NP-Z]{6}$")
 
 @dataclass(frozen=True)
 class NewLead:
-    """Everything stored for a new lead, plus the guards written with it."""
+    """A new lead and what is written with it: its dedupe guard, the rate counters it counts
+    against and, for a referral, the referrer's code it must name."""
 
-    lead_id: str
-    lead_type: str  # "renewal" or "referral"
-    dedupe_identity: str  # plate for renewals, phone for referrals
-    values: dict[str, Any]
+    lead: Lead
     rate_limits: tuple[RateLimit, ...]
     referral_code: str | None = None
     dedupe_cutoff: str = ""  # a guard older than this, of a closed lead, no longer blocks
@@ -72,14 +71,13 @@ class Intake:
             "contact_time": request.contact_time,
             "note": request.note or None,
             "source": "renewal_request",
-            "customer_requested": True,
             **(roster or {}),
         }
-        return self._submit("renewal", request.plate, request.phone, values, client_address)
+        return self._submit("renewal", request.phone, values, client_address)
 
     def submit_referral(self, signup: ReferralSignup, client_address: str) -> Outcome:
         """Queue a referred person's sign-up, once per phone, if the code is a real referrer's."""
-        code = signup.code.strip().upper()  # folded by the model (submissions.ReferralCode)
+        code = signup.code.strip().upper()  # folded by the model (services.fields)
         if not REFERRAL_CODE_RE.fullmatch(code):
             raise FieldRejected("code", "unknown")
         values = {
@@ -90,9 +88,8 @@ class Intake:
             "note": signup.note or None,
             "referral_code": code,
             "source": "referral",
-            "customer_requested": True,
         }
-        return self._submit("referral", signup.phone, signup.phone, values, client_address,
+        return self._submit("referral", signup.phone, values, client_address,
                             referral_code=code)
 
     def record_spam(self, spam_id: str, fields: dict[str, Any], known: Iterable[str],
@@ -107,33 +104,19 @@ class Intake:
                             int(expires.timestamp()), self.address_limit(client_address, now))
         return Outcome(spam_id, duplicate=False)
 
-    def _submit(self, lead_type: str, identity: str, phone: str, values: dict[str, Any],
+    def _submit(self, lead_type: LeadType, phone: str, values: dict[str, Any],
                 client_address: str, referral_code: str | None = None) -> Outcome:
         now = self.now()
-        lead_id = clock.new_id(now)
-        today = clock.local_date(now)
-        values = {
-            **values,
-            "lead_id": lead_id,
-            "type": lead_type,
-            "status": "queued",
-            "created_at": clock.iso(now),
-            "consent_version": self.consent_version,
-            "consent_at": clock.iso(now),
-            "rank": queue.rank(grade=values.get("grade"), customer_requested=True),
-            "due": today.isoformat(),
-        }
-        return self.store.add_lead(
-            NewLead(
-                lead_id=lead_id,
-                lead_type=lead_type,
-                dedupe_identity=identity,
-                values=values,
-                rate_limits=self.rate_limits(phone, client_address, now),
-                referral_code=referral_code,
-                dedupe_cutoff=clock.iso(now - dt.timedelta(days=self.dedupe_days)),
-            )
-        )
+        source = values.pop("source")
+        lead = new_lead(lead_id=clock.new_id(now), lead_type=lead_type, source=source, now=now,
+                        customer_requested=True,
+                        rank=queue.rank(grade=values.get("grade"), customer_requested=True),
+                        consent_version=self.consent_version, consent_at=clock.iso(now),
+                        **values)
+        return self.store.add_lead(NewLead(
+            lead=lead, rate_limits=self.rate_limits(phone, client_address, now),
+            referral_code=referral_code,
+            dedupe_cutoff=clock.iso(now - dt.timedelta(days=self.dedupe_days))))
 
     def rate_limits(self, phone: str, address: str, now: dt.datetime) -> tuple[RateLimit, ...]:
         """The per-phone and per-address counters a submission at ``now`` counts against."""

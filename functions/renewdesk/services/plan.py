@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Iterable
 
 from renewdesk.services import clock
+from renewdesk.services.records import Lead
 
 STANDARD_STEPS = (("N-30", 30), ("N-20", 20), ("N-15", 15), ("N-7", 7))
 
@@ -26,21 +27,21 @@ class Step:
     state: str
 
 
-def plan_dates(lead: dict[str, Any]) -> list[tuple[str, dt.date]]:
+def plan_dates(lead: Lead) -> list[tuple[str, dt.date]]:
     """The lead's plan steps in date order (empty when it has no plan and no expiry date)."""
-    if lead.get("plan"):
-        steps = [(label, dt.date.fromisoformat(day)) for label, day in lead["plan"].items()]
-    elif lead.get("type") == "renewal" and lead.get("expiry_date"):
-        expiry = dt.date.fromisoformat(lead["expiry_date"])
+    if lead.plan:
+        steps = [(label, dt.date.fromisoformat(day)) for label, day in lead.plan.items()]
+    elif lead.type == "renewal" and lead.expiry_date:
+        expiry = dt.date.fromisoformat(lead.expiry_date)
         steps = [(label, expiry - dt.timedelta(days=n)) for label, n in STANDARD_STEPS]
     else:
         return []
-    created = clock.local_date(clock.parse_iso(lead["created_at"])) if lead.get("created_at") else None
+    created = clock.local_date(clock.parse_iso(lead.created_at)) if lead.created_at else None
     return sorted(((label, day) for label, day in steps if created is None or day >= created),
                   key=lambda step: step[1])
 
 
-def steps(lead: dict[str, Any], contact_days: Iterable[dt.date], today: dt.date) -> list[Step]:
+def steps(lead: Lead, contact_days: Iterable[dt.date], today: dt.date) -> list[Step]:
     """Every plan step with its state, given the local dates of the lead's follow-ups."""
     contacts = sorted(contact_days)
     result = []
@@ -60,7 +61,7 @@ def steps(lead: dict[str, Any], contact_days: Iterable[dt.date], today: dt.date)
     return result
 
 
-def next_step(lead: dict[str, Any], last_contact: dt.date | None) -> tuple[str, dt.date] | None:
+def next_step(lead: Lead, last_contact: dt.date | None) -> tuple[str, dt.date] | None:
     """The first step after the last follow-up (a missed one stays first until someone calls)."""
     for label, day in plan_dates(lead):
         if last_contact is None or day > last_contact:
@@ -68,24 +69,24 @@ def next_step(lead: dict[str, Any], last_contact: dt.date | None) -> tuple[str, 
     return None
 
 
-def next_due_at(lead: dict[str, Any]) -> str:
+def next_due_at(lead: Lead) -> str:
     """When the holder must next act on the lead, as a stored UTC timestamp.
 
     A fresh claim is due at once. Otherwise the earlier of the booked call and the next plan
     step (from the start of its day); with neither, the lead is due at once: the next step must
     be booked.
     """
-    last = lead.get("last_contact_at")
-    if lead.get("lease_until") and not last:
-        return lead["claimed_at"]
+    last = lead.last_contact_at
+    if lead.lease_until and not last:
+        return lead.claimed_at or lead.created_at
     candidates = []
-    if lead.get("next_contact_at"):
-        candidates.append(lead["next_contact_at"])
+    if lead.next_contact_at:
+        candidates.append(lead.next_contact_at)
     upcoming = next_step(lead, clock.local_date(clock.parse_iso(last)) if last else None)
     if upcoming:
         start = dt.datetime.combine(upcoming[1], dt.time(), tzinfo=clock.CHINA)
         candidates.append(clock.iso(start))
     if candidates:
         return min(candidates)
-    return last or lead.get("claimed_at") or lead["created_at"]
+    return last or lead.claimed_at or lead.created_at
 

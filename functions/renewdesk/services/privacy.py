@@ -3,7 +3,8 @@
 A customer is named by their mainland mobile number. Erasing them:
 
 - strips every lead of theirs (found through the customer index) down to the fields the monthly
-  report and the defeat analysis read (``KEPT_LEAD_FIELDS``), sets ``status`` to ``erased`` and
+  report and the defeat analysis read (those records.Lead marks ``kept``), sets ``status`` to
+  ``erased`` and
   ``erased_at``, and takes it off the ready queue, desks and the customer index, so nobody calls
   them again and a second run no longer finds it;
 - removes free text (``note``) from the lead's events, which may name or describe the customer;
@@ -28,24 +29,11 @@ from typing import Any, Callable, Iterator, Protocol
 
 from renewdesk.errors import InvalidFields, StaleWrite
 from renewdesk.services import clock, worklist
+from renewdesk.services.records import EVENT_FREE_TEXT, Event, Lead, Policy
 
 log = logging.getLogger(__name__)
 
 ERASED = "erased"
-# What an erased lead keeps: its place in the month index (leads in), type, source and outcome
-# (won/lost, defeat reason, premium, insurer) for reports, and the work timestamps and counters
-# that describe the store's work rather than the customer. Everything else goes, including
-# fields added after this list was written.
-KEPT_LEAD_FIELDS = frozenset({
-    "pk", "sk", "lead_id", "type", "source", "status", "version", "month_pk", "month_sk",
-    "created_at", "customer_requested", "requested_via", "interest", "grade", "rank", "due",
-    "consent_version", "consent_at", "claims", "bounces", "followups", "claimed_at",
-    "first_claimed_at", "first_contact_at", "last_contact_at", "attention_at", "outcome",
-    "reason", "premium", "insurer", "closed_at", "closed_by", "owner", "close_event_at",
-    "close_event_id",
-})
-# Free text on events (follow-up, close notes): staff may have written the customer's details.
-EVENT_FREE_TEXT = ("note",)
 ATTEMPTS = 3
 # RenewDesk's first release: no lead event is older, so a purge without a cursor starts here.
 RECORDS_BEGIN = dt.datetime(2026, 1, 1, tzinfo=clock.CHINA)
@@ -58,22 +46,21 @@ PURGE_KINDS = ("leads", "event_notes", "dedupe_guards", "policies")
 
 @dataclass(frozen=True)
 class LeadErasure:
-    """One lead's erasure, written all or nothing: the lead's update, the events to clear, and
-    the dedupe guard to delete (if it is this lead's)."""
+    """One lead's erasure, written all or nothing: the lead as it was read (the store removes
+    every field records.Lead does not keep), the events whose free text goes, and whether its
+    dedupe guard (if it is this lead's) goes too."""
 
-    lead_id: str
-    version: int
-    removes: tuple[str, ...]
-    sets: dict[str, Any]
-    event_keys: tuple[dict[str, str], ...]
-    guard: tuple[str, str] | None  # (lead type, identity)
+    lead: Lead
+    erased_at: str
+    events: tuple[Event, ...]
+    guarded: bool
 
 
 @dataclass
 class Survey:
     """What is stored about one customer, found before anything is erased."""
 
-    leads: list[tuple[dict[str, Any], list[dict[str, Any]], bool]] = field(default_factory=list)
+    leads: list[tuple[Lead, list[Event], bool]] = field(default_factory=list)
     policies: list[str] = field(default_factory=list)  # plates
     referral_code: str | None = None
     opted_out: bool = False
@@ -82,7 +69,7 @@ class Survey:
 
     def counts(self) -> dict[str, int]:
         """How many items of each kind; every kind present, zero when none."""
-        open_leads = sum(1 for lead, _, _ in self.leads if lead["status"] in worklist.OPEN)
+        open_leads = sum(1 for lead, _, _ in self.leads if lead.status in worklist.OPEN)
         return {
             "open_leads": open_leads,
             "closed_leads": len(self.leads) - open_leads,
@@ -100,8 +87,7 @@ class PrivacyStore(Protocol):
 
     def customer_lead_ids(self, phone: str) -> list[str]: ...
 
-    def lead_with_history(self, lead_id: str) -> tuple[dict[str, Any] | None,
-                                                       list[dict[str, Any]]]: ...
+    def lead_with_history(self, lead_id: str) -> tuple[Lead | None, list[Event]]: ...
 
     def guard_holder(self, lead_type: str, identity: str) -> str | None: ...
 
@@ -139,40 +125,9 @@ def mask_phone(phone: str) -> str:
     return worklist.mask({"phone": phone})["phone"]
 
 
-def as_erased(lead: dict[str, Any], erased_at: str) -> dict[str, Any]:
-    """The lead as it is once erased: only the kept fields, status erased."""
-    kept = {k: v for k, v in lead.items() if k in KEPT_LEAD_FIELDS}
-    return {**kept, "status": ERASED, "erased_at": erased_at}
-
-
-def within_retention(lead: dict[str, Any], events: list[dict[str, Any]], now_iso: str,
-                     retention_days: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The lead and its events as staff may read them now: past its retention, as erased and
-    without the events' free text, whether or not the purge got to it yet."""
-    ended = worklist.retention_ended(lead, now_iso, retention_days)
-    if not ended:
-        return lead, events
-    return as_erased(lead, ended), [{k: v for k, v in e.items() if k not in EVENT_FREE_TEXT}
-                                    for e in events]
-
-
-def notes_of(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def notes_of(events: list[Event]) -> list[Event]:
     """The events that carry free text."""
-    return [e for e in events if any(e.get(f) for f in EVENT_FREE_TEXT)]
-
-
-def lead_erasure(lead: dict[str, Any], events: list[dict[str, Any]], guarded: bool,
-                 now: dt.datetime) -> LeadErasure:
-    """What erasing this lead writes."""
-    guard = (lead["type"], worklist.identity(lead)) if guarded else None
-    return LeadErasure(
-        lead_id=lead["lead_id"],
-        version=int(lead.get("version") or 0),
-        removes=tuple(sorted(set(lead) - KEPT_LEAD_FIELDS)),
-        sets={"status": ERASED, "erased_at": clock.iso(now)},
-        event_keys=tuple({"pk": e["pk"], "sk": e["sk"]} for e in notes_of(events)),
-        guard=guard,
-    )
+    return [e for e in events if any(getattr(e, f) for f in EVENT_FREE_TEXT)]
 
 
 def spam_matches(fields: dict[str, Any], phone: str) -> bool:
@@ -221,28 +176,29 @@ class Erasure:
         log.info("customer erased: %s", " ".join(f"{k}={v}" for k, v in counts.items()))
         return counts
 
-    def lead_of(self, lead_id: str):
+    def lead_of(self, lead_id: str) -> tuple[Lead, list[Event], bool] | None:
         """(lead, its events, whether its dedupe guard is its own), or None if already erased."""
         lead, events = self.store.lead_with_history(lead_id)
-        if lead is None or lead.get("erased_at"):
+        if lead is None or lead.erased_at:
             return None
-        holder = self.store.guard_holder(lead["type"], worklist.identity(lead))
+        holder = self.store.guard_holder(lead.type, lead.identity)
         return lead, events, holder == lead_id
 
-    def erase_lead(self, lead: dict[str, Any], events: list[dict[str, Any]], guarded: bool,
-                   still: Callable[[dict[str, Any]], bool] = lambda lead: True) -> bool:
+    def erase_lead(self, lead: Lead, events: list[Event], guarded: bool,
+                   still: Callable[[Lead], bool] = lambda lead: True) -> bool:
         """Write the erasure; if the lead moved on meanwhile (a claim, a follow-up), read it
         again and erase what it is now, if ``still`` holds for it. Whether it was erased."""
         for _ in range(ATTEMPTS):
             try:
-                self.store.erase_lead(lead_erasure(lead, events, guarded, self.now()))
+                self.store.erase_lead(LeadErasure(lead, clock.iso(self.now()),
+                                                  tuple(notes_of(events)), guarded))
                 return True
             except StaleWrite:
-                found = self.lead_of(lead["lead_id"])
+                found = self.lead_of(lead.lead_id)
                 if found is None or not still(found[0]):
                     return False
                 lead, events, guarded = found
-        raise StaleWrite(lead["lead_id"])
+        raise StaleWrite(lead.lead_id)
 
 
 # -- retention ------------------------------------------------------------------------------
@@ -256,7 +212,7 @@ class PurgeStore(Protocol):
     def set_purge_cursor(self, cursor: str) -> None: ...
 
     def close_events(self, months: list[str], start: str,
-                     through: str) -> Iterator[dict[str, Any]]: ...
+                     through: str) -> Iterator[tuple[str, str]]: ...
 
     def delete_expired_policy(self, plate: str, expiry_date: str) -> bool: ...
 
@@ -264,7 +220,7 @@ class PurgeStore(Protocol):
 class ExpiringPolicies(Protocol):
     """The roster's expiry index (implemented by store.roster)."""
 
-    def policies_expiring(self, first: str, last: str) -> list[dict[str, Any]]: ...
+    def policies_expiring(self, first: str, last: str) -> list[Policy]: ...
 
 
 @dataclass
@@ -336,17 +292,17 @@ class Purge:
             return
         months = _local_months(clock.parse_iso(start[:24]), clock.parse_iso(through))
         stopped_at = through
-        for close in self.store.close_events(months, start, through):
+        for lead_id, position in self.store.close_events(months, start, through):
             if spent():
-                stopped_at = close["month_sk"]  # not handled yet: the next run starts with it
+                stopped_at = position  # not handled yet: the next run starts with it
                 break
             report.looked_at += 1
-            self._lead(close["lead_id"], now_iso, report)
+            self._lead(lead_id, now_iso, report)
         if not report.dry_run:
             self.store.set_purge_cursor(stopped_at)
 
     def _lead(self, lead_id: str, now_iso: str, report: PurgeReport) -> None:
-        def expired(lead: dict[str, Any]) -> bool:
+        def expired(lead: Lead) -> bool:
             return worklist.retention_ended(lead, now_iso, self.retention_days) is not None
 
         found = self.erasure.lead_of(lead_id)
@@ -371,8 +327,8 @@ class Purge:
             if spent():
                 return
             report.looked_at += 1
-            if report.dry_run or self.store.delete_expired_policy(policy["plate"],
-                                                                  policy["expiry_date"]):
+            if report.dry_run or self.store.delete_expired_policy(policy.plate,
+                                                                  policy.expiry_date):
                 report.counts["policies"] += 1
 
 

@@ -23,10 +23,11 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, Iterable, Protocol
 
 from renewdesk.services import clock, queue
 from renewdesk.services.plan import STANDARD_STEPS
+from renewdesk.services.records import Guard, Lead, Policy, new_lead
 from renewdesk.services.roster import policy_values
 from renewdesk.services.sms import SmsMessage, SmsSender, SmsTemplates, write_outbox
 
@@ -81,28 +82,36 @@ class CycleStart:
 
     plate: str
     expiry_date: str
-    lead_id: str
-    lead_values: dict[str, Any]
+    lead: Lead
     season_start: str
+
+
+@dataclass(frozen=True)
+class DuePolicy:
+    """A policy on the due list, with where this cycle's lead and SMS steps stand."""
+
+    policy: Policy
+    lead_state: str
+    sms_state: str
 
 
 class ReminderStore(Protocol):
     """What the run needs from storage (implemented by store.roster)."""
 
-    def policies_expiring(self, first: str, last: str) -> list[dict[str, Any]]: ...
+    def policies_expiring(self, first: str, last: str) -> list[Policy]: ...
 
-    def get_policies(self, plates: list[str]) -> dict[str, dict[str, Any]]: ...
+    def get_policies(self, plates: list[str]) -> dict[str, Policy]: ...
 
-    def start_cycles(self, starts: list[CycleStart]) -> dict[str, Any]: ...
+    def start_cycles(self, starts: list[CycleStart]) -> dict[str, Guard | str | None]: ...
 
     def adopt_lead(self, plate: str, expiry_date: str, lead_id: str,
                    additions: dict[str, Any]) -> bool: ...
 
     def record_cycle(self, plate: str, expiry_date: str, lead_id: str, step: str) -> bool: ...
 
-    def get_leads(self, lead_ids) -> dict[str, dict[str, Any]]: ...
+    def get_leads(self, lead_ids: Iterable[str]) -> dict[str, Lead]: ...
 
-    def opted_out(self, phones) -> set[str]: ...
+    def opted_out(self, phones: Iterable[str]) -> set[str]: ...
 
     def mark_sms(self, marks: list[tuple[str, str, str, str]]) -> None: ...
 
@@ -140,19 +149,19 @@ class Reminders:
         report = RunReport(as_of)
         first = (as_of + dt.timedelta(days=1)).isoformat()
         policies = self.store.policies_expiring(first, _plus(as_of, LEAD_DAYS))
-        waiting = [p for p in policies if p.get("cycle") != p["expiry_date"]]
+        waiting = [p for p in policies if not p.in_current_cycle]
         for start in range(0, len(waiting), LEAD_CHUNK):
             if seconds_left is not None and seconds_left() < SAFETY_SECONDS:
                 report.incomplete = True
                 break
             self._lead_step(waiting[start:start + LEAD_CHUNK], now, as_of, report)
-        in_sms_window = [p for p in policies if p["expiry_date"] <= _plus(as_of, SMS_DAYS)]
+        in_sms_window = [p for p in policies if p.expiry_date <= _plus(as_of, SMS_DAYS)]
         # Read those again, consistently: the index may lag behind a run a moment ago, and the
         # day's file must list every message of the day.
-        fresh = self.store.get_policies([p["plate"] for p in in_sms_window])
-        current = [fresh[p["plate"]] for p in in_sms_window if p["plate"] in fresh]
-        opted_out = self.store.opted_out(p["phone"] for p in current)
-        self._sms_step(current, opted_out, as_of, report)
+        fresh = self.store.get_policies([p.plate for p in in_sms_window])
+        current = [fresh[p.plate] for p in in_sms_window if p.plate in fresh]
+        opted_out = self.store.opted_out(p.phone for p in current)
+        current = self._sms_step(current, opted_out, as_of, report)
         report.messages = self._outbox(current, opted_out, as_of)
         if write_file:
             report.sms_file = write_outbox(self.outbox_dir, as_of, report.messages)
@@ -162,124 +171,113 @@ class Reminders:
         log.info("reminders run: %s", report.counts())
         return report
 
-    def due(self, as_of: dt.date | None, days: int) -> list[dict[str, Any]]:
-        """The due list: policies expiring within ``days``, each with ``lead_state`` and
-        ``sms_state`` (where this cycle's steps stand; an opt-out shows even before N-60)."""
+    def due(self, as_of: dt.date | None, days: int) -> list[DuePolicy]:
+        """The due list: policies expiring within ``days``, with where this cycle's steps stand
+        (an opt-out shows even before N-60)."""
         as_of = as_of or clock.local_date(self.now())
         policies = self.store.policies_expiring(_plus(as_of, 1), _plus(as_of, days))
-        opted_out = self.store.opted_out(p["phone"] for p in policies)
+        opted_out = self.store.opted_out(p.phone for p in policies)
+        due = []
         for policy in policies:
-            current = policy.get("cycle") == policy["expiry_date"]
-            sms = policy.get("sms_step") if current else None
-            if sms == "queued" and policy.get("sms_sent_at"):
+            current = policy.in_current_cycle
+            sms = policy.sms_step if current else None
+            if sms == "queued" and policy.sms_sent_at:
                 sms = "sent"
-            policy["lead_state"] = policy.get("lead_step") if current else "none"
-            policy["sms_state"] = sms or ("opted_out" if policy["phone"] in opted_out else "none")
-        return policies
+            due.append(DuePolicy(
+                policy, (policy.lead_step or "none") if current else "none",
+                sms or ("opted_out" if policy.phone in opted_out else "none")))
+        return due
 
     # -- N-90 ----------------------------------------------------------------------------
 
-    def _lead_step(self, due: list[dict[str, Any]], now: dt.datetime, as_of: dt.date,
+    def _lead_step(self, due: list[Policy], now: dt.datetime, as_of: dt.date,
                    report: RunReport) -> None:
-        starts = []
-        for policy in due:
-            lead_id = clock.new_id(now)
-            starts.append(CycleStart(policy["plate"], policy["expiry_date"], lead_id,
-                                     self._lead_values(policy, lead_id, now, as_of),
-                                     _season_start(policy["expiry_date"])))
+        starts = [CycleStart(policy.plate, policy.expiry_date,
+                             self._lead_of(policy, clock.new_id(now), now, as_of),
+                             _season_start(policy.expiry_date)) for policy in due]
         outcomes = self.store.start_cycles(starts)
-        taken = {}
+        taken: dict[str, tuple[CycleStart, Guard]] = {}
         for start in starts:
             result = outcomes[start.plate]
             if result is None:
                 report.leads_created += 1
-            elif result != "stale":
+            elif isinstance(result, Guard):
                 taken[start.plate] = (start, result)
-        closed = self.store.get_leads(g["lead_id"] for _, g in taken.values() if not g["is_open"])
+        closed = self.store.get_leads(g.lead_id for _, g in taken.values() if not g.is_open)
         for start, guard in taken.values():
-            lead_id = guard["lead_id"]
-            if guard["is_open"]:
-                values = start.lead_values
-                additions = {"plan": values["plan"], "policy": values["policy"],
-                             "grade": values.get("grade")}
-                if self.store.adopt_lead(start.plate, start.expiry_date, lead_id, additions):
+            if guard.is_open:
+                lead = start.lead
+                additions = {"plan": lead.plan, "policy": lead.policy, "grade": lead.grade}
+                if self.store.adopt_lead(start.plate, start.expiry_date, guard.lead_id,
+                                         additions):
                     report.leads_adopted += 1
                 continue
-            status = (closed.get(lead_id) or {}).get("status", "lost")
-            if self.store.record_cycle(start.plate, start.expiry_date, lead_id, status):
+            known = closed.get(guard.lead_id)
+            status = known.status if known else "lost"
+            if self.store.record_cycle(start.plate, start.expiry_date, guard.lead_id, status):
                 if status == "won":
                     report.already_renewed += 1
                 else:
                     report.already_lost += 1
 
-    def _lead_values(self, policy: dict[str, Any], lead_id: str, now: dt.datetime,
-                     as_of: dt.date) -> dict[str, Any]:
-        expiry = dt.date.fromisoformat(policy["expiry_date"])
+    def _lead_of(self, policy: Policy, lead_id: str, now: dt.datetime, as_of: dt.date) -> Lead:
+        expiry = dt.date.fromisoformat(policy.expiry_date)
         today = as_of.isoformat()
         plan = follow_up_plan(expiry)
-        grade = policy.get("grade")
-        return {
-            "lead_id": lead_id,
-            "type": "renewal",
-            "status": "queued",
-            "source": "roster",
-            "customer_requested": False,
-            "name": policy["name"],
-            "phone": policy["phone"],
-            "plate": policy["plate"],
-            "expiry_date": policy["expiry_date"],
-            "grade": grade,
-            "created_at": clock.iso(now),
-            "rank": queue.rank(grade, customer_requested=False),
+        return new_lead(
+            lead_id=lead_id, lead_type="renewal", source="roster", now=now,
+            customer_requested=False, rank=queue.rank(policy.grade, customer_requested=False),
             # The first phone follow-up still ahead (or today, when all have passed).
-            "due": min((day for day in plan.values() if day >= today), default=today),
-            "plan": plan,
-            "policy": policy_values(policy),
-        }
+            due=min((day for day in plan.values() if day >= today), default=today),
+            name=policy.name, phone=policy.phone, plate=policy.plate,
+            expiry_date=policy.expiry_date, grade=policy.grade, plan=plan,
+            policy=policy_values(policy))
 
     # -- N-60 ----------------------------------------------------------------------------
 
-    def _sms_step(self, policies: list[dict[str, Any]], opted_out: set[str], as_of: dt.date,
-                  report: RunReport) -> None:
+    def _sms_step(self, policies: list[Policy], opted_out: set[str], as_of: dt.date,
+                  report: RunReport) -> list[Policy]:
+        """Take the SMS step of each policy whose cycle has not taken it; the policies as
+        they are after it."""
         from renewdesk.services.worklist import CLOSED
 
-        waiting = [p for p in policies
-                   if p.get("cycle") == p["expiry_date"] and not p.get("sms_step")]
-        leads = self.store.get_leads(p["lead_id"] for p in waiting
-                                     if p.get("lead_step") not in CLOSED_STEPS)
-        marks = []
+        waiting = [p for p in policies if p.in_current_cycle and not p.sms_step]
+        leads = self.store.get_leads(p.lead_id for p in waiting
+                                     if p.lead_id and p.lead_step not in CLOSED_STEPS)
+        marks, taken = [], {}
         for policy in waiting:
-            lead = leads.get(policy["lead_id"]) or {}
-            if policy.get("lead_step") in CLOSED_STEPS or lead.get("status") in CLOSED:
+            lead = leads.get(policy.lead_id or "")
+            if policy.lead_step in CLOSED_STEPS or (lead and lead.status in CLOSED):
                 step = "lead_closed"
                 report.sms_lead_closed += 1
-            elif lead.get("customer_requested"):
+            elif lead and lead.customer_requested:
                 # The customer has asked already: a reminder to ask would only annoy.
                 step = "requested"
                 report.sms_requested += 1
-            elif policy["phone"] in opted_out:
+            elif policy.phone in opted_out:
                 step = "opted_out"
                 report.sms_opted_out += 1
             else:
                 step = "queued"
                 report.sms_queued += 1
-            marks.append((policy["plate"], policy["expiry_date"], step, as_of.isoformat()))
-            policy.update(sms_step=step, sms_on=as_of.isoformat())
+            marks.append((policy.plate, policy.expiry_date, step, as_of.isoformat()))
+            taken[policy.plate] = policy.changed(sms_step=step, sms_on=as_of.isoformat())
         self.store.mark_sms(marks)
+        return [taken.get(p.plate, p) for p in policies]
 
-    def _outbox(self, policies: list[dict[str, Any]], opted_out: set[str],
+    def _outbox(self, policies: list[Policy], opted_out: set[str],
                 as_of: dt.date) -> list[SmsMessage]:
         todays = [p for p in policies
-                  if p.get("cycle") == p["expiry_date"] and p.get("sms_step") == "queued"
-                  and p.get("sms_on") == as_of.isoformat() and p["phone"] not in opted_out]
+                  if p.in_current_cycle and p.sms_step == "queued"
+                  and p.sms_on == as_of.isoformat() and p.phone not in opted_out]
         if not todays:
             return []
         templates = self.templates()
-        return [SmsMessage(p["plate"], p["expiry_date"], p["phone"],
+        return [SmsMessage(p.plate, p.expiry_date, p.phone,
                            templates.render(p, renewal_link(self.site_origin,
-                                                            self.issue_token(p["roster_id"]))),
-                           sent=bool(p.get("sms_sent_at")))
-                for p in sorted(todays, key=lambda p: (p["expiry_date"], p["plate"]))]
+                                                            self.issue_token(p.roster_id))),
+                           sent=bool(p.sms_sent_at))
+                for p in sorted(todays, key=lambda p: (p.expiry_date, p.plate))]
 
     def _send(self, sender: SmsSender, report: RunReport) -> None:
         for message in report.messages:

@@ -21,7 +21,9 @@ from pydantic import Field
 from renewdesk.errors import LinkRejected
 from renewdesk.services import clock, queue
 from renewdesk.services.intake import Intake, Outcome
+from renewdesk.services.limits import RateLimit
 from renewdesk.services.links import EXPIRED, TOKEN_PATTERN, LinkTokens
+from renewdesk.services.records import Lead, Policy
 from renewdesk.services.reminders import follow_up_plan
 from renewdesk.services.roster import policy_values
 from renewdesk.services.worklist import OPEN
@@ -52,11 +54,11 @@ class LinkedRenewal(Submission):
 class LinkStore(Protocol):
     """What the link needs from storage (implemented by store.roster)."""
 
-    def find_by_roster_id(self, roster_id: str) -> dict[str, Any] | None: ...
+    def find_by_roster_id(self, roster_id: str) -> Policy | None: ...
 
-    def request_lead(self, lead_id: str, values: dict[str, Any], limits, token: str,
-                     queue_at: tuple[int, str] | None = None,
-                     version: int | None = None) -> dict[str, Any] | None: ...
+    def request_lead(self, lead_id: str, values: dict[str, Any], limits: list[RateLimit],
+                     token: str, queue_at: tuple[int, str] | None = None,
+                     version: int | None = None) -> tuple[bool, Lead | None]: ...
 
     def put_optout(self, phone: str, via: str, at: str) -> None: ...
 
@@ -79,21 +81,21 @@ class OneClick:
         from renewdesk.services.worklist import mask
 
         policy = self._policy(roster_id)
-        masked = mask(policy)
+        masked = mask({"name": policy.name, "plate": policy.plate})
         return {"name": masked["name"], "plate": masked["plate"],
-                "expiry_date": policy["expiry_date"]}
+                "expiry_date": policy.expiry_date}
 
     def opt_out(self, roster_id: str) -> None:
         """The customer wants no more reminder SMS."""
         policy = self._policy(roster_id)
-        self.store.put_optout(policy["phone"], "link", clock.iso(self.now()))
+        self.store.put_optout(policy.phone, "link", clock.iso(self.now()))
 
     def request(self, roster_id: str, submission: LinkedRenewal, client_address: str) -> Outcome:
         """Record the customer's renewal request for the linked policy (see the module doc)."""
         policy = self._policy(roster_id)
         now = self.now()
         corrections = {f: getattr(submission, f) for f in CONTACT
-                       if getattr(submission, f) and getattr(submission, f) != policy[f]}
+                       if getattr(submission, f) and getattr(submission, f) != getattr(policy, f)}
         values = {
             "customer_requested": True,
             "requested_at": clock.iso(now),
@@ -105,10 +107,10 @@ class OneClick:
             "corrections": corrections or None,
         }
         values = {k: v for k, v in values.items() if v is not None}
-        limits = self.intake.rate_limits(policy["phone"], client_address, now)
+        limits = list(self.intake.rate_limits(policy.phone, client_address, now))
         request_id = clock.new_id(now)
         tried: set[str] = set()
-        lead_id = policy.get("lead_id") if policy.get("cycle") == policy["expiry_date"] else None
+        lead_id = policy.lead_id if policy.in_current_cycle else None
         for _ in range(3):
             if lead_id and lead_id not in tried:
                 tried.add(lead_id)
@@ -122,46 +124,48 @@ class OneClick:
             lead_id = outcome.lead_id
         return outcome
 
-    def _mark_requested(self, lead_id: str, policy: dict[str, Any], values: dict[str, Any],
-                        limits, request_id: str, now: dt.datetime) -> Outcome | None:
+    def _mark_requested(self, lead_id: str, policy: Policy, values: dict[str, Any],
+                        limits: list[RateLimit], request_id: str,
+                        now: dt.datetime) -> Outcome | None:
         """Mark an open lead customer-requested; None if it is closed or gone."""
-        rank = queue.rank(policy.get("grade"), customer_requested=True)
+        rank = queue.rank(policy.grade, customer_requested=True)
         today = clock.local_date(now).isoformat()
         marked = {**values, "rank": rank, "due": today}
-        lead = self.store.request_lead(lead_id, marked, limits, request_id, queue_at=(rank, today))
-        if lead is None:
+        written, lead = self.store.request_lead(lead_id, marked, limits, request_id,
+                                                queue_at=(rank, today))
+        if written:
             return Outcome(lead_id, duplicate=False)
-        if not lead or lead.get("status") not in OPEN:
+        if lead is None or lead.status not in OPEN:
             return None
-        if lead.get("customer_requested"):
+        if lead.customer_requested:
             return Outcome(lead_id, duplicate=True)
         # Open but off the ready queue (on a desk, or on the attention list): mark it where it is.
-        lead = self.store.request_lead(lead_id, marked, limits, request_id + "H",
-                                       version=int(lead.get("version") or 0))
-        if lead is None:
+        written, lead = self.store.request_lead(lead_id, marked, limits, request_id + "H",
+                                                version=lead.version)
+        if written:
             return Outcome(lead_id, duplicate=False)
-        if lead and lead.get("customer_requested") and lead.get("status") in OPEN:
+        if lead and lead.customer_requested and lead.status in OPEN:
             return Outcome(lead_id, duplicate=True)
         return None
 
-    def _new_request(self, policy: dict[str, Any], submission: LinkedRenewal,
+    def _new_request(self, policy: Policy, submission: LinkedRenewal,
                      values: dict[str, Any], client_address: str) -> Outcome:
         request = RenewalRequest.model_validate({
-            "name": policy["name"], "phone": policy["phone"], "plate": policy["plate"],
-            "expiry_date": policy["expiry_date"], "consent": True,
+            "name": policy.name, "phone": policy.phone, "plate": policy.plate,
+            "expiry_date": policy.expiry_date, "consent": True,
             "contact_time": submission.contact_time, "note": submission.note or None,
         })
         roster = {
             "source": "renewal_link",
-            "grade": policy.get("grade"),
-            "plan": follow_up_plan(dt.date.fromisoformat(policy["expiry_date"])),
+            "grade": policy.grade,
+            "plan": follow_up_plan(dt.date.fromisoformat(policy.expiry_date)),
             "policy": policy_values(policy),
             "requested_via": values["requested_via"],
             "corrections": values.get("corrections"),
         }
         return self.intake.submit_renewal(request, client_address, roster=roster)
 
-    def _policy(self, roster_id: str) -> dict[str, Any]:
+    def _policy(self, roster_id: str) -> Policy:
         policy = self.store.find_by_roster_id(roster_id)
         if policy is None:
             # A genuine link whose record is gone (a new owner, a removed policy) no longer works.

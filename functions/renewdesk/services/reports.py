@@ -10,6 +10,7 @@ submission to the first follow-up logged, for first follow-ups logged in the mon
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import datetime as dt
 import re
 import statistics
@@ -21,6 +22,7 @@ from typing import Any, Callable, Protocol
 from renewdesk.errors import InvalidFields
 from renewdesk.services import clock, worklist
 from renewdesk.services.desk import month_partitions
+from renewdesk.services.records import Event, Lead
 from renewdesk.services.staff import Actor
 
 MONTH_RE = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")
@@ -30,9 +32,9 @@ SOURCES = ("renewal_request", "referral", "roster")
 class ReportStore(Protocol):
     """Month queries and targets (implemented by store.reports and store.staff)."""
 
-    def leads_created(self, partitions: list[tuple[str, str, str]]) -> list[dict[str, Any]]: ...
+    def leads_created(self, partitions: list[tuple[str, str, str]]) -> list[Lead]: ...
 
-    def events_of_month(self, month: str) -> list[dict[str, Any]]: ...
+    def events_of_month(self, month: str) -> list[Event]: ...
 
     def get_target(self, year_month: str) -> dict[str, Any] | None: ...
 
@@ -74,27 +76,27 @@ class Reports:
         expired = clock.iso(self.now() - dt.timedelta(days=self.retention_days))
         # A close not undone by a reopen is its lead's last: at or before the cutoff, the lead
         # is past retention, and until the purge has erased its note the report must not show it.
-        events = [{**e, "note": None} if e["kind"] == "close" and e["at"] <= expired else e
-                  for e in self.store.events_of_month(month)]
+        events = [dataclasses.replace(e, note=None) if e.kind == "close" and e.at <= expired
+                  else e for e in self.store.events_of_month(month)]
         target = self.store.get_target(month)
         return build_report(month, leads, events, target)
 
 
-def build_report(month: str, leads: list[dict[str, Any]], events: list[dict[str, Any]],
+def build_report(month: str, leads: list[Lead], events: list[Event],
                  target: dict[str, Any] | None) -> dict[str, Any]:
     """The report from the month's leads and events (pure: tested on its own)."""
-    closes = [e for e in events if e["kind"] == "close" and not e.get("superseded")]
-    followups = [e for e in events if e["kind"] == "followup"]
-    claims = [e for e in events if e["kind"] == "claim"]
-    won = [e for e in closes if e["outcome"] == "won"]
-    lost = [e for e in closes if e["outcome"] == "lost"]
-    reached = {e["lead_id"] for e in followups if e.get("reached")}
-    firsts = [_hours(e["lead_created_at"], e["at"]) for e in followups if e.get("first_contact")]
-    premium_won = sum((Decimal(str(e.get("premium") or 0)) for e in won), Decimal(0))
+    closes = [e for e in events if e.kind == "close" and not e.superseded]
+    followups = [e for e in events if e.kind == "followup"]
+    claims = [e for e in events if e.kind == "claim"]
+    won = [e for e in closes if e.outcome == "won"]
+    lost = [e for e in closes if e.outcome == "lost"]
+    reached = {e.lead_id for e in followups if e.reached}
+    firsts = [_hours(e.lead_created_at, e.at) for e in followups if e.first_contact]
+    premium_won = sum((Decimal(str(e.premium or 0)) for e in won), Decimal(0))
     return {
         "month": month,
         "leads_in": len(leads),
-        "claimed": len({e["lead_id"] for e in claims}),
+        "claimed": len({e.lead_id for e in claims}),
         "followups": len(followups),
         "reached": len(reached),
         "won": len(won),
@@ -107,7 +109,7 @@ def build_report(month: str, leads: list[dict[str, Any]], events: list[dict[str,
         "by_source": _by_source(leads, closes),
         "defeat_reasons": _defeats(lost),
         "by_day": _by_day(month, won, target),
-        "attention": sum(1 for e in events if e["kind"] == "attention"),
+        "attention": sum(1 for e in events if e.kind == "attention"),
     }
 
 
@@ -116,19 +118,19 @@ def _by_specialist(claims, followups, closes) -> list[dict[str, Any]]:
         "claimed": set(), "followups": 0, "reached": set(), "won": 0, "lost": 0,
         "premium_won": Decimal(0), "first_contact": []})
     for e in claims:
-        rows[e["by"]]["claimed"].add(e["lead_id"])
+        rows[e.by]["claimed"].add(e.lead_id)
     for e in followups:
-        row = rows[e.get("owner") or e["by"]]
+        row = rows[e.owner or e.by]
         row["followups"] += 1
-        if e.get("reached"):
-            row["reached"].add(e["lead_id"])
-        if e.get("first_contact"):
-            row["first_contact"].append(_hours(e["lead_created_at"], e["at"]))
+        if e.reached:
+            row["reached"].add(e.lead_id)
+        if e.first_contact:
+            row["first_contact"].append(_hours(e.lead_created_at, e.at))
     for e in closes:
-        row = rows[e.get("owner") or e["by"]]
-        row[e["outcome"]] += 1
-        if e["outcome"] == "won":
-            row["premium_won"] += Decimal(str(e.get("premium") or 0))
+        row = rows[e.owner or e.by]
+        row[e.outcome] += 1
+        if e.outcome == "won":
+            row["premium_won"] += Decimal(str(e.premium or 0))
     return [{
         "username": name,
         "claimed": len(row["claimed"]),
@@ -143,9 +145,9 @@ def _by_specialist(claims, followups, closes) -> list[dict[str, Any]]:
 
 
 def _by_source(leads, closes) -> list[dict[str, Any]]:
-    leads_in = Counter(lead.get("source") or "unknown" for lead in leads)
-    won = Counter(e.get("source") or "unknown" for e in closes if e["outcome"] == "won")
-    lost = Counter(e.get("source") or "unknown" for e in closes if e["outcome"] == "lost")
+    leads_in = Counter(lead.source or "unknown" for lead in leads)
+    won = Counter(e.source or "unknown" for e in closes if e.outcome == "won")
+    lost = Counter(e.source or "unknown" for e in closes if e.outcome == "lost")
     present = [s for s in SOURCES if leads_in[s] or won[s] or lost[s]]
     others = sorted((set(leads_in) | set(won) | set(lost)) - set(SOURCES))
     return [{"source": s, "leads_in": leads_in[s], "won": won[s], "lost": lost[s],
@@ -153,14 +155,14 @@ def _by_source(leads, closes) -> list[dict[str, Any]]:
 
 
 def _defeats(lost) -> list[dict[str, Any]]:
-    counts = Counter(e.get("reason") or "other" for e in lost)
+    counts = Counter(e.reason or "other" for e in lost)
     rows = []
     for reason in worklist.DEFEAT_REASONS:
         if not counts[reason]:
             continue
-        notes = [{"lead_id": e["lead_id"], "by": e.get("owner") or e["by"], "at": e["at"],
-                  "note": e["note"]}
-                 for e in lost if (e.get("reason") or "other") == reason and e.get("note")]
+        notes = [{"lead_id": e.lead_id, "by": e.owner or e.by, "at": e.at,
+                  "note": e.note}
+                 for e in lost if (e.reason or "other") == reason and e.note]
         rows.append({"reason": reason, "count": counts[reason],
                      "share": _share(counts[reason], len(lost)), "notes": notes})
     return sorted(rows, key=lambda r: -r["count"])
@@ -170,10 +172,10 @@ def _by_day(month: str, won, target) -> list[dict[str, Any]]:
     """Renewals won per local day, cumulative, against the target's even pace."""
     year, number = (int(p) for p in month.split("-"))
     days = calendar.monthrange(year, number)[1]
-    per_day = Counter(clock.local_date(clock.parse_iso(e["at"])).day for e in won)
+    per_day = Counter(clock.local_date(clock.parse_iso(e.at)).day for e in won)
     premium = Counter()
     for e in won:
-        premium[clock.local_date(clock.parse_iso(e["at"])).day] += Decimal(str(e.get("premium") or 0))
+        premium[clock.local_date(clock.parse_iso(e.at)).day] += Decimal(str(e.premium or 0))
     goal = int(target["renewals_won"]) if target else None
     rows, total, total_premium = [], 0, Decimal(0)
     for day in range(1, days + 1):

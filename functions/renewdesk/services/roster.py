@@ -20,6 +20,7 @@ from typing import Any, Callable, Protocol
 from renewdesk.errors import StaleWrite
 from renewdesk.services import clock
 from renewdesk.services.links import new_roster_id
+from renewdesk.services.records import Policy
 from renewdesk.services.roster_files import RosterSheet
 
 DATA_FIELDS = ("plate", "name", "phone", "expiry_date", "grade", "last_insurer",
@@ -69,12 +70,11 @@ class ImportSummary:
 class RosterStore(Protocol):
     """What the import needs from storage (implemented by store.roster)."""
 
-    def get_policies(self, plates: list[str]) -> dict[str, dict[str, Any]]: ...
+    def get_policies(self, plates: list[str]) -> dict[str, Policy]: ...
 
-    def add_policies(self, policies: list[dict[str, Any]]) -> None: ...
+    def add_policies(self, policies: list[Policy]) -> None: ...
 
-    def update_policies(self, changes: list[tuple[dict[str, Any], dict[str, Any]]]
-                        ) -> list[str]: ...
+    def update_policies(self, changes: list[tuple[Policy, Policy]]) -> list[str]: ...
 
 
 # -- checking one row ----------------------------------------------------------------------
@@ -261,8 +261,8 @@ class RosterImport:
         stamp = clock.iso(self.now())
         pending = records
         for _ in range(self.rounds):
-            adds: list[dict[str, Any]] = []
-            changes: list[tuple[dict[str, Any], dict[str, Any]]] = []
+            adds: list[Policy] = []
+            changes: list[tuple[Policy, Policy]] = []
             lost: list[str] = []
             for start in range(0, len(pending), self.chunk_size):
                 chunk = pending[start:start + self.chunk_size]
@@ -282,43 +282,42 @@ class RosterImport:
             pending = [r for r in pending if r["plate"] in again]
         raise StaleWrite("roster records kept changing during the import")
 
-    def _classify(self, chunk, stamp, summary, adds, changes) -> None:
+    def _classify(self, chunk: list[dict[str, Any]], stamp: str, summary: ImportSummary,
+                  adds: list[Policy], changes: list[tuple[Policy, Policy]]) -> None:
         existing = self.store.get_policies([r["plate"] for r in chunk])
         for record in chunk:
             digest = row_hash(record)
             stored = existing.get(record["plate"])
             if stored is None:
-                adds.append({**record, "row_hash": digest, "roster_id": new_roster_id(),
-                             "imported_at": stamp, "updated_at": stamp})
-            elif stored.get("row_hash") == digest:
+                adds.append(Policy(**record, row_hash=digest, roster_id=new_roster_id(),
+                                   imported_at=stamp, updated_at=stamp))
+            elif stored.row_hash == digest:
                 summary.unchanged += 1
             else:
                 changes.append((stored, self._changed(stored, record, digest, stamp)))
 
-    def _add(self, adds: list[dict[str, Any]], summary: ImportSummary) -> None:
+    def _add(self, adds: list[Policy], summary: ImportSummary) -> None:
         self.store.add_policies(adds)
         summary.added += len(adds)
         adds.clear()
 
-    def _change(self, changes, summary: ImportSummary) -> list[str]:
+    def _change(self, changes: list[tuple[Policy, Policy]], summary: ImportSummary) -> list[str]:
         lost = self.store.update_policies(changes)
         summary.updated += len(changes) - len(lost)
         changes.clear()
         return lost
 
     @staticmethod
-    def _changed(stored: dict[str, Any], record: dict[str, Any], digest: str,
-                 stamp: str) -> dict[str, Any]:
-        values = {**record, "row_hash": digest, "updated_at": stamp}
-        if stored.get("phone") != record["phone"]:
-            values["roster_id"] = new_roster_id()
-        return values
+    def _changed(stored: Policy, record: dict[str, Any], digest: str, stamp: str) -> Policy:
+        # A new owner's number gets a new roster id: links sent to the previous owner stop.
+        roster_id = stored.roster_id if stored.phone == record["phone"] else new_roster_id()
+        return stored.changed(**record, row_hash=digest, updated_at=stamp, roster_id=roster_id)
 
 
-def policy_values(record: dict[str, Any]) -> dict[str, Any]:
+def policy_values(policy: Policy) -> dict[str, Any]:
     """What a lead keeps of the roster record for the specialist's call (blank ones left out)."""
     keep = ("last_insurer", "commercial_premium", "compulsory_premium", "model", "vin", "advisor")
     # Stored amounts come back as float; DynamoDB takes them as Decimal.
-    return {k: Decimal(str(record[k])) if isinstance(record[k], float) else record[k]
-            for k in keep if record.get(k) not in (None, "")}
-
+    values = {k: getattr(policy, k) for k in keep}
+    return {k: Decimal(str(v)) if isinstance(v, float) else v
+            for k, v in values.items() if v not in (None, "")}

@@ -19,6 +19,7 @@ from typing import Any, Callable, Protocol
 
 from renewdesk.errors import Forbidden, InvalidFields
 from renewdesk.services import clock, worklist
+from renewdesk.services.records import Lead, Policy
 from renewdesk.services.staff import Actor
 
 LOOKS_LIKE_PHONE = re.compile(r"^\+?[\d\s\-]+$")
@@ -29,12 +30,11 @@ CUSTOMER_LEADS = 20
 class SearchStore(Protocol):
     """Reads behind a search (implemented by store.queue)."""
 
-    def get_lead(self, lead_id: str) -> dict[str, Any] | None: ...
+    def get_lead(self, lead_id: str) -> Lead | None: ...
 
-    def customer_leads(self, phone: str, limit: int = 20) -> list[dict[str, Any]]: ...
+    def customer_leads(self, phone: str, limit: int = 20) -> list[Lead]: ...
 
-    def vehicle_records(self, plate: str) -> tuple[dict[str, Any] | None,
-                                                   dict[str, Any] | None]: ...
+    def vehicle_records(self, plate: str) -> tuple[str | None, Policy | None]: ...
 
 
 @dataclass(frozen=True)
@@ -108,21 +108,20 @@ class Search:
         now_iso = clock.iso(self.now())
         return query, [_shown(lead, actor, now_iso, self.retention_days) for lead in found]
 
-    def _vehicle_leads(self, plate: str) -> list[dict[str, Any]]:
+    def _vehicle_leads(self, plate: str) -> list[Lead]:
         """The vehicle's latest renewal lead and every lead of its policy holder's phone, the
         vehicle's own first."""
-        guard, policy = self.store.vehicle_records(plate)
-        found = self.store.customer_leads(policy["phone"], CUSTOMER_LEADS) \
-            if policy and policy.get("phone") else []
-        if guard and guard.get("lead_id") not in {lead["lead_id"] for lead in found}:
-            lead = self.store.get_lead(guard["lead_id"])
+        guarded, policy = self.store.vehicle_records(plate)
+        found = self.store.customer_leads(policy.phone, CUSTOMER_LEADS) if policy else []
+        if guarded and guarded not in {lead.lead_id for lead in found}:
+            lead = self.store.get_lead(guarded)
             found += [lead] if lead else []
-        found.sort(key=lambda lead: lead.get("created_at", ""), reverse=True)
-        found.sort(key=lambda lead: lead.get("plate") != plate)
+        found.sort(key=lambda lead: lead.created_at, reverse=True)
+        found.sort(key=lambda lead: lead.plate != plate)
         return found
 
 
-def _shown(lead: dict[str, Any], actor: Actor, now_iso: str,
+def _shown(lead: Lead, actor: Actor, now_iso: str,
            retention_days: int) -> dict[str, Any]:
     """The lead as the list shows it, and whether the actor may open its page."""
     try:

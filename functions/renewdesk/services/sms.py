@@ -15,6 +15,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
+from renewdesk.services.records import Policy
+
 PLACEHOLDERS = frozenset({"date", "month", "day", "store", "hotline", "link"})
 GRADE_KEYS = ("A", "B", "C", "none")  # "none": customers without a grade
 MAX_TEMPLATE_LENGTH = 300
@@ -50,10 +52,10 @@ class SmsTemplates:
     store: str
     hotline: str
 
-    def render(self, policy: dict[str, Any], link: str) -> str:
+    def render(self, policy: Policy, link: str) -> str:
         """The reminder for a policy, with its one-click link."""
-        expiry = dt.date.fromisoformat(policy["expiry_date"])
-        text = self.by_grade[policy.get("grade") or "none"]
+        expiry = dt.date.fromisoformat(policy.expiry_date)
+        text = self.by_grade[policy.grade or "none"]
         return text.format(date=f"{expiry.year}年{expiry.month}月{expiry.day}日",
                            month=expiry.month, day=expiry.day, store=self.store,
                            hotline=self.hotline, link=link)

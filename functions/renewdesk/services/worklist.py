@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from renewdesk.errors import Forbidden, NotFound, WrongState
 from renewdesk.services import clock, plan
+from renewdesk.services.records import LEAD_FIELDS, SHOWN, Event, Lead
 from renewdesk.services.staff import Actor
 
 CHANNELS = ("phone", "sms", "wechat", "in_store")
@@ -53,20 +54,29 @@ class GuardChange:
 
 @dataclass(frozen=True)
 class LeadChange:
-    """One conditional write of a lead, with the event it adds to the lead's history."""
+    """One conditional write of a lead (the fields it sets, None clearing one), with the event
+    it adds to the lead's history."""
 
     lead_id: str
     version: int
     set: dict[str, Any]
-    event: dict[str, Any] | None = None
-    remove: tuple[str, ...] = ()
+    event: Event | None = None
     placement: Placement | None = None
     # Also require that the lead is still in the ready queue with no live lease at this time.
     claimable_at: str | None = None
     guard: GuardChange | None = None
-    # (at, event id) of an earlier close event the change cancels (reopen).
+    # (time, id) of the earlier close event the change cancels (reopen).
     supersede: tuple[str, str] | None = None
     change_id: str = field(default="")
+
+    def __post_init__(self) -> None:
+        unknown = set(self.set) - LEAD_FIELDS
+        if unknown:
+            raise ValueError(f"not lead fields: {sorted(unknown)}")
+
+    def applied_to(self, lead: Lead) -> Lead:
+        """The lead as it is once this change is written."""
+        return lead.changed(**self.set, version=self.version + 1)
 
 
 class WorkStore(Protocol):
@@ -74,37 +84,31 @@ class WorkStore(Protocol):
 
     def write(self, change: LeadChange) -> None: ...
 
-    def get_lead(self, lead_id: str) -> dict[str, Any] | None: ...
+    def get_lead(self, lead_id: str) -> Lead | None: ...
 
-    def lead_with_history(self, lead_id: str) -> tuple[dict[str, Any] | None,
-                                                       list[dict[str, Any]]]: ...
+    def lead_with_history(self, lead_id: str) -> tuple[Lead | None, list[Event]]: ...
 
 
-def effective_status(lead: dict[str, Any], now_iso: str) -> str:
+def effective_status(lead: Lead, now_iso: str) -> str:
     """The status as staff see it: a claim whose lease has passed is queued again."""
-    if lead["status"] == "claimed" and lead.get("lease_until") and lead["lease_until"] <= now_iso:
+    if lead.status == "claimed" and lead.lease_until and lead.lease_until <= now_iso:
         return "queued"
-    return lead["status"]
+    return lead.status
 
 
-def holder(lead: dict[str, Any], now_iso: str) -> str | None:
+def holder(lead: Lead, now_iso: str) -> str | None:
     """Who holds the lead now (nobody once a lease has lapsed)."""
-    return lead.get("holder") if effective_status(lead, now_iso) == "claimed" else None
+    return lead.holder if effective_status(lead, now_iso) == "claimed" else None
 
 
-def identity(lead: dict[str, Any]) -> str:
-    """What the dedupe guard of the lead's type is keyed by: the plate, or the phone."""
-    return lead["plate"] if lead["type"] == "renewal" else lead["phone"]
-
-
-def require_lead(lead: dict[str, Any] | None, lead_id: str) -> dict[str, Any]:
+def require_lead(lead: Lead | None, lead_id: str) -> Lead:
     """The lead, or NotFound."""
     if lead is None:
         raise NotFound(lead_id)
     return lead
 
 
-def require_workable(lead: dict[str, Any], actor: Actor, now_iso: str) -> str:
+def require_workable(lead: Lead, actor: Actor, now_iso: str) -> str:
     """Check the actor may work this open lead; its holder.
 
     The holder may; a supervisor may act on anyone's lead. Closed → WrongState; held by someone
@@ -114,11 +118,11 @@ def require_workable(lead: dict[str, Any], actor: Actor, now_iso: str) -> str:
     if status in CLOSED:
         raise WrongState("lead_closed")
     current = holder(lead, now_iso)
-    if current == actor.username or (current and actor.is_supervisor):
+    if current and (current == actor.username or actor.is_supervisor):
         return current
     if current:
         raise Forbidden("not_your_lead")
-    if lead.get("holder") == actor.username and lead.get("lease_until"):
+    if lead.holder == actor.username and lead.lease_until:
         raise WrongState("lease_lapsed")
     raise WrongState("not_claimed")
 
@@ -129,14 +133,14 @@ def require_supervisor(actor: Actor) -> None:
         raise Forbidden("supervisor_only")
 
 
-def may_see_contact(lead: dict[str, Any], actor: Actor, now_iso: str) -> bool:
+def may_see_contact(lead: Lead, actor: Actor, now_iso: str) -> bool:
     """Full name, phone and plate: supervisors, the holder, and whoever closed or owned it."""
     if actor.is_supervisor:
         return True
-    return actor.username in (holder(lead, now_iso), lead.get("owner"))
+    return actor.username in (holder(lead, now_iso), lead.owner)
 
 
-def require_visible(lead: dict[str, Any], actor: Actor, now_iso: str) -> bool:
+def require_visible(lead: Lead, actor: Actor, now_iso: str) -> bool:
     """May the actor open this lead; True if with contact data. A colleague's lead → Forbidden."""
     if may_see_contact(lead, actor, now_iso):
         return True
@@ -146,68 +150,59 @@ def require_visible(lead: dict[str, Any], actor: Actor, now_iso: str) -> bool:
     return False  # still in the queue: a masked preview
 
 
-def retention_ended(lead: dict[str, Any], now_iso: str, retention_days: int) -> str | None:
+def retention_ended(lead: Lead, now_iso: str, retention_days: int) -> str | None:
     """When the personal data of a lead closed at least ``retention_days`` ago had to go, or
     None while it may be kept (open leads are kept; erased ones have nothing left to keep).
 
     The daily purge (services.privacy.Purge) erases such leads; until it has, reads check this.
     """
-    if lead["status"] not in ("won", "lost") or not lead.get("closed_at"):
+    if lead.status not in ("won", "lost") or not lead.closed_at:
         return None
-    ended = clock.iso(clock.parse_iso(lead["closed_at"]) + dt.timedelta(days=retention_days))
+    ended = clock.iso(clock.parse_iso(lead.closed_at) + dt.timedelta(days=retention_days))
     return ended if ended <= now_iso else None
 
 
-def mask(lead: dict[str, Any]) -> dict[str, Any]:
-    """The lead (or a policy, or a lead's corrections) with name, phone, plate and VIN masked
-    (张*, +86138****8000, 粤B***45, LVG**********3456)."""
-    masked = dict(lead)
-    if lead.get("name"):
-        masked["name"] = lead["name"][0] + "*" * max(1, len(lead["name"]) - 1)
-    if lead.get("phone"):
-        masked["phone"] = lead["phone"][:6] + "****" + lead["phone"][-4:]
-    if lead.get("plate"):
-        masked["plate"] = lead["plate"][:2] + "***" + lead["plate"][-2:]
-    if lead.get("vin"):
-        masked["vin"] = lead["vin"][:3] + "*" * (len(lead["vin"]) - 7) + lead["vin"][-4:]
+def within_retention(lead: Lead, now_iso: str, retention_days: int | None) -> Lead:
+    """The lead as staff may read it now: past its retention, as erased, purged or not."""
+    ended = retention_days and retention_ended(lead, now_iso, retention_days)
+    return lead.erased(ended) if ended else lead
+
+
+def mask(values: dict[str, Any]) -> dict[str, Any]:
+    """Contact data (a lead's, a policy's, a lead's corrections) masked: 张*, +86138****8000,
+    粤B***45, LVG**********3456."""
+    masked = dict(values)
+    if values.get("name"):
+        masked["name"] = values["name"][0] + "*" * max(1, len(values["name"]) - 1)
+    if values.get("phone"):
+        masked["phone"] = values["phone"][:6] + "****" + values["phone"][-4:]
+    if values.get("plate"):
+        masked["plate"] = values["plate"][:2] + "***" + values["plate"][-2:]
+    if values.get("vin"):
+        masked["vin"] = values["vin"][:3] + "*" * (len(values["vin"]) - 7) + values["vin"][-4:]
     return masked
 
 
-VIEW_FIELDS = (
-    "lead_id", "type", "source", "name", "phone", "plate", "expiry_date", "contact_time", "note",
-    "interest", "referral_code", "created_at", "due", "rank", "grade", "customer_requested",
-    "claimed_at", "next_contact_at", "last_contact_at", "first_contact_at", "followups",
-    "bounces", "outcome", "reason", "close_note", "premium", "insurer", "closed_at", "closed_by",
-    "owner", "attention_at", "requested_via", "erased_at",
-)
-
-
-def view(lead: dict[str, Any], now_iso: str, with_contact: bool = True,
+def view(lead: Lead, now_iso: str, with_contact: bool = True,
          retention_days: int | None = None) -> dict[str, Any]:
-    """The lead as the staff API shows it; with ``retention_days``, a lead closed longer ago
-    shows as erased even before the purge has erased it (views of open leads may leave it out:
-    an open lead is never past its retention)."""
-    ended = retention_days and retention_ended(lead, now_iso, retention_days)
-    if ended:
-        from renewdesk.services.privacy import as_erased
-
-        lead = as_erased(lead, ended)
-    shown = lead if with_contact else mask(lead)
-    result = {k: shown.get(k) for k in VIEW_FIELDS}
+    """The lead as the staff API shows it (the fields records.Lead marks ``shown``); with
+    ``retention_days``, a lead closed longer ago shows as erased even before the purge has
+    erased it (views of open leads may leave it out: an open lead is never past its
+    retention)."""
+    lead = within_retention(lead, now_iso, retention_days)
+    shown = {name: getattr(lead, name) for name in SHOWN}
+    if not with_contact:
+        shown = mask(shown)
     status = effective_status(lead, now_iso)
-    result["status"] = status
-    result["holder"] = holder(lead, now_iso)
-    leased = status == "claimed" and lead.get("lease_until")
-    result["lease_expires_at"] = lead["lease_until"] if leased else None
-    result["followups"] = int(lead.get("followups") or 0)
-    result["bounces"] = int(lead.get("bounces") or 0)
-    result["contact_masked"] = not with_contact
-    if result["premium"] is not None:
-        result["premium"] = float(result["premium"])
+    leased = status == "claimed" and lead.lease_until
+    result = {**shown, "status": status, "holder": holder(lead, now_iso),
+              "lease_expires_at": lead.lease_until if leased else None,
+              "contact_masked": not with_contact,
+              "premium": float(lead.premium) if lead.premium is not None else None}
     # The roster's figures for the call, and the contact details the customer corrected on the
     # renewal page (masked with the lead's own: they name the same person).
     for part in ("policy", "corrections"):
-        values = lead.get(part)
+        values = getattr(lead, part)
         if values and not with_contact:
             values = mask(values)
         result[part] = {k: float(v) if isinstance(v, Decimal) else v
@@ -215,25 +210,19 @@ def view(lead: dict[str, Any], now_iso: str, with_contact: bool = True,
     return result
 
 
+
 def local_month(moment: dt.datetime) -> str:
     """The store's calendar month (YYYY-MM) at that moment: reports count by it."""
     return clock.local_date(moment).strftime("%Y-%m")
 
 
-def event(kind: str, actor: Actor, now: dt.datetime, lead: dict[str, Any],
-          **details: Any) -> dict[str, Any]:
-    """A history event, carrying what the monthly report needs without reading the lead."""
-    return {
-        "kind": kind,
-        "at": clock.iso(now),
-        "month": local_month(now),
-        "by": actor.username,
-        "lead_id": lead["lead_id"],
-        "lead_type": lead["type"],
-        "source": lead.get("source"),
-        "lead_created_at": lead["created_at"],
-        **{k: v for k, v in details.items() if v is not None},
-    }
+def event(kind: str, actor: Actor, now: dt.datetime, lead: Lead, **details: Any) -> Event:
+    """A history event, carrying what the monthly report needs without reading the lead (its
+    id is the id of the change that writes it)."""
+    return Event(kind=kind, at=clock.iso(now), month=local_month(now), by=actor.username,
+                 lead_id=lead.lead_id, lead_type=lead.type, source=lead.source,
+                 lead_created_at=lead.created_at,
+                 **{k: v for k, v in details.items() if v is not None})
 
 
 def change_id(now: dt.datetime) -> str:
@@ -241,6 +230,6 @@ def change_id(now: dt.datetime) -> str:
     return clock.new_id(now)
 
 
-def desk_placement(lead: dict[str, Any], username: str) -> Placement:
+def desk_placement(lead: Lead, username: str) -> Placement:
     """On a desk only, due when plan.next_due_at says."""
     return Placement(desk=(username, plan.next_due_at(lead)))

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import random
 import time
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Iterable, TypeVar
 
 from renewdesk.config import Settings
 from renewdesk.errors import StorageUnavailable
@@ -15,6 +16,7 @@ from renewdesk.store import keys
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 BATCH_GET = 100  # DynamoDB's limit of keys per BatchGetItem
+TRANSACTION = 100  # and of items per TransactWriteItems
 
 # Error codes worth another attempt: throttling, a transient server fault, or a transaction that
 # collided with another one on the same items.
@@ -103,17 +105,225 @@ def pause_if(unprocessed: dict[str, Any], attempt: int) -> int:
 
 
 
+@dataclass(frozen=True)
+class Write:
+    """One item of a transaction, named, so a failed condition maps to its reason by name."""
+
+    name: str
+    action: dict[str, Any]  # {"Put" | "Update" | "Delete" | "ConditionCheck": {...}}
+
+
+class ConditionFailed(Exception):
+    """A transaction was cancelled by failed conditions: the names of those items, each with the
+    item as it was when the write asked for it (``return_old``), else None."""
+
+    def __init__(self, failed: dict[str, dict[str, Any] | None]):
+        super().__init__(",".join(failed))
+        self.failed = failed
+
+
+def update_expression(sets: dict[str, Any], removes: Iterable[str] = (),
+                      adds: dict[str, Any] | None = None) -> tuple[str, dict[str, str],
+                                                                   dict[str, Any]]:
+    """SET, REMOVE and ADD clauses with every attribute and value aliased (#_n, :_v), a None
+    value in ``sets`` meaning REMOVE: the one way every store builds an update."""
+    names: dict[str, str] = {}
+    values: dict[str, Any] = {}
+
+    def name(attribute: str) -> str:
+        for alias, known in names.items():
+            if known == attribute:
+                return alias
+        alias = f"#_n{len(names)}"
+        names[alias] = attribute
+        return alias
+
+    def value(v: Any) -> str:
+        placeholder = f":_v{len(values)}"
+        values[placeholder] = v
+        return placeholder
+
+    gone = list(dict.fromkeys([*removes, *(a for a, v in sets.items() if v is None)]))
+    clauses = []
+    set_parts = [f"{name(a)} = {value(v)}" for a, v in sets.items() if v is not None]
+    if set_parts:
+        clauses.append("SET " + ", ".join(set_parts))
+    if gone:
+        clauses.append("REMOVE " + ", ".join(name(a) for a in gone))
+    if adds:
+        clauses.append("ADD " + ", ".join(f"{name(a)} {value(v)}" for a, v in adds.items()))
+    return " ".join(clauses), names, values
+
+
+def _grouped(condition: str) -> str:
+    """The condition in parentheses, unless it already is wholly in a pair (DynamoDB refuses
+    redundant ones)."""
+    depth = 0
+    for position, ch in enumerate(condition):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth == 0 and position < len(condition) - 1:
+            return f"({condition})"
+    return condition if condition.startswith("(") else f"({condition})"
+
+
 class StoreTable:
-    """Base of the per-feature stores: one store's items in the shared table, every call retried."""
+    """Base of the per-feature stores: one store's items in the shared table, every call retried
+    through _call, every write built by update/put/delete/check and sent by transact."""
 
     def __init__(self, client, settings: Settings):
         self.client = client
         self.settings = settings
         self.table = settings.table_name
-        self.store = settings.store_id
+        self.store_id = settings.store_id
 
     def _call(self, operation: str, call: Callable[[], T]) -> T:
         return with_retries(self.settings, call, operation)
+
+    # -- writes -----------------------------------------------------------------------------
+
+    def update(self, name: str, key: dict[str, str], sets: dict[str, Any] | None = None, *,
+               removes: Iterable[str] = (), adds: dict[str, Any] | None = None,
+               condition: str | None = None, values: dict[str, Any] | None = None,
+               names: dict[str, str] | None = None, expected_version: int | None = None,
+               return_old: bool = False) -> Write:
+        """A conditional update. With ``expected_version`` the item must still have that
+        version (none at all for 0) and the update moves it on by one: staff changes are
+        written only onto what they read."""
+        adds = dict(adds or {})
+        conditions = [condition] if condition else []
+        condition_values = dict(values or {})
+        condition_names = dict(names or {})
+        if expected_version is not None:
+            condition_names["#_version"] = "version"
+            if expected_version:
+                conditions.append("#_version = :_expected")
+                condition_values[":_expected"] = expected_version
+            else:
+                conditions.append("attribute_exists(pk) AND attribute_not_exists(#_version)")
+            adds["version"] = 1
+        expression, own_names, own_values = update_expression(sets or {}, removes, adds)
+        action: dict[str, Any] = {"TableName": self.table, "Key": to_item(key),
+                                  "UpdateExpression": expression}
+        self._conditioned(action, conditions, {**condition_names, **own_names},
+                          {**condition_values, **own_values}, return_old)
+        return Write(name, {"Update": action})
+
+    def put(self, name: str, item: dict[str, Any], *, condition: str | None = None,
+            values: dict[str, Any] | None = None, names: dict[str, str] | None = None,
+            return_old: bool = False) -> Write:
+        """A put, under a condition if given."""
+        action: dict[str, Any] = {"TableName": self.table, "Item": to_item(item)}
+        self._conditioned(action, [condition] if condition else [], names or {}, values or {},
+                          return_old)
+        return Write(name, {"Put": action})
+
+    def delete(self, name: str, key: dict[str, str], *, condition: str | None = None,
+               values: dict[str, Any] | None = None,
+               names: dict[str, str] | None = None) -> Write:
+        """A delete, under a condition if given."""
+        action: dict[str, Any] = {"TableName": self.table, "Key": to_item(key)}
+        self._conditioned(action, [condition] if condition else [], names or {}, values or {},
+                          False)
+        return Write(name, {"Delete": action})
+
+    def check(self, name: str, key: dict[str, str], condition: str, *,
+              values: dict[str, Any] | None = None, names: dict[str, str] | None = None,
+              return_old: bool = False) -> Write:
+        """A condition on an item the transaction does not change."""
+        action: dict[str, Any] = {"TableName": self.table, "Key": to_item(key)}
+        self._conditioned(action, [condition], names or {}, values or {}, return_old)
+        return Write(name, {"ConditionCheck": action})
+
+    @staticmethod
+    def _conditioned(action: dict[str, Any], conditions: list[str], names: dict[str, str],
+                     values: dict[str, Any], return_old: bool) -> None:
+        if conditions:
+            action["ConditionExpression"] = conditions[0] if len(conditions) == 1 else \
+                " AND ".join(_grouped(c) for c in conditions)
+        if names:
+            action["ExpressionAttributeNames"] = names
+        if values:
+            action["ExpressionAttributeValues"] = to_item(values)
+        if return_old and conditions:
+            action["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+
+    def transact(self, writes: list[Write], operation: str, token: str | None = None) -> None:
+        """Write all or nothing, retried; ConditionFailed naming the items whose condition
+        failed. ``token`` makes a retry after a lost answer idempotent."""
+        if len(writes) == 1 and token is None:
+            return self._single(writes[0], operation)
+        items = [w.action for w in writes]
+        kwargs: dict[str, Any] = {"TransactItems": items}
+        if token:
+            kwargs["ClientRequestToken"] = token
+        try:
+            self._call(operation, lambda: self.client.transact_write_items(**kwargs))
+        except self.client.exceptions.TransactionCanceledException as error:
+            reasons = error.response.get("CancellationReasons", [])
+            failed = {w.name: (from_item(r["Item"]) if r.get("Item") else None)
+                      for w, r in zip(writes, reasons) if r.get("Code") == "ConditionalCheckFailed"}
+            if not failed:
+                raise
+            raise ConditionFailed(failed) from None
+
+    def _single(self, write: Write, operation: str) -> None:
+        """One write without a retry token needs no transaction (half the cost)."""
+        (kind, action), = write.action.items()
+        call = {"Put": self.client.put_item, "Update": self.client.update_item,
+                "Delete": self.client.delete_item}.get(kind)
+        if call is None:  # a lone ConditionCheck writes nothing
+            return None
+        try:
+            self._call(operation, lambda: call(**action))
+        except self.client.exceptions.ConditionalCheckFailedException as error:
+            old = error.response.get("Item")
+            raise ConditionFailed({write.name: from_item(old) if old else None}) from None
+        return None
+
+    def transact_groups(self, groups: list[list[Write]],
+                        operation: str) -> dict[int, dict[str, dict[str, Any] | None]]:
+        """Write groups of items, each all or nothing, as many groups per transaction as fit.
+
+        Returns the groups whose condition failed: group index → the failed items by name.
+        A failed group cancels the transaction it was in; the other groups of it are sent again.
+        """
+        from renewdesk.services import clock
+
+        failed: dict[int, dict[str, dict[str, Any] | None]] = {}
+        pending = list(range(len(groups)))
+        while pending:
+            batch, size = [], 0
+            for index in pending:
+                if size + len(groups[index]) > TRANSACTION and batch:
+                    break
+                batch.append(index)
+                size += len(groups[index])
+            pending = pending[len(batch):]
+            items = [item.action for index in batch for item in groups[index]]
+            token = clock.new_id(clock.now())
+            try:
+                self._call(operation, lambda: self.client.transact_write_items(
+                    TransactItems=items, ClientRequestToken=token))
+            except self.client.exceptions.TransactionCanceledException as error:
+                reasons = iter(error.response.get("CancellationReasons", []))
+                retry = []
+                for index in batch:
+                    bad = {}
+                    for write in groups[index]:
+                        reason = next(reasons, {})
+                        if reason.get("Code") == "ConditionalCheckFailed":
+                            old = reason.get("Item")
+                            bad[write.name] = from_item(old) if old else None
+                    if bad:
+                        failed[index] = bad
+                    else:
+                        retry.append(index)
+                if not failed.keys() & set(batch):
+                    raise  # cancelled for a reason other than a condition
+                pending = retry + pending
+        return failed
+
+    # -- reads ------------------------------------------------------------------------------
 
     def _get(self, key: dict[str, str], operation: str,
              consistent: bool = True) -> dict[str, Any] | None:

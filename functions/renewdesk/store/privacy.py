@@ -11,13 +11,13 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from renewdesk.errors import StaleWrite
-from renewdesk.services.privacy import EVENT_FREE_TEXT, LeadErasure
+from renewdesk.services.privacy import LeadErasure
+from renewdesk.services.records import EVENT_FREE_TEXT, PERSONAL, OptOut, Policy
+from renewdesk.services.referrers import Referrer
 from renewdesk.store import keys
-from renewdesk.store.dynamo import from_item, to_item
+from renewdesk.store.dynamo import TRANSACTION, ConditionFailed, Write, from_item, to_item
+from renewdesk.store.items import LEAD_INDEX_ATTRIBUTES, event_key, policy_from
 from renewdesk.store.queue import QueueStore
-
-# A transaction holds at most 100 items: the lead, its guard, and up to 98 events.
-TRANSACTION = 100
 
 
 class PrivacyStore(QueueStore):
@@ -29,40 +29,42 @@ class PrivacyStore(QueueStore):
             "TableName": self.table, "IndexName": "collection",
             "KeyConditionExpression": "coll_pk = :p",
             "ExpressionAttributeValues": to_item(
-                {":p": keys.collection(self.store, f"CUSTOMER#{phone}")}),
+                {":p": keys.collection(self.store_id, f"CUSTOMER#{phone}")}),
             "ProjectionExpression": "lead_id",
         }
         return [item["lead_id"] for item in self._query_all(kwargs, "customer_lead_ids")]
 
     def guard_holder(self, lead_type: str, identity: str) -> str | None:
         """The lead id a dedupe guard holds, or None when there is no guard."""
-        guard = self._get(keys.dedupe_guard(self.store, lead_type, identity), "get_guard")
+        guard = self._get(keys.dedupe_guard(self.store_id, lead_type, identity), "get_guard")
         return guard["lead_id"] if guard else None
 
     def erase_lead(self, erasure: LeadErasure) -> None:
         """Clear the events, delete the guard and strip the lead; the lead and guard in the last
         transaction, so the lead stays findable until everything of it is done. StaleWrite if
         the lead or its guard changed since they were read."""
-        events = [self._clear_event(key) for key in erasure.event_keys]
-        last = [self._strip_lead(erasure)]
-        if erasure.guard:
-            lead_type, identity = erasure.guard
-            last.append({"Delete": {
-                "TableName": self.table,
-                "Key": to_item(keys.dedupe_guard(self.store, lead_type, identity)),
-                "ConditionExpression": "lead_id = :id",
-                "ExpressionAttributeValues": to_item({":id": erasure.lead_id}),
-            }})
+        lead = erasure.lead
+        events = [self.update(f"event:{e.event_id}", event_key(self.store_id, e),
+                              removes=EVENT_FREE_TEXT, condition="attribute_exists(pk)")
+                  for e in erasure.events]
+        last = [self.update("lead", keys.lead(self.store_id, lead.lead_id),
+                            {"status": "erased", "erased_at": erasure.erased_at},
+                            removes=[*sorted(PERSONAL), *LEAD_INDEX_ATTRIBUTES],
+                            expected_version=lead.version)]
+        if erasure.guarded:
+            last.append(self.delete("guard", keys.dedupe_guard(self.store_id, lead.type,
+                                                               lead.identity),
+                                    condition="lead_id = :id", values={":id": lead.lead_id}))
         room = TRANSACTION - len(last)
         while len(events) > room:
-            self._transact(events[:TRANSACTION], erasure.lead_id)
+            self._erase(events[:TRANSACTION], lead.lead_id)
             events = events[TRANSACTION:]
-        self._transact(events + last, erasure.lead_id)
+        self._erase(events + last, lead.lead_id)
 
     def scan_phone(self, phone: str) -> tuple[list[str], list[dict[str, Any]]]:
         """(Plates of the policies with this phone, every honeypot submission as
         {spam_id, fields}): one paged Scan of the table."""
-        prefix = f"ST#{self.store}#"
+        prefix = f"ST#{self.store_id}#"
         kwargs = {
             "TableName": self.table,
             "FilterExpression": "(begins_with(pk, :policy) AND #phone = :phone) "
@@ -89,56 +91,57 @@ class PrivacyStore(QueueStore):
 
     def delete_policy(self, plate: str, phone: str) -> bool:
         """Delete a roster record if it is still this phone's; False if it is not (any more)."""
-        return self._delete(keys.policy(self.store, plate), "delete_policy",
+        return self._delete(keys.policy(self.store_id, plate), "delete_policy",
                             "#phone = :phone", {":phone": phone}, {"#phone": "phone"})
 
     def referral_code_of(self, phone: str) -> str | None:
         """The referral code issued to this phone, or None."""
-        guard = self._get(keys.referrer_phone(self.store, phone), "get_referrer_phone")
+        guard = self._get(keys.referrer_phone(self.store_id, phone), "get_referrer_phone")
         return guard["code"] if guard else None
 
     def delete_referrer(self, code: str, phone: str) -> None:
         """Delete a referrer and its phone guard together (each only if it is still theirs)."""
-        items = [
-            {"Delete": {"TableName": self.table,
-                        "Key": to_item(keys.referrer_phone(self.store, phone)),
-                        "ConditionExpression": "code = :code",
-                        "ExpressionAttributeValues": to_item({":code": code})}},
-            {"Delete": {"TableName": self.table, "Key": to_item(keys.referrer(self.store, code)),
-                        "ConditionExpression": "attribute_not_exists(pk) OR phone = :phone",
-                        "ExpressionAttributeValues": to_item({":phone": phone})}},
-        ]
-        self._transact(items, code)
+        self._erase([
+            self.delete("phone", keys.referrer_phone(self.store_id, phone),
+                        condition="code = :code", values={":code": code}),
+            self.delete("referrer", keys.referrer(self.store_id, code),
+                        condition="attribute_not_exists(pk) OR phone = :phone",
+                        values={":phone": phone}),
+        ], code)
 
-    def policy_records(self, plates: list[str]) -> list[dict[str, Any]]:
+    def policy_records(self, plates: list[str]) -> list[Policy]:
         """The roster records of these plates."""
-        return self._batch_get([keys.policy(self.store, plate) for plate in plates])
+        return [policy_from(i) for i in self._batch_get(
+            [keys.policy(self.store_id, plate) for plate in plates])]
 
-    def referrer_record(self, code: str) -> dict[str, Any] | None:
-        """The referrer item of a code."""
-        return self._get(keys.referrer(self.store, code), "get_referrer")
+    def referrer_record(self, code: str) -> Referrer | None:
+        """The referrer of a code."""
+        item = self._get(keys.referrer(self.store_id, code), "get_referrer")
+        return Referrer(item["code"], item["name"], item["phone"], item["created_at"]) \
+            if item else None
 
-    def optout_record(self, phone: str) -> dict[str, Any] | None:
+    def optout_record(self, phone: str) -> OptOut | None:
         """The reminder opt-out of a phone."""
-        return self._get(keys.optout(self.store, phone), "get_optout")
+        item = self._get(keys.optout(self.store_id, phone), "get_optout")
+        return OptOut(item["phone"], item["opted_out_at"], item["via"]) if item else None
 
     def has_optout(self, phone: str) -> bool:
         """Whether the phone opted out of reminder SMS."""
-        return self._get(keys.optout(self.store, phone), "get_optout") is not None
+        return self._get(keys.optout(self.store_id, phone), "get_optout") is not None
 
     def delete_optout(self, phone: str) -> bool:
         """Delete the opt-out; False if there was none."""
-        return self._delete(keys.optout(self.store, phone), "delete_optout")
+        return self._delete(keys.optout(self.store_id, phone), "delete_optout")
 
     def delete_spam(self, spam_id: str) -> None:
         """Delete one honeypot submission."""
-        self._delete(keys.spam(self.store, spam_id), "delete_spam")
+        self._delete(keys.spam(self.store_id, spam_id), "delete_spam")
 
     # -- retention purge (Query only: the Lambda role may not Scan) ------------------------
 
     def purge_cursor(self) -> str | None:
         """Where the last purge run stopped (a month_sk of the ACTIVITY index), or None."""
-        cursor = self._get(keys.purge_cursor(self.store), "get_purge_cursor")
+        cursor = self._get(keys.purge_cursor(self.store_id), "get_purge_cursor")
         return cursor["leads_through"] if cursor else None
 
     def set_purge_cursor(self, cursor: str) -> None:
@@ -146,17 +149,18 @@ class PrivacyStore(QueueStore):
         try:
             self._call("set_purge_cursor", lambda: self.client.put_item(
                 TableName=self.table,
-                Item=to_item({**keys.purge_cursor(self.store), "leads_through": cursor}),
+                Item=to_item({**keys.purge_cursor(self.store_id), "leads_through": cursor}),
                 ConditionExpression="attribute_not_exists(leads_through) OR leads_through < :c",
                 ExpressionAttributeValues=to_item({":c": cursor})))
         except self.client.exceptions.ConditionalCheckFailedException:
             pass  # already further on
 
     def close_events(self, months: list[str], start: str,
-                     through: str) -> Iterator[dict[str, Any]]:
-        """Close events not undone by a reopen, from the month_sk ``start`` to the time
-        ``through`` (both included), oldest first, across these local months; page by page, so
-        a caller that stops early reads no further."""
+                     through: str) -> Iterator[tuple[str, str]]:
+        """(lead id, position) of the close events not undone by a reopen, from the position
+        ``start`` to the time ``through`` (both included), oldest first, across these local
+        months; page by page, so a caller that stops early reads no further. A position is
+        opaque above store/ (it is the event's month-index sort key)."""
         for month in months:
             kwargs: dict[str, Any] = {
                 "TableName": self.table, "IndexName": "month",
@@ -165,58 +169,29 @@ class PrivacyStore(QueueStore):
                 "ProjectionExpression": "lead_id, month_sk",
                 "ExpressionAttributeNames": {"#kind": "kind"},
                 "ExpressionAttributeValues": to_item({
-                    ":p": keys.activity_month(self.store, month), ":a": start,
+                    ":p": keys.activity_month(self.store_id, month), ":a": start,
                     ":b": through + "~", ":close": "close"}),
             }
             while True:
                 page = self._call("close_events", lambda: self.client.query(**kwargs))
-                yield from map(from_item, page.get("Items", []))
+                for item in map(from_item, page.get("Items", [])):
+                    yield item["lead_id"], item["month_sk"]
                 if "LastEvaluatedKey" not in page:
                     break
                 kwargs = {**kwargs, "ExclusiveStartKey": page["LastEvaluatedKey"]}
 
     def delete_expired_policy(self, plate: str, expiry_date: str) -> bool:
         """Delete a roster record if its expiry date is still this one (no newer import)."""
-        return self._delete(keys.policy(self.store, plate), "delete_expired_policy",
+        return self._delete(keys.policy(self.store_id, plate), "delete_expired_policy",
                             "#expiry = :expiry", {":expiry": expiry_date},
                             {"#expiry": "expiry_date"})
 
     # -- plumbing -------------------------------------------------------------------------
 
-    def _strip_lead(self, erasure: LeadErasure) -> dict[str, Any]:
-        names = {f"#r{i}": a for i, a in enumerate(erasure.removes)}
-        names.update({f"#s{i}": a for i, a in enumerate(erasure.sets)})
-        names["#version"] = "version"
-        values = {f":s{i}": v for i, v in enumerate(erasure.sets.values())}
-        values[":next"] = erasure.version + 1
-        sets = [f"#s{i} = :s{i}" for i in range(len(erasure.sets))] + ["#version = :next"]
-        expression = "SET " + ", ".join(sets)
-        if erasure.removes:
-            expression += " REMOVE " + ", ".join(f"#r{i}" for i in range(len(erasure.removes)))
-        if erasure.version:
-            condition = "#version = :version"
-            values[":version"] = erasure.version
-        else:
-            condition = "attribute_exists(pk) AND attribute_not_exists(#version)"
-        return {"Update": {
-            "TableName": self.table, "Key": to_item(keys.lead(self.store, erasure.lead_id)),
-            "UpdateExpression": expression, "ConditionExpression": condition,
-            "ExpressionAttributeNames": names, "ExpressionAttributeValues": to_item(values),
-        }}
-
-    def _clear_event(self, key: dict[str, str]) -> dict[str, Any]:
-        names = {f"#t{i}": f for i, f in enumerate(EVENT_FREE_TEXT)}
-        return {"Update": {
-            "TableName": self.table, "Key": to_item(key),
-            "UpdateExpression": "REMOVE " + ", ".join(names),
-            "ConditionExpression": "attribute_exists(pk)",
-            "ExpressionAttributeNames": names,
-        }}
-
-    def _transact(self, items: list[dict[str, Any]], subject: str) -> None:
+    def _erase(self, writes: list[Write], subject: str) -> None:
         try:
-            self._call("erase", lambda: self.client.transact_write_items(TransactItems=items))
-        except self.client.exceptions.TransactionCanceledException:
+            self.transact(writes, "erase")
+        except ConditionFailed:
             raise StaleWrite(subject) from None
 
     def _delete(self, key: dict[str, str], operation: str, condition: str | None = None,

@@ -7,12 +7,15 @@ close event. A claim is one Query on the ready index plus that one transaction.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from renewdesk.errors import GuardTaken, StaleWrite
+from renewdesk.services.records import Event, Lead, Policy
 from renewdesk.services.worklist import LeadChange
 from renewdesk.store import cursors, keys
-from renewdesk.store.dynamo import StoreTable, from_item, to_item, with_retries
+from renewdesk.store.dynamo import ConditionFailed, StoreTable, Write, from_item, to_item
+from renewdesk.store.items import event_from, event_item, lead_from, lead_position, policy_from
 
 CLAIMABLE = "(attribute_not_exists(lease_until) OR lease_until < :now)"
 # The index each paged staff list reads.
@@ -25,74 +28,76 @@ class QueueStore(StoreTable):
     # -- reads ----------------------------------------------------------------------------
 
     def ready_page(self, lead_type: str | None, now_iso: str, limit: int,
-                   start_key: dict | None = None) -> tuple[list[dict[str, Any]], dict | None]:
+                   start_key: dict | None = None) -> tuple[list[Lead], dict | None]:
         """Claimable leads at the head of the queue, in claim order (one Query)."""
         condition = CLAIMABLE
-        values: dict[str, Any] = {":p": keys.ready_queue(self.store), ":now": now_iso}
+        values: dict[str, Any] = {":p": keys.ready_queue(self.store_id), ":now": now_iso}
         names = None
         if lead_type:
             condition += " AND #type = :type"
             values[":type"] = lead_type
             names = {"#type": "type"}
-        return self._query("ready", "ready_pk", values, limit, start_key,
+        return self._leads("ready", "ready_pk", values, limit, start_key,
                            filter_expression=condition, names=names)
 
     def attention_page(self, limit: int, start_key: dict | None = None):
         """Leads on the supervisor's attention list, oldest first."""
-        return self._query("ready", "ready_pk", {":p": keys.attention_list(self.store)}, limit,
-                           start_key)
+        return self._leads("ready", "ready_pk", {":p": keys.attention_list(self.store_id)},
+                           limit, start_key)
 
     def desk_page(self, username: str, due_before: str | None = None, limit: int = 200,
                   start_key: dict | None = None):
         """Leads on one desk by due time; only those due before a time if given."""
-        values: dict[str, Any] = {":p": keys.desk(self.store, username)}
+        values: dict[str, Any] = {":p": keys.desk(self.store_id, username)}
         sk_condition = None
         if due_before:
             sk_condition = "desk_sk < :before"
             values[":before"] = due_before
-        return self._query("desk", "desk_pk", values, limit, start_key, sk_condition)
+        return self._leads("desk", "desk_pk", values, limit, start_key, sk_condition)
 
     def month_leads_page(self, utc_month: str, after: str, before: str, limit: int,
                          start_key: dict | None = None, newest_first: bool = False):
         """Leads created between two UTC timestamps within one UTC month partition."""
-        values = {":p": keys.month(self.store, utc_month), ":a": after, ":b": before}
-        return self._query("month", "month_pk", values, limit, start_key,
+        values = {":p": keys.month(self.store_id, utc_month), ":a": after, ":b": before}
+        return self._leads("month", "month_pk", values, limit, start_key,
                            "month_sk BETWEEN :a AND :b", newest_first=newest_first)
 
-    def get_lead(self, lead_id: str) -> dict[str, Any] | None:
+    def get_lead(self, lead_id: str) -> Lead | None:
         """One lead, read consistently."""
-        return self._get(keys.lead(self.store, lead_id), "get_lead")
+        item = self._get(keys.lead(self.store_id, lead_id), "get_lead")
+        return lead_from(item) if item else None
 
-    def lead_with_history(self, lead_id: str) -> tuple[dict[str, Any] | None,
-                                                       list[dict[str, Any]]]:
+    def lead_with_history(self, lead_id: str) -> tuple[Lead | None, list[Event]]:
         """The lead and its events, oldest first, in one consistent Query of its partition."""
         kwargs = {
             "TableName": self.table,
             "KeyConditionExpression": "pk = :p",
-            "ExpressionAttributeValues": to_item({":p": keys.lead(self.store, lead_id)["pk"]}),
+            "ExpressionAttributeValues": to_item(
+                {":p": keys.lead(self.store_id, lead_id)["pk"]}),
             "ConsistentRead": True,
         }
         items = self._query_all(kwargs, "lead_with_history")
-        lead = next((item for item in items if item["sk"] == "LEAD"), None)
-        return lead, [item for item in items if item["sk"].startswith("EV#")]
+        lead = next((lead_from(i) for i in items if i["sk"] == "LEAD"), None)
+        return lead, [event_from(i) for i in items if i["sk"].startswith("EV#")]
 
-    def customer_leads(self, phone: str, limit: int = 20) -> list[dict[str, Any]]:
+    def customer_leads(self, phone: str, limit: int = 20) -> list[Lead]:
         """A customer's leads, newest first."""
-        items, _ = self._query("collection", "coll_pk",
-                               {":p": keys.collection(self.store, f"CUSTOMER#{phone}")},
+        leads, _ = self._leads("collection", "coll_pk",
+                               {":p": keys.collection(self.store_id, f"CUSTOMER#{phone}")},
                                limit, None, newest_first=True)
-        return items
+        return leads
 
-    def vehicle_records(self, plate: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-        """(The renewal dedupe guard, the roster policy) of a vehicle, in one TransactGetItems
-        (one request for both, and no unprocessed keys to send again as a batch read has)."""
-        wanted = [keys.dedupe_guard(self.store, "renewal", plate), keys.policy(self.store, plate)]
-        answer = with_retries(self.settings, lambda: self.client.transact_get_items(
+    def vehicle_records(self, plate: str) -> tuple[str | None, Policy | None]:
+        """(The lead id the vehicle's renewal dedupe guard holds, the roster policy), in one
+        TransactGetItems (one request for both, and no unprocessed keys as a batch read has)."""
+        wanted = [keys.dedupe_guard(self.store_id, "renewal", plate),
+                  keys.policy(self.store_id, plate)]
+        answer = self._call("vehicle_records", lambda: self.client.transact_get_items(
             TransactItems=[{"Get": {"TableName": self.table, "Key": to_item(key)}}
-                           for key in wanted]), "vehicle_records")
+                           for key in wanted]))
         guard, policy = (from_item(r["Item"]) if r.get("Item") else None
                          for r in answer["Responses"])
-        return guard, policy
+        return (guard or {}).get("lead_id"), policy_from(policy) if policy else None
 
     # -- cursors of the paged lists (store.cursors) ---------------------------------------
 
@@ -105,140 +110,85 @@ class QueueStore(StoreTable):
         this list handed out.
         """
         if listing == "month":
-            ranges = [(keys.month(self.store, m), after, before)
+            ranges = [(keys.month(self.store_id, m), after, before)
                       for m, after, before in months or []]
         else:
-            partition = keys.ready_queue(self.store) if listing == "ready" \
-                else keys.attention_list(self.store)
+            partition = keys.ready_queue(self.store_id) if listing == "ready" \
+                else keys.attention_list(self.store_id)
             ranges = [(partition, None, None)]
-        return cursors.decode(cursor, LISTING_INDEX[listing], self.store, ranges)
+        return cursors.decode(cursor, LISTING_INDEX[listing], self.store_id, ranges)
 
-    def cursor_after(self, item: dict[str, Any], listing: str) -> str:
-        """The cursor of the page that starts after this item of a list."""
-        return cursors.encode(item, LISTING_INDEX[listing])
+    def cursor_after(self, lead: Lead, listing: str) -> str:
+        """The cursor of the page that starts after this lead of a list."""
+        return cursors.encode(lead_position(self.store_id, lead, listing),
+                              LISTING_INDEX[listing])
 
     # -- the one write --------------------------------------------------------------------
 
     def write(self, change: LeadChange) -> None:
         """Apply a change in one transaction; StaleWrite if the lead moved on, GuardTaken if the
         customer's dedupe guard is not this lead's."""
-        items = [self._lead_update(change)]
+        writes = [self._lead_update(change)]
         if change.event is not None:
-            items.append({"Put": {"TableName": self.table,
-                                  "Item": to_item(self._event_item(change))}})
-        guard_index = None
+            event = dataclasses.replace(change.event, event_id=change.change_id)
+            writes.append(self.put("event", event_item(self.store_id, event)))
         if change.guard is not None:
-            guard_index = len(items)
-            items.append({"Update": {
-                "TableName": self.table,
-                "Key": to_item(keys.dedupe_guard(self.store, change.guard.lead_type,
-                                                 change.guard.identity)),
-                "UpdateExpression": "SET is_open = :open",
-                "ConditionExpression": "lead_id = :id",
-                "ExpressionAttributeValues": to_item(
-                    {":open": change.guard.is_open, ":id": change.lead_id}),
-                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-            }})
+            writes.append(self.update(
+                "guard", keys.dedupe_guard(self.store_id, change.guard.lead_type,
+                                           change.guard.identity),
+                {"is_open": change.guard.is_open}, condition="lead_id = :id",
+                values={":id": change.lead_id}, return_old=True))
         if change.supersede is not None:
             at, event_id = change.supersede
-            items.append({"Update": {
-                "TableName": self.table,
-                "Key": to_item(keys.lead_event(self.store, change.lead_id, at, event_id)),
-                "UpdateExpression": "SET superseded = :yes",
-                "ConditionExpression": "attribute_exists(pk)",
-                "ExpressionAttributeValues": to_item({":yes": True}),
-            }})
-
+            writes.append(self.update(
+                "supersede", keys.lead_event(self.store_id, change.lead_id, at, event_id),
+                {"superseded": True}, condition="attribute_exists(pk)"))
         # A retry after a lost answer is idempotent; the same change written again without its
         # guard (see services.closing) is a different request, so it gets a different token.
         token = change.change_id + ("G" if change.guard else "")
-
-        def call():
-            return self.client.transact_write_items(TransactItems=items,
-                                                    ClientRequestToken=token)
-
         try:
-            with_retries(self.settings, call, "write_lead")
-        except self.client.exceptions.TransactionCanceledException as error:
-            reasons = error.response.get("CancellationReasons", [])
-            failed = [i for i, r in enumerate(reasons) if r.get("Code") == "ConditionalCheckFailed"]
-            if guard_index is not None and failed == [guard_index]:
-                old = reasons[guard_index].get("Item")
-                raise GuardTaken(from_item(old) if old else None) from None
+            self.transact(writes, "write_lead", token)
+        except ConditionFailed as failed:
+            if set(failed.failed) == {"guard"}:
+                old = failed.failed["guard"]
+                raise GuardTaken(old.get("lead_id") if old else None,
+                                 bool(old and old.get("is_open"))) from None
             raise StaleWrite(change.lead_id) from None
 
-    def _lead_update(self, change: LeadChange) -> dict[str, Any]:
-        sets = {**change.set, "version": change.version + 1}
-        removes = list(change.remove)
+    def _lead_update(self, change: LeadChange) -> Write:
+        sets = dict(change.set)
+        removes: list[str] = []
         placement = change.placement
         if placement is not None:
             if placement.queue is not None:
                 rank, due = placement.queue
-                sets["ready_pk"] = keys.ready_queue(self.store)
+                sets["ready_pk"] = keys.ready_queue(self.store_id)
                 sets["ready_sk"] = keys.ready_position(rank, due, change.lead_id)
             elif placement.attention_since is not None:
-                sets["ready_pk"] = keys.attention_list(self.store)
+                sets["ready_pk"] = keys.attention_list(self.store_id)
                 sets["ready_sk"] = f"{placement.attention_since}#{change.lead_id}"
             else:
                 removes += ["ready_pk", "ready_sk"]
             if placement.desk is not None:
                 username, due_at = placement.desk
-                sets["desk_pk"] = keys.desk(self.store, username)
+                sets["desk_pk"] = keys.desk(self.store_id, username)
                 sets["desk_sk"] = f"{due_at}#{change.lead_id}"
+                sets["desk_due_at"] = due_at
             else:
-                removes += ["desk_pk", "desk_sk"]
-        sets = {k: v for k, v in sets.items() if v is not None}
-        removes += [k for k, v in change.set.items() if v is None]
-        names: dict[str, str] = {}
-        values: dict[str, Any] = {}
-
-        def name(attribute: str) -> str:
-            alias = f"#n{len(names)}"
-            names[alias] = attribute
-            return alias
-
-        set_parts = []
-        for attribute, value in sets.items():
-            placeholder = f":s{len(values)}"
-            values[placeholder] = value
-            set_parts.append(f"{name(attribute)} = {placeholder}")
-        expression = "SET " + ", ".join(set_parts)
-        if removes:
-            expression += " REMOVE " + ", ".join(name(a) for a in dict.fromkeys(removes))
-        if change.version:
-            condition = f"{name('version')} = :version"
-            values[":version"] = change.version
-        else:
-            condition = f"attribute_exists(pk) AND attribute_not_exists({name('version')})"
+                removes += ["desk_pk", "desk_sk", "desk_due_at"]
+        condition, values = None, None
         if change.claimable_at is not None:
-            condition += (f" AND {name('ready_pk')} = :ready AND (attribute_not_exists("
-                          f"{name('lease_until')}) OR {name('lease_until')} < :now)")
-            values[":ready"] = keys.ready_queue(self.store)
-            values[":now"] = change.claimable_at
-        return {"Update": {
-            "TableName": self.table,
-            "Key": to_item(keys.lead(self.store, change.lead_id)),
-            "UpdateExpression": expression,
-            "ConditionExpression": condition,
-            "ExpressionAttributeNames": names,
-            "ExpressionAttributeValues": to_item(values),
-        }}
+            condition = f"ready_pk = :ready AND {CLAIMABLE.replace(':now', ':claimable')}"
+            values = {":ready": keys.ready_queue(self.store_id),
+                      ":claimable": change.claimable_at}
+        return self.update("lead", keys.lead(self.store_id, change.lead_id), sets,
+                           removes=removes, condition=condition, values=values,
+                           expected_version=change.version)
 
-    def _event_item(self, change: LeadChange) -> dict[str, Any]:
-        event = dict(change.event or {})
-        month = event.pop("month")
-        return {
-            **keys.lead_event(self.store, change.lead_id, event["at"], change.change_id),
-            **event,
-            "event_id": change.change_id,
-            "month_pk": keys.activity_month(self.store, month),
-            "month_sk": f"{event['at']}#{change.lead_id}#{change.change_id}",
-        }
-
-    def _query(self, index: str, pk_name: str, values: dict[str, Any], limit: int | None,
+    def _leads(self, index: str, pk_name: str, values: dict[str, Any], limit: int | None,
                start_key: dict | None, sk_condition: str | None = None,
                newest_first: bool = False, filter_expression: str | None = None,
-               names: dict[str, str] | None = None):
+               names: dict[str, str] | None = None) -> tuple[list[Lead], dict | None]:
         kwargs: dict[str, Any] = {
             "TableName": self.table,
             "IndexName": index,
@@ -255,6 +205,6 @@ class QueueStore(StoreTable):
             kwargs["FilterExpression"] = filter_expression
         if names:
             kwargs["ExpressionAttributeNames"] = names
-        page = with_retries(self.settings, lambda: self.client.query(**kwargs),
-                            f"query_{index}")
-        return [from_item(i) for i in page.get("Items", [])], page.get("LastEvaluatedKey")
+        page = self._call(f"query_{index}", lambda: self.client.query(**kwargs))
+        return [lead_from(from_item(i)) for i in page.get("Items", [])], \
+            page.get("LastEvaluatedKey")

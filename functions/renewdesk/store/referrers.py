@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from renewdesk.services.referrers import Referrer
 from renewdesk.store import keys
-from renewdesk.store.dynamo import StoreTable, from_item, to_item, with_retries
+from renewdesk.store.dynamo import ConditionFailed, StoreTable, to_item
 
 
 class ReferrerStore(StoreTable):
@@ -14,31 +14,24 @@ class ReferrerStore(StoreTable):
         """Store a new code; the phone's existing referrer if it has one; None if the code is taken."""
         values = {"code": referrer.code, "name": referrer.name, "phone": referrer.phone,
                   "created_at": referrer.created_at}
-        code_item = {**keys.referrer(self.store, referrer.code), **values,
-                     "coll_pk": keys.collection(self.store, "REFERRERS"),
+        code_item = {**keys.referrer(self.store_id, referrer.code), **values,
+                     "coll_pk": keys.collection(self.store_id, "REFERRERS"),
                      "coll_sk": f"{referrer.created_at}#{referrer.code}"}
-        phone_item = {**keys.referrer_phone(self.store, referrer.phone), "code": referrer.code}
-        items = [
-            {"Put": {"TableName": self.table, "Item": to_item(code_item),
-                     "ConditionExpression": "attribute_not_exists(pk)"}},
-            {"Put": {"TableName": self.table, "Item": to_item(phone_item),
-                     "ConditionExpression": "attribute_not_exists(pk)",
-                     "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}},
-        ]
+        phone_item = {**keys.referrer_phone(self.store_id, referrer.phone), "code": referrer.code}
         try:
-            with_retries(self.settings,
-                         lambda: self.client.transact_write_items(TransactItems=items),
-                         "add_referrer")
-        except self.client.exceptions.TransactionCanceledException as error:
-            reasons = error.response.get("CancellationReasons", [])
-            if reasons[1].get("Code") == "ConditionalCheckFailed":
-                return self.get(from_item(reasons[1]["Item"])["code"])
-            return None
+            self.transact([
+                self.put("code", code_item, condition="attribute_not_exists(pk)"),
+                self.put("phone", phone_item, condition="attribute_not_exists(pk)",
+                         return_old=True),
+            ], "add_referrer")
+        except ConditionFailed as cancelled:
+            existing = cancelled.failed.get("phone")
+            return self.get(existing["code"]) if existing else None
         return referrer
 
     def get(self, code: str) -> Referrer:
         """One referrer by code."""
-        return _referrer(self._get(keys.referrer(self.store, code), "get_referrer",
+        return _referrer(self._get(keys.referrer(self.store_id, code), "get_referrer",
                                    consistent=False))
 
     def list_referrers(self) -> list[Referrer]:
@@ -48,7 +41,7 @@ class ReferrerStore(StoreTable):
             "IndexName": "collection",
             "KeyConditionExpression": "coll_pk = :p",
             "ExpressionAttributeValues": to_item(
-                {":p": keys.collection(self.store, "REFERRERS")}),
+                {":p": keys.collection(self.store_id, "REFERRERS")}),
         }
         return [_referrer(item) for item in self._query_all(kwargs, "list_referrers")]
 

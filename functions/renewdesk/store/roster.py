@@ -8,23 +8,26 @@ again without it.
 
 from __future__ import annotations
 
-import time
+import dataclasses
 from typing import Any, Iterable
 
 from renewdesk.errors import RateLimited
-from renewdesk.services import clock
+from renewdesk.services.limits import RateLimit
+from renewdesk.services.records import Guard, Lead, Policy
 from renewdesk.services.reminders import CycleStart
 from renewdesk.store import keys
-from renewdesk.store.dynamo import StoreTable, from_item, pause_if, to_item, with_retries
-from renewdesk.store.leads import counter_updates, guard_item, lead_item
+from renewdesk.store.dynamo import ConditionFailed, StoreTable, Write, from_item, pause_if, to_item
+from renewdesk.store.items import lead_from, new_lead_item, policy_from, policy_item, \
+    policy_places
+from renewdesk.store.leads import counter_updates, guard_item
 
 BATCH_WRITE = 25
-TRANSACTION = 100
 # The cycle of a policy is the expiry date its reminder steps were taken for.
 NEW_CYCLE = "expiry_date = :exp AND (attribute_not_exists(#cycle) OR #cycle <> :exp)"
 ROSTER_GUARD = ("attribute_not_exists(pk) OR "
                 "(is_open = :closed AND created_at < :season_start)")
 CYCLE_STATE = ("sms_step", "sms_on", "sms_sent_at")
+OPEN_STATUSES = {":queued": "queued", ":claimed": "claimed", ":attention": "attention"}
 
 
 class RosterStore(StoreTable):
@@ -32,106 +35,83 @@ class RosterStore(StoreTable):
 
     # -- import ---------------------------------------------------------------------------
 
-    def get_policies(self, plates: list[str]) -> dict[str, dict[str, Any]]:
+    def get_policies(self, plates: list[str]) -> dict[str, Policy]:
         """The stored records of these plates (consistent reads), by plate."""
-        found = self._batch_get([keys.policy(self.store, p) for p in plates])
-        return {item["plate"]: item for item in found}
+        found = self._batch_get([keys.policy(self.store_id, p) for p in plates])
+        return {item["plate"]: policy_from(item) for item in found}
 
-    def add_policies(self, policies: list[dict[str, Any]]) -> None:
+    def add_policies(self, policies: list[Policy]) -> None:
         """Store new records (BatchWriteItem; the import read first that they were missing)."""
         for start in range(0, len(policies), BATCH_WRITE):
-            requests = [{"PutRequest": {"Item": to_item(self._policy_item(p))}}
+            requests = [{"PutRequest": {"Item": to_item(policy_item(self.store_id, p))}}
                         for p in policies[start:start + BATCH_WRITE]]
             self._batch_write(requests)
 
-    def update_policies(self, changes: list[tuple[dict[str, Any], dict[str, Any]]]) -> list[str]:
-        """Write changed data onto stored records, each only if it is still as read; the plates
+    def update_policies(self, changes: list[tuple[Policy, Policy]]) -> list[str]:
+        """Write changed records over stored ones, each only if it is still as read; the plates
         that changed meanwhile."""
-        groups = []
-        for stored, values in changes:
-            sets = {**values, **self._index_values({**stored, **values})}
-            update = self._update(keys.policy(self.store, stored["plate"]), sets,
-                                  "row_hash = :old_hash", {":old_hash": stored["row_hash"]})
-            groups.append([update])
-        failed = self._transact_groups(groups)
-        return [changes[i][0]["plate"] for i in failed]
-
-    def _policy_item(self, policy: dict[str, Any]) -> dict[str, Any]:
-        return {**keys.policy(self.store, policy["plate"]), **policy,
-                **self._index_values(policy)}
-
-    def _index_values(self, policy: dict[str, Any]) -> dict[str, Any]:
-        expiry = policy["expiry_date"]
-        return {"month_pk": keys.expiry_month(self.store, expiry[:7]),
-                "month_sk": f"{expiry}#{policy['plate']}",
-                "coll_pk": keys.roster_link(self.store, policy["roster_id"]),
-                "coll_sk": "POLICY"}
+        groups = [[self.update("policy", keys.policy(self.store_id, stored.plate),
+                               {**_data(changed), **policy_places(self.store_id, changed)},
+                               condition="row_hash = :old_hash",
+                               values={":old_hash": stored.row_hash})]
+                  for stored, changed in changes]
+        failed = self.transact_groups(groups, "update_policies")
+        return [changes[i][0].plate for i in failed]
 
     # -- reads ----------------------------------------------------------------------------
 
-    def policies_expiring(self, first: str, last: str) -> list[dict[str, Any]]:
+    def policies_expiring(self, first: str, last: str) -> list[Policy]:
         """Every policy expiring between two dates (YYYY-MM-DD, both included), by date."""
-        found: list[dict[str, Any]] = []
+        found: list[Policy] = []
         for month in _months(first, last):
             kwargs: dict[str, Any] = {
                 "TableName": self.table, "IndexName": "month",
                 "KeyConditionExpression": "month_pk = :p AND month_sk BETWEEN :a AND :b",
                 "ExpressionAttributeValues": to_item({
-                    ":p": keys.expiry_month(self.store, month), ":a": first, ":b": last + "~"}),
+                    ":p": keys.expiry_month(self.store_id, month), ":a": first,
+                    ":b": last + "~"}),
             }
-            found += self._query_all(kwargs, "policies_expiring")
+            found += [policy_from(i) for i in self._query_all(kwargs, "policies_expiring")]
         return found
 
-    def find_by_roster_id(self, roster_id: str) -> dict[str, Any] | None:
+    def find_by_roster_id(self, roster_id: str) -> Policy | None:
         """The policy a renewal link names, or None (one Query)."""
         kwargs = {
             "TableName": self.table, "IndexName": "collection",
             "KeyConditionExpression": "coll_pk = :p",
-            "ExpressionAttributeValues": to_item({":p": keys.roster_link(self.store, roster_id)}),
+            "ExpressionAttributeValues": to_item(
+                {":p": keys.roster_link(self.store_id, roster_id)}),
             "Limit": 1,
         }
-        page = with_retries(self.settings, lambda: self.client.query(**kwargs), "find_policy")
+        page = self._call("find_policy", lambda: self.client.query(**kwargs))
         items = page.get("Items", [])
-        return from_item(items[0]) if items else None
+        return policy_from(from_item(items[0])) if items else None
 
-    def get_leads(self, lead_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    def get_leads(self, lead_ids: Iterable[str]) -> dict[str, Lead]:
         """Leads by id (consistent reads)."""
-        found = self._batch_get([keys.lead(self.store, i) for i in set(lead_ids)])
-        return {item["lead_id"]: item for item in found}
-
-    def get_guard(self, plate: str) -> dict[str, Any] | None:
-        """The renewal dedupe guard of a vehicle."""
-        found = self._batch_get([keys.dedupe_guard(self.store, "renewal", plate)])
-        return found[0] if found else None
+        found = self._batch_get([keys.lead(self.store_id, i) for i in set(lead_ids)])
+        return {item["lead_id"]: lead_from(item) for item in found}
 
     # -- reminder steps -------------------------------------------------------------------
 
-    def start_cycles(self, starts: list[CycleStart]) -> dict[str, Any]:
+    def start_cycles(self, starts: list[CycleStart]) -> dict[str, Guard | str | None]:
         """Create each policy's renewal lead with its dedupe guard and record it on the policy,
-        all or nothing per policy. By plate: None when created, else the guard item that holds
-        the vehicle for another lead, or "stale" when the policy changed meanwhile."""
-        groups = []
-        for start in starts:
-            values = start.lead_values
-            groups.append([
-                {"Put": {"TableName": self.table,
-                         "Item": to_item(lead_item(self.store, start.lead_id, values)),
-                         "ConditionExpression": "attribute_not_exists(pk)"}},
-                {"Put": {"TableName": self.table,
-                         "Item": to_item(guard_item(self.store, "renewal", start.plate,
-                                                    start.lead_id, values["created_at"],
-                                                    values["phone"])),
-                         "ConditionExpression": ROSTER_GUARD,
-                         "ExpressionAttributeValues": to_item(
-                             {":closed": False, ":season_start": start.season_start}),
-                         "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}},
-                self._cycle_update(start.plate, start.expiry_date, start.lead_id, "created"),
-            ])
-        failed = self._transact_groups(groups)
-        outcome: dict[str, Any] = {s.plate: None for s in starts}
-        for index, reasons in failed.items():
-            guard = reasons.get(1)
-            outcome[starts[index].plate] = from_item(guard) if guard else "stale"
+        all or nothing per policy. By plate: None when created, else the guard that holds the
+        vehicle for another lead, or "stale" when the policy changed meanwhile."""
+        groups = [[
+            self.put("lead", new_lead_item(self.store_id, start.lead),
+                     condition="attribute_not_exists(pk)"),
+            self.put("guard", guard_item(self.store_id, start.lead), condition=ROSTER_GUARD,
+                     values={":closed": False, ":season_start": start.season_start},
+                     return_old=True),
+            self._cycle_update(start.plate, start.expiry_date, start.lead.lead_id, "created"),
+        ] for start in starts]
+        failed = self.transact_groups(groups, "start_cycles")
+        outcome: dict[str, Guard | str | None] = {s.plate: None for s in starts}
+        for index, items in failed.items():
+            guard = items.get("guard")
+            outcome[starts[index].plate] = Guard(guard["lead_id"], bool(guard["is_open"])) \
+                if guard else "stale"
         return outcome
 
     def adopt_lead(self, plate: str, expiry_date: str, lead_id: str,
@@ -139,188 +119,123 @@ class RosterStore(StoreTable):
         """Make an open lead of the vehicle this cycle's lead: give it this cycle's plan, expiry
         date and policy data (unless it has them already) and record it on the policy; False if
         the policy changed meanwhile."""
-        lead_update = self._update(
-            keys.lead(self.store, lead_id), {**additions, "expiry_date": expiry_date},
-            "attribute_exists(pk) AND (attribute_not_exists(#plan) OR #expiry <> :exp)",
-            {":exp": expiry_date}, bump_version=True,
-            names={"#plan": "plan", "#expiry": "expiry_date"})
+        lead_update = self.update(
+            "lead", keys.lead(self.store_id, lead_id), {**additions, "expiry_date": expiry_date},
+            condition="attribute_exists(pk) AND (attribute_not_exists(#plan) OR #expiry <> :exp)",
+            values={":exp": expiry_date}, names={"#plan": "plan", "#expiry": "expiry_date"},
+            adds={"version": 1})
         cycle = self._cycle_update(plate, expiry_date, lead_id, "adopted")
-        failed = self._transact_groups([[lead_update, cycle]])
+        failed = self.transact_groups([[lead_update, cycle]], "adopt_lead")
         if not failed:
             return True
-        if 1 in failed[0]:
+        if "policy" in failed[0]:
             return False
         return self.record_cycle(plate, expiry_date, lead_id, "adopted")
 
     def record_cycle(self, plate: str, expiry_date: str, lead_id: str, step: str) -> bool:
         """Record that the lead step of this cycle is taken care of by an existing lead."""
-        return not self._transact_groups([[self._cycle_update(plate, expiry_date, lead_id,
-                                                              step)]])
+        return not self.transact_groups(
+            [[self._cycle_update(plate, expiry_date, lead_id, step)]], "record_cycle")
 
     def mark_sms(self, marks: list[tuple[str, str, str, str]]) -> None:
         """Record the SMS step of each (plate, expiry date, step, day) once per cycle."""
-        groups = [[self._update(
-            keys.policy(self.store, plate), {"sms_step": step, "sms_on": day},
-            "#cycle = :exp AND attribute_not_exists(sms_step)", {":exp": expiry},
-            names={"#cycle": "cycle"})] for plate, expiry, step, day in marks]
-        self._transact_groups(groups)  # a mark lost to a concurrent run is that run's mark
+        groups = [[self.update(
+            "policy", keys.policy(self.store_id, plate), {"sms_step": step, "sms_on": day},
+            condition="#cycle = :exp AND attribute_not_exists(sms_step)",
+            values={":exp": expiry}, names={"#cycle": "cycle"})]
+            for plate, expiry, step, day in marks]
+        self.transact_groups(groups, "mark_sms")  # a mark lost to a concurrent run is its mark
 
     def mark_sent(self, plate: str, expiry_date: str, at: str) -> None:
         """Record that the SMS of this cycle went out through the sender."""
-        self._transact_groups([[self._update(
-            keys.policy(self.store, plate), {"sms_sent_at": at}, "#cycle = :exp",
-            {":exp": expiry_date}, names={"#cycle": "cycle"})]])
+        self.transact_groups([[self.update(
+            "policy", keys.policy(self.store_id, plate), {"sms_sent_at": at},
+            condition="#cycle = :exp", values={":exp": expiry_date},
+            names={"#cycle": "cycle"})]], "mark_sent")
 
-    def _cycle_update(self, plate: str, expiry: str, lead_id: str, step: str) -> dict[str, Any]:
-        update = self._update(keys.policy(self.store, plate),
-                              {"cycle": expiry, "lead_id": lead_id, "lead_step": step},
-                              NEW_CYCLE, {":exp": expiry}, names={"#cycle": "cycle"})
+    def _cycle_update(self, plate: str, expiry: str, lead_id: str, step: str) -> Write:
         # A new cycle starts with no SMS step taken.
-        update["Update"]["UpdateExpression"] += " REMOVE " + ", ".join(CYCLE_STATE)
-        return update
+        return self.update("policy", keys.policy(self.store_id, plate),
+                           {"cycle": expiry, "lead_id": lead_id, "lead_step": step},
+                           removes=CYCLE_STATE, condition=NEW_CYCLE, values={":exp": expiry},
+                           names={"#cycle": "cycle"})
 
     # -- opt-outs -------------------------------------------------------------------------
 
     def opted_out(self, phones: Iterable[str]) -> set[str]:
         """Which of these phones opted out of reminders."""
-        found = self._batch_get([keys.optout(self.store, p) for p in set(phones)])
+        found = self._batch_get([keys.optout(self.store_id, p) for p in set(phones)])
         return {item["phone"] for item in found}
 
     def put_optout(self, phone: str, via: str, at: str) -> None:
         """Record an opt-out (again: the first one's time is kept)."""
-        with_retries(self.settings, lambda: self.client.update_item(
-            TableName=self.table, Key=to_item(keys.optout(self.store, phone)),
+        self._call("put_optout", lambda: self.client.update_item(
+            TableName=self.table, Key=to_item(keys.optout(self.store_id, phone)),
             UpdateExpression="SET phone = :phone, opted_out_at = if_not_exists(opted_out_at, :at),"
                              " via = if_not_exists(via, :via)",
-            ExpressionAttributeValues=to_item({":phone": phone, ":at": at, ":via": via})),
-            "put_optout")
+            ExpressionAttributeValues=to_item({":phone": phone, ":at": at, ":via": via})))
 
     def delete_optout(self, phone: str) -> bool:
         """Take an opt-out back; False if there was none."""
-        answer = with_retries(self.settings, lambda: self.client.delete_item(
-            TableName=self.table, Key=to_item(keys.optout(self.store, phone)),
-            ReturnValues="ALL_OLD"), "delete_optout")
+        answer = self._call("delete_optout", lambda: self.client.delete_item(
+            TableName=self.table, Key=to_item(keys.optout(self.store_id, phone)),
+            ReturnValues="ALL_OLD"))
         return "Attributes" in answer
 
     # -- renewal link requests ------------------------------------------------------------
 
-    def request_lead(self, lead_id: str, values: dict[str, Any], limits, token: str,
-                     queue_at: tuple[int, str] | None = None,
-                     version: int | None = None) -> dict[str, Any] | None:
+    def request_lead(self, lead_id: str, values: dict[str, Any], limits: list[RateLimit],
+                     token: str, queue_at: tuple[int, str] | None = None,
+                     version: int | None = None) -> tuple[bool, Lead | None]:
         """Mark an open lead as the customer's request and count the submission against the rate
         limits, in one transaction. ``queue_at`` (rank, due): the lead must be on the ready queue
-        and moves to that place; else ``version``: the lead must still be at that version. None
-        when written, else the lead as it is ({} if missing). RateLimited when a counter is full.
-        """
+        and moves to that place; else ``version``: the lead must still be at that version.
+        (True, None) when written, else (False, the lead as it is, None if missing).
+        RateLimited when a counter is full."""
         sets = dict(values)
         condition = "customer_requested = :no AND #status IN (:queued, :claimed, :attention)"
-        condition_values: dict[str, Any] = {":no": False, ":queued": "queued",
-                                            ":claimed": "claimed", ":attention": "attention"}
+        condition_values: dict[str, Any] = {":no": False, **OPEN_STATUSES}
+        expected = None
         if queue_at is not None:
             sets["ready_sk"] = keys.ready_position(*queue_at, lead_id)
             condition += " AND ready_pk = :ready"
-            condition_values[":ready"] = keys.ready_queue(self.store)
-        elif version:
-            condition += " AND version = :version"
-            condition_values[":version"] = version
+            condition_values[":ready"] = keys.ready_queue(self.store_id)
         else:
-            condition += " AND attribute_not_exists(version)"
-        update = self._update(keys.lead(self.store, lead_id), sets, condition, condition_values,
-                              bump_version=True, names={"#status": "status"})
-        update["Update"]["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
-        items = [update] + counter_updates(self.table, self.store, limits)
+            expected = version or 0
+        update = self.update("lead", keys.lead(self.store_id, lead_id), sets,
+                             condition=condition, values=condition_values,
+                             names={"#status": "status"}, expected_version=expected,
+                             adds=None if expected is not None else {"version": 1},
+                             return_old=True)
         try:
-            with_retries(self.settings, lambda: self.client.transact_write_items(
-                TransactItems=items, ClientRequestToken=token), "request_lead")
-        except self.client.exceptions.TransactionCanceledException as error:
-            reasons = error.response.get("CancellationReasons", [])
-            if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
-                return from_item(reasons[0].get("Item") or {})
-            for limit, reason in zip(limits, reasons[1:]):
-                if reason.get("Code") == "ConditionalCheckFailed":
+            self.transact([update, *counter_updates(self, limits)], "request_lead", token)
+        except ConditionFailed as cancelled:
+            if "lead" in cancelled.failed:
+                old = cancelled.failed["lead"]
+                return False, lead_from(old) if old else None
+            for limit in limits:
+                if f"rate:{limit.scope}" in cancelled.failed:
                     raise RateLimited(limit.scope, limit.retry_after) from None
             raise
-        return None
+        return True, None
 
     # -- plumbing -------------------------------------------------------------------------
-
-    def _update(self, key: dict[str, str], sets: dict[str, Any], condition: str,
-                condition_values: dict[str, Any], bump_version: bool = False,
-                names: dict[str, str] | None = None) -> dict[str, Any]:
-        """A transaction Update item: SET the given values (REMOVE the None ones)."""
-        names = dict(names or {})
-        values = dict(condition_values)
-        set_parts, removes = [], []
-        for i, (attribute, value) in enumerate(sets.items()):
-            names[f"#a{i}"] = attribute
-            if value is None:
-                removes.append(f"#a{i}")
-            else:
-                values[f":a{i}"] = value
-                set_parts.append(f"#a{i} = :a{i}")
-        expression = "SET " + ", ".join(set_parts)
-        if removes:
-            expression += " REMOVE " + ", ".join(removes)
-        if bump_version:
-            # Staff changes are conditional on the version they read: ours must move it on.
-            expression += " ADD version :one"
-            values[":one"] = 1
-        update: dict[str, Any] = {
-            "TableName": self.table, "Key": to_item(key), "UpdateExpression": expression,
-            "ConditionExpression": condition, "ExpressionAttributeNames": names,
-        }
-        if values:
-            update["ExpressionAttributeValues"] = to_item(values)
-        return {"Update": update}
-
-    def _transact_groups(self, groups: list[list[dict[str, Any]]]) -> dict[int, dict[int, Any]]:
-        """Write groups of items, each group all or nothing, many groups per transaction.
-
-        Returns the groups whose condition failed: group index → {item index in the group: the
-        item as it was (when the item asked for it) or None}.
-        """
-        failed: dict[int, dict[int, Any]] = {}
-        pending = list(range(len(groups)))
-        while pending:
-            batch, size = [], 0
-            for index in pending:
-                if size + len(groups[index]) > TRANSACTION:
-                    break
-                batch.append(index)
-                size += len(groups[index])
-            pending = pending[len(batch):]
-            items = [item for index in batch for item in groups[index]]
-            token = clock.new_id(clock.now())
-            try:
-                with_retries(self.settings, lambda: self.client.transact_write_items(
-                    TransactItems=items, ClientRequestToken=token), "transact_groups")
-            except self.client.exceptions.TransactionCanceledException as error:
-                reasons = error.response.get("CancellationReasons", [])
-                position = 0
-                retry = []
-                for index in batch:
-                    own = reasons[position:position + len(groups[index])]
-                    position += len(groups[index])
-                    bad = {i: r.get("Item") for i, r in enumerate(own)
-                           if r.get("Code") == "ConditionalCheckFailed"}
-                    if bad:
-                        failed[index] = bad
-                    else:
-                        retry.append(index)
-                if not failed.keys() & set(batch):
-                    raise  # cancelled for a reason other than a condition
-                pending = retry + pending
-        return failed
 
     def _batch_write(self, requests: list[dict[str, Any]]) -> None:
         pending = {self.table: requests}
         attempt = 0
         while pending:
-            answer = with_retries(self.settings,
-                                  lambda: self.client.batch_write_item(RequestItems=pending),
-                                  "batch_write")
+            answer = self._call("batch_write",
+                                lambda: self.client.batch_write_item(RequestItems=pending))
             pending = answer.get("UnprocessedItems") or {}
             attempt = pause_if(pending, attempt)
+
+
+
+def _data(policy: Policy) -> dict[str, Any]:
+    """A changed record's fields for an update (the cycle's state is not the import's)."""
+    return {k: v for k, v in dataclasses.asdict(policy).items()
+            if k not in ("cycle", "lead_id", "lead_step", *CYCLE_STATE)}
 
 
 def _months(first: str, last: str) -> list[str]:

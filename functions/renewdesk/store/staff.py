@@ -6,7 +6,7 @@ from typing import Any
 
 from renewdesk.services.limits import RateLimit
 from renewdesk.store import keys
-from renewdesk.store.dynamo import StoreTable, from_item, to_item
+from renewdesk.store.dynamo import ConditionFailed, StoreTable, from_item, to_item
 
 
 class StaffStore(StoreTable):
@@ -16,26 +16,25 @@ class StaffStore(StoreTable):
 
     def add_staff(self, values: dict[str, Any]) -> bool:
         """Store a new account; False if the username is taken."""
-        item = {**keys.staff(self.store, values["username"]), **values,
-                "coll_pk": keys.collection(self.store, "STAFF"), "coll_sk": values["username"]}
+        item = {**keys.staff(self.store_id, values["username"]), **values,
+                "coll_pk": keys.collection(self.store_id, "STAFF"), "coll_sk": values["username"]}
         try:
-            self._call("add_staff", lambda: self.client.put_item(
-                TableName=self.table, Item=to_item(item),
-                ConditionExpression="attribute_not_exists(pk)"))
-        except self.client.exceptions.ConditionalCheckFailedException:
+            self.transact([self.put("staff", item, condition="attribute_not_exists(pk)")],
+                          "add_staff")
+        except ConditionFailed:
             return False
         return True
 
     def get_staff(self, username: str) -> dict[str, Any] | None:
         """One account, read consistently (disabling must bite at once)."""
-        return self._get(keys.staff(self.store, username), "get_staff")
+        return self._get(keys.staff(self.store_id, username), "get_staff")
 
     def list_staff(self) -> list[dict[str, Any]]:
         """Every account, by username."""
         kwargs = {
             "TableName": self.table, "IndexName": "collection",
             "KeyConditionExpression": "coll_pk = :p",
-            "ExpressionAttributeValues": to_item({":p": keys.collection(self.store, "STAFF")}),
+            "ExpressionAttributeValues": to_item({":p": keys.collection(self.store_id, "STAFF")}),
         }
         found: list[dict[str, Any]] = []
         while True:
@@ -48,20 +47,13 @@ class StaffStore(StoreTable):
     def update_staff(self, username: str, values: dict[str, Any],
                      condition: tuple[str, dict[str, Any]] | None = None) -> bool:
         """Set attributes of an existing account; False if it is missing or the condition fails."""
-        names = {f"#a{i}": k for i, k in enumerate(values)}
-        attr_values = {f":v{i}": v for i, v in enumerate(values.values())}
-        expression = "attribute_exists(pk)"
-        if condition:
-            expression += f" AND ({condition[0]})"
-            attr_values.update(condition[1])
+        extra, extra_values = condition or (None, None)
         try:
-            self._call("update_staff", lambda: self.client.update_item(
-                TableName=self.table, Key=to_item(keys.staff(self.store, username)),
-                UpdateExpression="SET " + ", ".join(f"#a{i} = :v{i}" for i in range(len(values))),
-                ConditionExpression=expression,
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=to_item(attr_values)))
-        except self.client.exceptions.ConditionalCheckFailedException:
+            self.transact([self.update(
+                "staff", keys.staff(self.store_id, username), values,
+                condition="attribute_exists(pk)" + (f" AND ({extra})" if extra else ""),
+                values=extra_values)], "update_staff")
+        except ConditionFailed:
             return False
         return True
 
@@ -69,9 +61,9 @@ class StaffStore(StoreTable):
                     now: int) -> tuple[dict[str, Any] | None, list[int]]:
         """The account (None for no name or no account) and each counter's failures at ``now``
         (epoch seconds), in one BatchGetItem (consistent reads)."""
-        wanted = [keys.rate_counter(self.store, c.scope, c.key, c.window) for c in counters]
+        wanted = [keys.rate_counter(self.store_id, c.scope, c.key, c.window) for c in counters]
         if username is not None:
-            wanted.append(keys.staff(self.store, username))
+            wanted.append(keys.staff(self.store_id, username))
         found = {(i["pk"], i["sk"]): i for i in self._batch_get(wanted)}
         account = found.get((wanted[-1]["pk"], wanted[-1]["sk"])) if username else None
         counts = []
@@ -83,18 +75,14 @@ class StaffStore(StoreTable):
 
     def count_login_failure(self, counters: list[RateLimit]) -> None:
         """Add one failure to each counter (one transaction)."""
-        items = [{"Update": {
-            "TableName": self.table,
-            "Key": to_item(keys.rate_counter(self.store, c.scope, c.key, c.window)),
-            "UpdateExpression": "ADD n :one SET expires_at = :expires",
-            "ExpressionAttributeValues": to_item({":one": 1, ":expires": c.expires_at}),
-        }} for c in counters]
-        self._call("count_login_failure",
-                   lambda: self.client.transact_write_items(TransactItems=items))
+        self.transact([self.update(f"rate:{c.scope}",
+                                   keys.rate_counter(self.store_id, c.scope, c.key, c.window),
+                                   {"expires_at": c.expires_at}, adds={"n": 1})
+                       for c in counters], "count_login_failure")
 
     def clear_counter(self, counter: RateLimit) -> None:
         """Forget a counter's failures."""
-        key = keys.rate_counter(self.store, counter.scope, counter.key, counter.window)
+        key = keys.rate_counter(self.store_id, counter.scope, counter.key, counter.window)
         self._call("clear_counter", lambda: self.client.delete_item(
             TableName=self.table, Key=to_item(key)))
 
@@ -102,27 +90,24 @@ class StaffStore(StoreTable):
 
     def put_session(self, session_hash: str, values: dict[str, Any]) -> None:
         """Store a new session (the hash of a fresh random id cannot collide)."""
-        item = {**keys.session(self.store, session_hash), **values}
-        self._call("put_session", lambda: self.client.put_item(
-            TableName=self.table, Item=to_item(item),
-            ConditionExpression="attribute_not_exists(pk)"))
+        item = {**keys.session(self.store_id, session_hash), **values}
+        self.transact([self.put("session", item, condition="attribute_not_exists(pk)")],
+                      "put_session")
 
     def get_session(self, session_hash: str) -> dict[str, Any] | None:
         """One session, or None."""
-        return self._get(keys.session(self.store, session_hash), "get_session")
+        return self._get(keys.session(self.store_id, session_hash), "get_session")
 
     def touch_session(self, session_hash: str, last_seen: int) -> None:
         """Record activity, so the idle expiry starts again."""
         try:
-            self._call("touch_session", lambda: self.client.update_item(
-                TableName=self.table, Key=to_item(keys.session(self.store, session_hash)),
-                UpdateExpression="SET last_seen = :t",
-                ConditionExpression="attribute_exists(pk)",
-                ExpressionAttributeValues=to_item({":t": last_seen})))
-        except self.client.exceptions.ConditionalCheckFailedException:
+            self.transact([self.update("session", keys.session(self.store_id, session_hash),
+                                       {"last_seen": last_seen},
+                                       condition="attribute_exists(pk)")], "touch_session")
+        except ConditionFailed:
             pass  # logged out meanwhile: nothing to renew
 
     def delete_session(self, session_hash: str) -> None:
         """End a session at once."""
         self._call("delete_session", lambda: self.client.delete_item(
-            TableName=self.table, Key=to_item(keys.session(self.store, session_hash))))
+            TableName=self.table, Key=to_item(keys.session(self.store_id, session_hash))))
