@@ -98,7 +98,8 @@ def free_port() -> int:
 
 
 def _die_with_parent() -> None:
-    # Linux only: if the Python parent dies hard, the kernel stops Java too.
+    # Linux only: if the Python parent dies hard, the kernel stops Java too. It watches the
+    # thread that started Java, not the process: start it from one that outlives it.
     try:
         ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     except OSError:
@@ -122,7 +123,10 @@ def command_line(home: Path, port: int, db_path: Path | None) -> list[str]:
 
 def start(port: int | None = None, db_path: Path | None = None,
           local_dir: Path = LOCAL_DIR, wait_seconds: float = 60) -> LocalDynamoDB:
-    """Start DynamoDB Local: persistent in ``db_path``, else in memory; wait until it answers."""
+    """Start DynamoDB Local: persistent in ``db_path``, else in memory; wait until it answers.
+
+    It is stopped when the calling thread ends, so call it from the main thread (or one that
+    lives as long as the database should)."""
     _java_major()
     home = install_dir(local_dir)
     port = port or free_port()
