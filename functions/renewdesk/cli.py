@@ -119,7 +119,8 @@ def referrers_add(name: str, phone: str) -> None:
     phone = _field(normalize_phone, "phone", phone)
     backend = _backend()
     referrer = service.issue_code(backend.referrer_store, name, phone)
-    click.echo(f"{referrer.code}\t{service.signup_url(backend.settings.site_origin, referrer.code)}")
+    url = service.signup_url(backend.settings.site_origin, referrer.code)
+    click.echo(f"{referrer.code}\t{url}")
 
 
 @referrers.command("list")

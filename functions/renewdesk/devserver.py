@@ -1,4 +1,4 @@
-"""`make run`: DynamoDB Local, the table, and site + API on one port, stopped cleanly on a signal."""
+"""`make run`: DynamoDB Local, the table, and site + API on one port, stopped cleanly on signals."""
 
 from __future__ import annotations
 

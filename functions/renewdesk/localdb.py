@@ -55,7 +55,8 @@ def _java_major() -> int:
     out = subprocess.run([java, "-version"], capture_output=True, text=True).stderr
     try:
         version = out.split('"')[1]
-        major = int(version.split(".")[0] if not version.startswith("1.") else version.split(".")[1])
+        parts = version.split(".")
+        major = int(parts[1] if version.startswith("1.") else parts[0])
     except (IndexError, ValueError):
         raise LocalDbError(f"cannot read the Java version from: {out.strip()!r}") from None
     if major < MIN_JAVA:

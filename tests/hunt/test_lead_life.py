@@ -396,7 +396,7 @@ class LeadLife(RuleBasedStateMachine):
             else:
                 assert stored.get("erased_at")
                 assert not set(PERSONAL_FIELDS) & set(stored), (lead_id, sorted(stored))
-        for lead_id, stored in leads.items():
+        for lead_id in leads:
             if self.model[lead_id].status != "erased":
                 continue
             noted = [e for e in items["event"] if e["lead_id"] == lead_id and "note" in e]

@@ -86,7 +86,7 @@ class Closing:
         if worklist.retention_ended(lead, clock.iso(now), self.retention_days):
             raise WrongState("lead_expired")  # reopening would keep data past its retention
         owner = lead.get("owner")
-        values: dict[str, Any] = {k: None for k in CLOSE_FIELDS}
+        values: dict[str, Any] = dict.fromkeys(CLOSE_FIELDS)
         values["bounces"] = 0
         if owner and self.is_active(owner):
             values.update(status="claimed", holder=owner, claimed_at=clock.iso(now))
