@@ -17,21 +17,23 @@ from renewdesk.config import PROJECT_ROOT, Settings
 log = logging.getLogger(__name__)
 
 
-def make_server(settings: Settings, host: str, port: int, app: Flask | None = None):
+def make_server(settings: Settings, host: str, port: int, app: Flask | None = None,
+                connection_limit: int = 100):
     """A waitress server for the app, made from the settings unless given (no access log: URLs
-    can carry link tokens)."""
+    can carry link tokens). Connections beyond the limit wait unserved (waitress's default)."""
     from waitress.server import create_server
 
     app = app or create_app(settings)
     app.extensions["renewdesk"].ensure_table()
-    return create_server(app, host=host, port=port, threads=8, ident="renewdesk")
+    return create_server(app, host=host, port=port, threads=8, ident="renewdesk",
+                         connection_limit=connection_limit)
 
 
 def serve_in_thread(settings: Settings, host: str = "127.0.0.1", port: int = 0,
-                    app: Flask | None = None):
+                    app: Flask | None = None, connection_limit: int = 100):
     """Start the app in a background thread (tests, benchmarks; ``app`` when the caller wants to
     watch it); returns the base URL and a stop function."""
-    server = make_server(settings, host, port, app)
+    server = make_server(settings, host, port, app, connection_limit)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     url = f"http://{host}:{server.effective_port}"
