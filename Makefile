@@ -11,7 +11,7 @@ export PYTHON
 CHECKS := site/checks/node_modules/.installed
 ZENSICAL := .local/zensical/.installed
 
-.PHONY: run test bench site preview clean
+.PHONY: run test lint bench site preview clean
 
 $(STAMP): pyproject.toml
 	@scripts/prereqs.sh base
@@ -48,7 +48,15 @@ run: $(STAMP) site
 	@scripts/prereqs.sh run
 	exec $(BIN)/renewdesk serve --port $(PORT)
 
-test: $(STAMP)
+# Static checks, each failing the build on a finding: lint (ruff), security patterns (bandit,
+# accepted findings listed in pyproject.toml or marked `# nosec` with their reason), and known
+# vulnerabilities in the installed packages (pip-audit, which says so when it could not check).
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/bandit -q -c pyproject.toml -r functions site bench scripts
+	$(BIN)/python scripts/audit_dependencies.py
+
+test: $(STAMP) lint
 	@scripts/prereqs.sh test
 	@$(MAKE) --no-print-directory $(CHECKS) $(ZENSICAL)
 	$(BIN)/pytest

@@ -1,4 +1,4 @@
-"""Run every benchmark module, or those named on the command line (e.g. `python -m bench intake`)."""
+"""Run every benchmark module, or those named on the command line (`python -m bench intake`)."""
 
 from __future__ import annotations
 

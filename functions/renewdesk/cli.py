@@ -18,8 +18,9 @@ def _lang() -> str:
     return i18n.negotiate(os.environ.get("RENEWDESK_LANG") or "zh")
 
 
-def _backend() -> Backend:
-    """The same database `make run` uses: DYNAMODB_ENDPOINT, the running one, or start it."""
+def _backend(create_table: bool = True) -> Backend:
+    """The same database `make run` uses: DYNAMODB_ENDPOINT, the running one, or start it; the
+    table is created if it is missing, unless the caller does that itself."""
     from renewdesk import localdb
 
     settings = Settings.from_env()
@@ -31,7 +32,8 @@ def _backend() -> Backend:
             endpoint = db.endpoint
         settings = settings.with_(dynamodb_endpoint=endpoint)
     backend = Backend(settings)
-    backend.ensure_table()
+    if create_table:
+        backend.ensure_table()
     return backend
 
 
@@ -73,7 +75,7 @@ def db() -> None:
 @db.command("init")
 def db_init() -> None:
     """Create the table (with its indexes and TTL) if it is missing."""
-    created = _backend().ensure_table()
+    created = _backend(create_table=False).ensure_table()
     click.echo("table created" if created else "table already exists")
 
 
@@ -119,7 +121,8 @@ def referrers_add(name: str, phone: str) -> None:
     phone = _field(normalize_phone, "phone", phone)
     backend = _backend()
     referrer = service.issue_code(backend.referrer_store, name, phone)
-    click.echo(f"{referrer.code}\t{service.signup_url(backend.settings.site_origin, referrer.code)}")
+    url = service.signup_url(backend.settings.site_origin, referrer.code)
+    click.echo(f"{referrer.code}\t{url}")
 
 
 @referrers.command("list")

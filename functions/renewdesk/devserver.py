@@ -1,4 +1,4 @@
-"""`make run`: DynamoDB Local, the table, and site + API on one port, stopped cleanly on a signal."""
+"""`make run`: DynamoDB Local, the table, and site + API on one port, stopped cleanly on signals."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import signal
 import threading
 from pathlib import Path
 
+from flask import Flask
+
 from renewdesk import localdb
 from renewdesk.app import create_app
 from renewdesk.config import PROJECT_ROOT, Settings
@@ -15,18 +17,23 @@ from renewdesk.config import PROJECT_ROOT, Settings
 log = logging.getLogger(__name__)
 
 
-def make_server(settings: Settings, host: str, port: int):
-    """A waitress server for the app (no access log: URLs can carry link tokens)."""
+def make_server(settings: Settings, host: str, port: int, app: Flask | None = None,
+                connection_limit: int = 100):
+    """A waitress server for the app, made from the settings unless given (no access log: URLs
+    can carry link tokens). Connections beyond the limit wait unserved (waitress's default)."""
     from waitress.server import create_server
 
-    app = create_app(settings)
+    app = app or create_app(settings)
     app.extensions["renewdesk"].ensure_table()
-    return create_server(app, host=host, port=port, threads=8, ident="renewdesk")
+    return create_server(app, host=host, port=port, threads=8, ident="renewdesk",
+                         connection_limit=connection_limit)
 
 
-def serve_in_thread(settings: Settings, host: str = "127.0.0.1", port: int = 0):
-    """Start the app in a background thread (tests); returns the base URL and a stop function."""
-    server = make_server(settings, host, port)
+def serve_in_thread(settings: Settings, host: str = "127.0.0.1", port: int = 0,
+                    app: Flask | None = None, connection_limit: int = 100):
+    """Start the app in a background thread (tests, benchmarks; ``app`` when the caller wants to
+    watch it); returns the base URL and a stop function."""
+    server = make_server(settings, host, port, app, connection_limit)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     url = f"http://{host}:{server.effective_port}"

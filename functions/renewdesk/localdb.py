@@ -55,7 +55,8 @@ def _java_major() -> int:
     out = subprocess.run([java, "-version"], capture_output=True, text=True).stderr
     try:
         version = out.split('"')[1]
-        major = int(version.split(".")[0] if not version.startswith("1.") else version.split(".")[1])
+        parts = version.split(".")
+        major = int(parts[1] if version.startswith("1.") else parts[0])
     except (IndexError, ValueError):
         raise LocalDbError(f"cannot read the Java version from: {out.strip()!r}") from None
     if major < MIN_JAVA:
@@ -98,29 +99,42 @@ def free_port() -> int:
 
 
 def _die_with_parent() -> None:
-    # Linux only: if the Python parent dies hard, the kernel stops Java too.
+    # Linux only: if the Python parent dies hard, the kernel stops Java too. It watches the
+    # thread that started Java, not the process: start it from one that outlives it.
     try:
         ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     except OSError:
         pass
 
 
+# Telemetry off both ways AWS documents (flag and environment): with it on, DynamoDB Local sends
+# usage data to AWS and writes dynamodb-local-metadata.json into its working directory. That
+# directory stays under .local/ (or the database's own one) all the same: JVM crash logs go there.
+ENVIRONMENT = {"DDB_LOCAL_TELEMETRY": "0"}
+
+
+def command_line(home: Path, port: int, db_path: Path | None) -> list[str]:
+    """The java command: in memory, or persistent in ``db_path``; no telemetry, and no JVM
+    performance file in /tmp (``-XX:-UsePerfData``), so it writes nothing outside its dirs."""
+    command = ["java", "-XX:-UsePerfData", f"-Djava.library.path={home / 'DynamoDBLocal_lib'}",
+               "-jar", str(home / "DynamoDBLocal.jar"), "-port", str(port), "-sharedDb",
+               "-disableTelemetry"]
+    return command + (["-inMemory"] if db_path is None else ["-dbPath", str(db_path)])
+
+
 def start(port: int | None = None, db_path: Path | None = None,
           local_dir: Path = LOCAL_DIR, wait_seconds: float = 60) -> LocalDynamoDB:
-    """Start DynamoDB Local: persistent in ``db_path``, else in memory; wait until it answers."""
+    """Start DynamoDB Local: persistent in ``db_path``, else in memory; wait until it answers.
+
+    It is stopped when the calling thread ends, so call it from the main thread (or one that
+    lives as long as the database should)."""
     _java_major()
     home = install_dir(local_dir)
     port = port or free_port()
-    command = ["java", f"-Djava.library.path={home / 'DynamoDBLocal_lib'}",
-               "-jar", str(home / "DynamoDBLocal.jar"), "-port", str(port), "-sharedDb"]
-    if db_path is None:
-        command.append("-inMemory")
-    else:
+    if db_path is not None:
         db_path.mkdir(parents=True, exist_ok=True)
-        command += ["-dbPath", str(db_path)]
-    # Its working directory gets a metadata file even in memory: keep it out of the project.
-    workdir = db_path or local_dir
-    process = subprocess.Popen(command, cwd=workdir, stdout=subprocess.DEVNULL,
+    process = subprocess.Popen(command_line(home, port, db_path), cwd=db_path or local_dir,
+                               env={**os.environ, **ENVIRONMENT}, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, preexec_fn=_die_with_parent)
     db = LocalDynamoDB(process, port)
     deadline = time.monotonic() + wait_seconds

@@ -90,7 +90,8 @@ def _scratch_root() -> str:
     # copied into itself until "File name too long".
     root = Path(tempfile.gettempdir()).resolve()
     if root == PROJECT_ROOT or PROJECT_ROOT in root.parents:
-        root = Path("/tmp")
+        # A scratch copy for zappa only, removed after: bandit's B108 (/tmp) accepted.
+        root = Path("/tmp")  # nosec B108
     return str(root)
 
 

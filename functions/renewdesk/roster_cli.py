@@ -63,7 +63,8 @@ def roster_import(file: Path, sheet: str | None, check: bool, rejects: Path | No
     try:
         table = read_roster(file, sheet)
     except RosterFileError as error:
-        raise click.ClickException(_text(f"roster.file.{error.code}", detail=error.detail))
+        message = _text(f"roster.file.{error.code}", detail=error.detail)
+        raise click.ClickException(message) from None
     if table.ignored:
         click.echo(_text("roster.ignored_columns", columns="、".join(table.ignored)), err=True)
     if table.missing_optional:

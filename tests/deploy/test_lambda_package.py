@@ -176,7 +176,7 @@ def test_rate_limits_count_the_api_gateway_source_ip_whatever_the_client_headers
     real, other = source_ip(), source_ip()
     events = [json_post(customer(), real, {h: source_ip() for h in SPOOFING}) for _ in range(3)]
     # Another caller who claims to be the first one is counted as who they are.
-    events.append(json_post(customer(), other, {h: real for h in SPOOFING}))
+    events.append(json_post(customer(), other, dict.fromkeys(SPOOFING, real)))
     answers, _, _ = invoke(events, RATE_LIMIT_PER_ADDRESS_PER_HOUR="2")
     assert [a["statusCode"] for a in answers] == [201, 201, 429, 201]
     assert int(answers[2]["headers"]["Retry-After"]) <= 3600

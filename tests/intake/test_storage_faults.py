@@ -46,7 +46,8 @@ def throttle(client, operation: str, times: int) -> list[int]:
 def test_throttling_on_every_attempt_answers_503_with_retry_after(client, backend, stored):
     with Stubber(backend.client) as stub:
         for _ in range(backend.settings.storage_attempts):
-            stub.add_client_error("transact_write_items", "ThrottlingException", http_status_code=400)
+            stub.add_client_error("transact_write_items", "ThrottlingException",
+                                  http_status_code=400)
         answer = client.post("/api/renewals", json=BODY)
         stub.assert_no_pending_responses()
     assert answer.status_code == 503

@@ -7,7 +7,8 @@ import string
 import threading
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hypothesis_settings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from renewdesk.errors import LinkRejected

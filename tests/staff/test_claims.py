@@ -56,7 +56,8 @@ def test_type_filter_claims_only_that_type(specialist, backend):
 def test_bad_claim_type_is_400(specialist):
     """Only renewal or referral."""
     answer = claim(specialist, type="claims")
-    assert answer.status_code == 400 and answer.get_json()["fields"]["type"]["code"] == "invalid_choice"
+    assert answer.status_code == 400
+    assert answer.get_json()["fields"]["type"]["code"] == "invalid_choice"
 
 
 def test_a_lapsed_lease_returns_the_lead_to_the_queue_without_any_job(app, backend, specialist,
@@ -89,7 +90,8 @@ def test_the_holders_activity_renews_the_lease(specialist, backend, fake_clock, 
     claim(specialist)
     fake_clock.advance(minutes=LEASE_MINUTES - 4)
     renewed = specialist.get(f"/api/staff/leads/{lead_id}").get_json()["lead"]
-    assert renewed["lease_expires_at"] == clock.iso(fake_clock() + dt.timedelta(minutes=LEASE_MINUTES))
+    lease = fake_clock() + dt.timedelta(minutes=LEASE_MINUTES)
+    assert renewed["lease_expires_at"] == clock.iso(lease)
     fake_clock.advance(minutes=LEASE_MINUTES - 4)
     colleague = sign_in(app, add_staff(backend, "zhao.min"))
     assert claim(colleague).status_code == 204
