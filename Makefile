@@ -53,6 +53,7 @@ run: $(STAMP) site
 # vulnerabilities in the installed packages (pip-audit, which says so when it could not check).
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/bandit -q -c pyproject.toml -r functions site bench scripts
 	$(BIN)/python scripts/audit_dependencies.py
 

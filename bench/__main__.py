@@ -10,8 +10,11 @@ import bench
 
 
 def main(argv: list[str]) -> None:
-    names = sorted(m.name[len("bench_"):] for m in pkgutil.iter_modules(bench.__path__)
-                   if m.name.startswith("bench_"))
+    names = sorted(
+        m.name[len("bench_") :]
+        for m in pkgutil.iter_modules(bench.__path__)
+        if m.name.startswith("bench_")
+    )
     chosen = argv or names
     for name in chosen:
         if name not in names:

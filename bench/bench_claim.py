@@ -18,10 +18,10 @@ from renewdesk.backend import Backend
 from renewdesk.config import Settings
 from renewdesk.services import clock, queue
 from renewdesk.services.records import new_lead
-from renewdesk.store.dynamo import to_item
-from renewdesk.store.items import new_lead_item
 from renewdesk.services.staff import Actor
 from renewdesk.services.staff_inputs import Close, FollowUp
+from renewdesk.store.dynamo import to_item
+from renewdesk.store.items import new_lead_item
 
 TABLE = "renewdesk-bench"
 CLAIMS = 40
@@ -49,11 +49,20 @@ class RequestCounter:
 def _lead_item(backend: Backend, number: int, created: dt.datetime) -> dict:
     grade = "ABC"[number % 3]
     lead = new_lead(
-        lead_id=clock.new_id(created), lead_type="renewal", source="renewal_request",
-        now=created, customer_requested=True, rank=queue.rank(grade, True),
-        due=(created.date() + dt.timedelta(days=number % 60)).isoformat(), name="张伟",
-        phone=f"+86139{number:08d}", plate=f"粤B{number % 100000:05d}", grade=grade,
-        consent_version="bench", consent_at=clock.iso(created))
+        lead_id=clock.new_id(created),
+        lead_type="renewal",
+        source="renewal_request",
+        now=created,
+        customer_requested=True,
+        rank=queue.rank(grade, True),
+        due=(created.date() + dt.timedelta(days=number % 60)).isoformat(),
+        name="张伟",
+        phone=f"+86139{number:08d}",
+        plate=f"粤B{number % 100000:05d}",
+        grade=grade,
+        consent_version="bench",
+        consent_at=clock.iso(created),
+    )
     # The lead item exactly as LeadStore.add_lead writes it (without its guard and counters).
     return to_item(new_lead_item(backend.settings.store_id, lead))
 
@@ -61,13 +70,12 @@ def _lead_item(backend: Backend, number: int, created: dt.datetime) -> dict:
 def load(backend: Backend, count: int, start: dt.datetime, spread: dt.timedelta) -> None:
     """Write ``count`` queued leads created over ``spread`` from ``start``, 25 per request."""
     items = [_lead_item(backend, n, start + spread * n / count) for n in range(count)]
-    batches = [items[i:i + 25] for i in range(0, len(items), 25)]
+    batches = [items[i : i + 25] for i in range(0, len(items), 25)]
 
     def write(batch):
         request = {backend.settings.table_name: [{"PutRequest": {"Item": i}} for i in batch]}
         while request:
-            request = backend.client.batch_write_item(RequestItems=request).get(
-                "UnprocessedItems")
+            request = backend.client.batch_write_item(RequestItems=request).get("UnprocessedItems")
 
     with ThreadPoolExecutor(4) as pool:
         list(pool.map(write, batches))
@@ -80,8 +88,9 @@ def claim_once(backend: Backend, counter: RequestCounter) -> tuple[float, int]:
     lead = backend.claims.claim_next(SPECIALIST)
     elapsed = (time.perf_counter() - started) * 1000
     requests = sum(counter.take().values())
-    backend.followups.record(SPECIALIST, lead["lead_id"],
-                             FollowUp(channel="phone", result="no_answer"))
+    backend.followups.record(
+        SPECIALIST, lead["lead_id"], FollowUp(channel="phone", result="no_answer")
+    )
     return elapsed, requests
 
 
@@ -97,30 +106,42 @@ def measure_claims(stores: dict[int, tuple[Backend, RequestCounter]]) -> dict[in
     results = {}
     for size, pairs in samples.items():
         latencies = sorted(ms for ms, _ in pairs)
-        results[size] = {"median_ms": statistics.median(latencies),
-                         "p95_ms": latencies[int(len(latencies) * 0.95) - 1],
-                         "requests": max(n for _, n in pairs)}
+        results[size] = {
+            "median_ms": statistics.median(latencies),
+            "p95_ms": latencies[int(len(latencies) * 0.95) - 1],
+            "requests": max(n for _, n in pairs),
+        }
     return results
 
 
 def measure_report(backend: Backend, counter: RequestCounter) -> dict:
     """A month of 10,000 leads, some closed through the real services, then the report."""
-    load(backend, MONTH_LEADS, dt.datetime(2026, 5, 1, tzinfo=dt.timezone.utc),
-         dt.timedelta(days=29))
+    load(
+        backend, MONTH_LEADS, dt.datetime(2026, 5, 1, tzinfo=dt.timezone.utc), dt.timedelta(days=29)
+    )
     backend.now = lambda: dt.datetime(2026, 5, 31, 2, tzinfo=dt.timezone.utc)
     for n in range(MONTH_CLOSED):
         lead = backend.claims.claim_next(SPECIALIST)
-        backend.followups.record(SPECIALIST, lead["lead_id"],
-                                 FollowUp(channel="phone", result="reached"))
-        outcome = Close(outcome="lost", reason="price") if n % 2 else Close(
-            outcome="won", premium="4800", insurer="平安财险")
+        backend.followups.record(
+            SPECIALIST, lead["lead_id"], FollowUp(channel="phone", result="reached")
+        )
+        outcome = (
+            Close(outcome="lost", reason="price")
+            if n % 2
+            else Close(outcome="won", premium="4800", insurer="平安财险")
+        )
         backend.closing.close(SPECIALIST, lead["lead_id"], outcome)
     counter.take()
     started = time.perf_counter()
     report = backend.reports.monthly(Actor("boss", "supervisor"), "2026-05")
     elapsed = (time.perf_counter() - started) * 1000
-    return {"ms": elapsed, "operations": counter.take(), "leads_in": report["leads_in"],
-            "won": report["won"], "lost": report["lost"]}
+    return {
+        "ms": elapsed,
+        "operations": counter.take(),
+        "leads_in": report["leads_in"],
+        "won": report["won"],
+        "lost": report["lost"],
+    }
 
 
 def main() -> None:
@@ -135,16 +156,22 @@ def main() -> None:
             stores[size] = (backend, RequestCounter(backend.client))
             started = time.perf_counter()
             load(backend, size, now - dt.timedelta(days=30), dt.timedelta(days=30))
-            print(f"loaded {size:>7,} ready leads in {time.perf_counter() - started:6.1f} s",
-                  flush=True)
+            print(
+                f"loaded {size:>7,} ready leads in {time.perf_counter() - started:6.1f} s",
+                flush=True,
+            )
         results = measure_claims(stores)
         small, large = results[100], results[100_000]
         print("\nclaim-next on DynamoDB Local          100 ready   100,000 ready   ratio")
         for key, label in (("median_ms", "median latency (ms)"), ("p95_ms", "p95 latency (ms)")):
-            print(f"  {label:<34}{small[key]:>8.1f}   {large[key]:>13.1f}   "
-                  f"{large[key] / small[key]:>5.2f}x")
-        print(f"  {'DynamoDB requests per claim (max)':<34}{small['requests']:>8}   "
-              f"{large['requests']:>13}")
+            print(
+                f"  {label:<34}{small[key]:>8.1f}   {large[key]:>13.1f}   "
+                f"{large[key] / small[key]:>5.2f}x"
+            )
+        print(
+            f"  {'DynamoDB requests per claim (max)':<34}{small['requests']:>8}   "
+            f"{large['requests']:>13}"
+        )
         ok = large["median_ms"] <= 1.5 * small["median_ms"] and large["requests"] <= 2
         print(f"  target: 100,000 within 1.5x of 100, <= 2 requests: {'met' if ok else 'MISSED'}")
 
@@ -152,8 +179,10 @@ def main() -> None:
         counter = RequestCounter(backend.client)
         month = measure_report(backend, counter)
         operations = ", ".join(f"{op} x{n}" for op, n in sorted(month["operations"].items()))
-        print(f"\nmonthly report, {month['leads_in']:,} leads in 2026-05 "
-              f"({month['won']} won, {month['lost']} lost): {month['ms']:.0f} ms")
+        print(
+            f"\nmonthly report, {month['leads_in']:,} leads in 2026-05 "
+            f"({month['won']} won, {month['lost']} lost): {month['ms']:.0f} ms"
+        )
         print(f"  DynamoDB calls: {operations}")
         print(f"  Scan used: {'YES' if month['operations']['Scan'] else 'no'}")
     finally:

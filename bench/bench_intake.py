@@ -47,18 +47,24 @@ def main() -> None:
     print(f"load average at start: {os.getloadavg()[0]:.1f} (1 min), {os.cpu_count()} cores")
     db = localdb.start()
     try:
-        settings = Settings(table_name="renewdesk-bench", dynamodb_endpoint=db.endpoint,
-                            store_id="bench", site_origin="https://www.example-4s.cn",
-                            rate_limit_per_address_per_hour=10**6)
+        settings = Settings(
+            table_name="renewdesk-bench",
+            dynamodb_endpoint=db.endpoint,
+            store_id="bench",
+            site_origin="https://www.example-4s.cn",
+            rate_limit_per_address_per_hour=10**6,
+        )
         Backend(settings).ensure_table()
         latency = measure_latency(settings)
-        requests = measure_requests(settings.with_(store_id="benchcount",
-                                                   rate_limit_per_address_per_hour=30))
+        requests = measure_requests(
+            settings.with_(store_id="benchcount", rate_limit_per_address_per_hour=30)
+        )
     finally:
         db.stop()
     with tempfile.TemporaryDirectory(prefix="bench-lambda-") as tmp:
-        zip_path = packaging.build("dev", Path(tmp) / "lambda-dev.zip",
-                                   work_dir=Path(tmp) / "work", log=lambda line: None)
+        zip_path = packaging.build(
+            "dev", Path(tmp) / "lambda-dev.zip", work_dir=Path(tmp) / "work", log=lambda line: None
+        )
         zip_mb = zip_path.stat().st_size / 1e6
         imports = measure_imports(zip_path, Path(tmp) / "unpacked")
     report(latency, requests, imports, zip_mb)
@@ -71,8 +77,9 @@ class Recorder:
         self.requests = 0
         self.transactions: list[dict] = []
         client.meta.events.register("before-send.dynamodb", self._sent)
-        client.meta.events.register("provide-client-params.dynamodb.TransactWriteItems",
-                                    self._transaction)
+        client.meta.events.register(
+            "provide-client-params.dynamodb.TransactWriteItems", self._transaction
+        )
 
     def _sent(self, **kwargs) -> None:
         self.requests += 1
@@ -83,8 +90,12 @@ class Recorder:
 
 def customer(i: int) -> dict:
     """The i-th car owner: own phone and plate, so every submission is accepted."""
-    return {"name": "张伟", "phone": f"139{i:08d}", "plate": f"粤B{i % 100000:05d}",
-            "consent": True}
+    return {
+        "name": "张伟",
+        "phone": f"139{i:08d}",
+        "plate": f"粤B{i % 100000:05d}",
+        "consent": True,
+    }
 
 
 def raw_copy(transaction: dict, store: str) -> dict:
@@ -96,7 +107,7 @@ def raw_copy(transaction: dict, store: str) -> dict:
         if isinstance(value, list):
             return [rekey(v) for v in value]
         if isinstance(value, str) and value.startswith(f"ST#{store}#"):
-            return "ST#raw" + value[len(f"ST#{store}"):]
+            return "ST#raw" + value[len(f"ST#{store}") :]
         return value
 
     return {**rekey(transaction), "ClientRequestToken": uuid.uuid4().hex}
@@ -176,19 +187,22 @@ def measure_requests(settings: Settings) -> dict[str, tuple[int, int]]:
     return counted
 
 
-def import_ms(command: list[str], statement: str = f"import {ENTRY_MODULE}",
-              **kwargs) -> tuple[float, float]:
+def import_ms(
+    command: list[str], statement: str = f"import {ENTRY_MODULE}", **kwargs
+) -> tuple[float, float]:
     """Median wall and CPU milliseconds of a cold import, each time in a fresh process."""
-    code = ("import time; w, c = time.perf_counter(), time.process_time(); "
-            f"{statement}; print((time.perf_counter() - w) * 1000, "
-            "(time.process_time() - c) * 1000)")
+    code = (
+        "import time; w, c = time.perf_counter(), time.process_time(); "
+        f"{statement}; print((time.perf_counter() - w) * 1000, "
+        "(time.process_time() - c) * 1000)"
+    )
     runs = []
     for _ in range(IMPORT_RUNS + 1):  # the first only warms the disk cache
-        out = subprocess.run([*command, "-c", code], capture_output=True, text=True,
-                             check=True, **kwargs).stdout
+        out = subprocess.run(
+            [*command, "-c", code], capture_output=True, text=True, check=True, **kwargs
+        ).stdout
         runs.append([float(x) for x in out.split()[-2:]])
-    return (statistics.median(r[0] for r in runs[1:]),
-            statistics.median(r[1] for r in runs[1:]))
+    return (statistics.median(r[0] for r in runs[1:]), statistics.median(r[1] for r in runs[1:]))
 
 
 def measure_imports(zip_path: Path, unpack_to: Path) -> dict[str, tuple[float, float]]:
@@ -196,9 +210,11 @@ def measure_imports(zip_path: Path, unpack_to: Path) -> dict[str, tuple[float, f
     command, env, task = packaging.unpack_like_lambda(zip_path, unpack_to)
     # What a cold start imports in all: zappa's handler (boto3 from the runtime) and the app.
     whole = "import handler; handler.LambdaHandler()"
-    return {"dev venv": import_ms([sys.executable]),
-            "Lambda zip": import_ms(command, env=env, cwd=task),
-            "Lambda zip, handler + app": import_ms(command, whole, env=env, cwd=task)}
+    return {
+        "dev venv": import_ms([sys.executable]),
+        "Lambda zip": import_ms(command, env=env, cwd=task),
+        "Lambda zip, handler + app": import_ms(command, whole, env=env, cwd=task),
+    }
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -214,28 +230,38 @@ def verdict(ok: bool) -> str:
 def report(latency, requests, imports, zip_mb) -> None:
     """Every figure beside its baseline and its target, PASS or FAIL."""
     raw_p50 = statistics.median(latency["raw"])
-    print(f"accepted POST /api/renewals, {SAMPLES} samples per transport, ms "
-          "(raw = TransactWriteItems of the same items, right after each app call)")
+    print(
+        f"accepted POST /api/renewals, {SAMPLES} samples per transport, ms "
+        "(raw = TransactWriteItems of the same items, right after each app call)"
+    )
     print(f"  {'path':<26}{'p50':>8}{'p99':>8}{'p50 / raw':>11}  target")
-    print(f"  {'raw boto3 (baseline)':<26}{raw_p50:8.2f}{percentile(latency['raw'], .99):8.2f}")
+    print(f"  {'raw boto3 (baseline)':<26}{raw_p50:8.2f}{percentile(latency['raw'], 0.99):8.2f}")
     for name in ("http", "test client"):
         p50 = statistics.median(latency[name])
         ratio = p50 / raw_p50
-        print(f"  {'app via ' + name:<26}{p50:8.2f}{percentile(latency[name], .99):8.2f}"
-              f"{ratio:10.2f}x  <= {MAX_RATIO}x {verdict(ratio <= MAX_RATIO)}")
+        print(
+            f"  {'app via ' + name:<26}{p50:8.2f}{percentile(latency[name], 0.99):8.2f}"
+            f"{ratio:10.2f}x  <= {MAX_RATIO}x {verdict(ratio <= MAX_RATIO)}"
+        )
     print("DynamoDB requests per submission")
     for case, (count, status) in requests.items():
-        print(f"  {case:<26}{count:>8}  (HTTP {status})  <= {MAX_REQUESTS} "
-              f"{verdict(count <= MAX_REQUESTS)}")
+        print(
+            f"  {case:<26}{count:>8}  (HTTP {status})  <= {MAX_REQUESTS} "
+            f"{verdict(count <= MAX_REQUESTS)}"
+        )
     # Judged on CPU time: a Lambda instance has its CPU to itself, while wall time here also
     # counts waiting for one of the cores other processes share (see the load average above).
     print(f"cold import of {ENTRY_MODULE}, median of {IMPORT_RUNS} fresh processes, ms")
     print(f"  {'where':<26}{'cpu':>8}{'wall':>8}  target")
     whole = imports.pop("Lambda zip, handler + app")
     for where, (wall, cpu) in imports.items():
-        print(f"  {where:<26}{cpu:8.0f}{wall:8.0f}  cpu < {MAX_IMPORT_MS} "
-              f"{verdict(cpu < MAX_IMPORT_MS)}")
-    print(f"  {'Lambda zip, handler + app':<26}{whole[1]:8.0f}{whole[0]:8.0f}"
-          "  (the whole cold start, boto3 included; no target)")
+        print(
+            f"  {where:<26}{cpu:8.0f}{wall:8.0f}  cpu < {MAX_IMPORT_MS} "
+            f"{verdict(cpu < MAX_IMPORT_MS)}"
+        )
+    print(
+        f"  {'Lambda zip, handler + app':<26}{whole[1]:8.0f}{whole[0]:8.0f}"
+        "  (the whole cold start, boto3 included; no target)"
+    )
     print("zappa package (dev stage)")
     print(f"  {'zip size, MB':<26}{zip_mb:8.1f}  < {MAX_ZIP_MB} {verdict(zip_mb < MAX_ZIP_MB)}")

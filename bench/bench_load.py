@@ -54,6 +54,7 @@ def customer(number: int) -> dict:
 
 # -- the clients (their own process) ---------------------------------------------------------
 
+
 async def read_answer(reader: asyncio.StreamReader) -> int:
     """One HTTP/1.1 answer: its status; the body is read (by Content-Length) and dropped."""
     status_line = await reader.readline()
@@ -69,8 +70,9 @@ async def read_answer(reader: asyncio.StreamReader) -> int:
     return status
 
 
-async def one_client(index: int, host: str, port: int, first: int, step: int, deadline: float,
-                     results: dict) -> None:
+async def one_client(
+    index: int, host: str, port: int, first: int, step: int, deadline: float, results: dict
+) -> None:
     """Customers first, first + step, ... on one keep-alive connection until the deadline."""
     source = f"127.0.1.{index % 250 + 1}"
     number = first
@@ -78,9 +80,10 @@ async def one_client(index: int, host: str, port: int, first: int, step: int, de
     while time.monotonic() < deadline and results["sent"] < MAX_REQUESTS:
         results["sent"] += 1
         body = json.dumps(customer(number), ensure_ascii=False).encode()
-        request = (f"POST /api/renewals HTTP/1.1\r\nHost: {host}:{port}\r\n"
-                   f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-                   ).encode() + body
+        request = (
+            f"POST /api/renewals HTTP/1.1\r\nHost: {host}:{port}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        ).encode() + body
         started = time.perf_counter()
         try:
             if connection is None:
@@ -106,8 +109,12 @@ async def load(url: str, clients: int, seconds: float, first: int) -> dict:
     results = {"ms": [], "statuses": Counter(), "errors": Counter(), "sent": 0}
     started = time.monotonic()
     deadline = started + seconds
-    await asyncio.gather(*(one_client(i, host, int(port), first + i, clients, deadline, results)
-                           for i in range(clients)))
+    await asyncio.gather(
+        *(
+            one_client(i, host, int(port), first + i, clients, deadline, results)
+            for i in range(clients)
+        )
+    )
     results["seconds"] = time.monotonic() - started
     return results
 
@@ -115,15 +122,34 @@ async def load(url: str, clients: int, seconds: float, first: int) -> dict:
 def client_process(url: str, clients: int, seconds: float, first: int) -> None:
     """Entry point of the client process: the results as one JSON line on stdout."""
     results = asyncio.run(load(url, clients, seconds, first))
-    print(json.dumps({**results, "statuses": {str(k): v for k, v in results["statuses"].items()},
-                      "errors": dict(results["errors"])}))
+    print(
+        json.dumps(
+            {
+                **results,
+                "statuses": {str(k): v for k, v in results["statuses"].items()},
+                "errors": dict(results["errors"]),
+            }
+        )
+    )
 
 
 def run_clients(url: str, clients: int, seconds: float, first: int) -> dict:
-    command = [sys.executable, "-m", "bench.bench_load", url, str(clients), str(seconds),
-               str(first)]
-    out = subprocess.run(command, capture_output=True, text=True, check=True,  # nosec B603
-                         timeout=seconds + REQUEST_TIMEOUT + 60).stdout
+    command = [
+        sys.executable,
+        "-m",
+        "bench.bench_load",
+        url,
+        str(clients),
+        str(seconds),
+        str(first),
+    ]
+    out = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        check=True,  # nosec B603
+        timeout=seconds + REQUEST_TIMEOUT + 60,
+    ).stdout
     results = json.loads(out.strip().splitlines()[-1])
     results["statuses"] = Counter({int(k): v for k, v in results["statuses"].items()})
     results["errors"] = Counter(results["errors"])
@@ -131,6 +157,7 @@ def run_clients(url: str, clients: int, seconds: float, first: int) -> dict:
 
 
 # -- the benchmark ----------------------------------------------------------------------------
+
 
 def stored_leads(settings: Settings) -> int:
     """Leads of the store in DynamoDB Local, counted by a consistent Scan."""
@@ -140,8 +167,11 @@ def stored_leads(settings: Settings) -> int:
     count = 0
     while True:
         page = client.scan(**kwargs)
-        count += sum(1 for raw in page["Items"]
-                     if raw["pk"]["S"].startswith(prefix) and raw["sk"]["S"] == "LEAD")
+        count += sum(
+            1
+            for raw in page["Items"]
+            if raw["pk"]["S"].startswith(prefix) and raw["sk"]["S"] == "LEAD"
+        )
         if "LastEvaluatedKey" not in page:
             return count
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
@@ -151,13 +181,18 @@ def figures(results: dict) -> dict:
     ms = sorted(results["ms"])
     answered = sum(results["statuses"].values())
     ok = results["statuses"][201] + results["statuses"][200]
-    return {"requests": answered + sum(results["errors"].values()), "ok": ok,
-            "rps": answered / results["seconds"],
-            "p50": statistics.median(ms) if ms else float("nan"),
-            "p99": ms[min(len(ms) - 1, int(0.99 * len(ms)))] if ms else float("nan"),
-            "errors": sum(results["errors"].values()) + answered - ok,
-            "kinds": {**{f"HTTP {s}": n for s, n in results["statuses"].items()
-                         if s not in (200, 201)}, **results["errors"]}}
+    return {
+        "requests": answered + sum(results["errors"].values()),
+        "ok": ok,
+        "rps": answered / results["seconds"],
+        "p50": statistics.median(ms) if ms else float("nan"),
+        "p99": ms[min(len(ms) - 1, int(0.99 * len(ms)))] if ms else float("nan"),
+        "errors": sum(results["errors"].values()) + answered - ok,
+        "kinds": {
+            **{f"HTTP {s}": n for s, n in results["statuses"].items() if s not in (200, 201)},
+            **results["errors"],
+        },
+    }
 
 
 def main() -> None:
@@ -165,17 +200,21 @@ def main() -> None:
     print(f"load average at start: {os.getloadavg()[0]:.1f} (1 min), {os.cpu_count()} cores")
     db = localdb.start()
     try:
-        base = Settings(table_name="renewdesk-bench", dynamodb_endpoint=db.endpoint,
-                        site_origin="https://www.example-4s.cn",
-                        rate_limit_per_address_per_hour=10**9,
-                        rate_limit_per_phone_per_day=10**9)
+        base = Settings(
+            table_name="renewdesk-bench",
+            dynamodb_endpoint=db.endpoint,
+            site_origin="https://www.example-4s.cn",
+            rate_limit_per_address_per_hour=10**9,
+            rate_limit_per_phone_per_day=10**9,
+        )
         Backend(base).ensure_table()
         runs = {}
         # A warm-up first, in a store of its own (DynamoDB Local's JIT, the app's first calls).
-        for name, clients, seconds, first in (("warm-up", 8, WARM_UP_SECONDS, 20_000_000),
-                                              ("1 client", 1, SINGLE_DURATION, 0),
-                                              (f"{CLIENTS} clients", CLIENTS, DURATION,
-                                               10_000_000)):
+        for name, clients, seconds, first in (
+            ("warm-up", 8, WARM_UP_SECONDS, 20_000_000),
+            ("1 client", 1, SINGLE_DURATION, 0),
+            (f"{CLIENTS} clients", CLIENTS, DURATION, 10_000_000),
+        ):
             settings = base.with_(store_id=f"load{clients}")
             url, stop = devserver.serve_in_thread(settings, connection_limit=CONNECTION_LIMIT)
             try:
@@ -183,8 +222,11 @@ def main() -> None:
                 results = run_clients(url, clients, seconds, first)
             finally:
                 stop()
-            runs[name] = {**figures(results), "stored": stored_leads(settings),
-                          "seconds": results["seconds"]}
+            runs[name] = {
+                **figures(results),
+                "stored": stored_leads(settings),
+                "seconds": results["seconds"],
+            }
     finally:
         db.stop()
     report(runs)
@@ -192,18 +234,30 @@ def main() -> None:
 
 def report(runs: dict) -> None:
     single, many = runs["1 client"], runs[f"{CLIENTS} clients"]
-    print(f"\nPOST /api/renewals, new customers, local server (waitress, 8 threads, "
-          f"connection limit {CONNECTION_LIMIT}) on DynamoDB Local in memory")
-    print(f"bound: loopback only, {CLIENTS} keep-alive clients for {DURATION:.0f} s "
-          f"(1 client for {SINGLE_DURATION:.0f} s), at most {MAX_REQUESTS:,} requests; "
-          f"clients, server and DynamoDB Local share {os.cpu_count()} cores")
+    print(
+        f"\nPOST /api/renewals, new customers, local server (waitress, 8 threads, "
+        f"connection limit {CONNECTION_LIMIT}) on DynamoDB Local in memory"
+    )
+    print(
+        f"bound: loopback only, {CLIENTS} keep-alive clients for {DURATION:.0f} s "
+        f"(1 client for {SINGLE_DURATION:.0f} s), at most {MAX_REQUESTS:,} requests; "
+        f"clients, server and DynamoDB Local share {os.cpu_count()} cores"
+    )
     print(f"  {'':<26}{'1 client':>12}{f'{CLIENTS} clients':>14}{'ratio':>9}")
-    for key, label in (("rps", "requests per second"), ("p50", "p50 latency (ms)"),
-                       ("p99", "p99 latency (ms)")):
-        print(f"  {label:<26}{single[key]:>12.1f}{many[key]:>14.1f}"
-              f"{many[key] / single[key]:>8.2f}x")
-    for key, label in (("requests", "requests sent"), ("ok", "2xx answers"),
-                       ("stored", "leads stored"), ("errors", "errors")):
+    for key, label in (
+        ("rps", "requests per second"),
+        ("p50", "p50 latency (ms)"),
+        ("p99", "p99 latency (ms)"),
+    ):
+        print(
+            f"  {label:<26}{single[key]:>12.1f}{many[key]:>14.1f}{many[key] / single[key]:>8.2f}x"
+        )
+    for key, label in (
+        ("requests", "requests sent"),
+        ("ok", "2xx answers"),
+        ("stored", "leads stored"),
+        ("errors", "errors"),
+    ):
         print(f"  {label:<26}{single[key]:>12,}{many[key]:>14,}")
     for name, run in runs.items():
         if run["kinds"]:
@@ -211,8 +265,10 @@ def report(runs: dict) -> None:
             print(f"  errors with {name}: {kinds}")
     no_errors = single["errors"] == many["errors"] == 0
     all_stored = all(run["stored"] == run["ok"] for run in runs.values())
-    print(f"  target: 0 errors: {'met' if no_errors else 'MISSED'}; "
-          f"leads stored == 2xx answers: {'met' if all_stored else 'MISSED'}")
+    print(
+        f"  target: 0 errors: {'met' if no_errors else 'MISSED'}; "
+        f"leads stored == 2xx answers: {'met' if all_stored else 'MISSED'}"
+    )
 
 
 if __name__ == "__main__":

@@ -25,9 +25,9 @@ from renewdesk.backend import Backend
 from renewdesk.config import Settings
 from renewdesk.roster_sample import sample_rows, write_roster
 from renewdesk.services import clock
+from renewdesk.services.records import Policy
 from renewdesk.services.roster import ImportSummary, RosterImport, check_rows
 from renewdesk.services.roster_files import read_roster
-from renewdesk.services.records import Policy
 from renewdesk.store import keys
 from renewdesk.store.dynamo import make_client
 
@@ -43,11 +43,15 @@ def main() -> None:
     db = localdb.start()
     try:
         with tempfile.TemporaryDirectory(prefix="bench-roster-") as tmp:
-            settings = Settings(table_name="renewdesk-bench", dynamodb_endpoint=db.endpoint,
-                                store_id="roster", site_origin="https://www.example-4s.cn",
-                                secrets_dir=Path(tmp) / "secrets",
-                                sms_outbox_dir=Path(tmp) / "sms",
-                                rate_limit_per_address_per_hour=10**6)
+            settings = Settings(
+                table_name="renewdesk-bench",
+                dynamodb_endpoint=db.endpoint,
+                store_id="roster",
+                site_origin="https://www.example-4s.cn",
+                secrets_dir=Path(tmp) / "secrets",
+                sms_outbox_dir=Path(tmp) / "sms",
+                rate_limit_per_address_per_hour=10**6,
+            )
             backend = Backend(settings)
             backend.ensure_table()
             imports = measure_imports(backend, Path(tmp))
@@ -69,10 +73,13 @@ def import_file(backend: Backend, path: Path) -> tuple[dict[str, float], ImportS
     read_s, sheet = timed(lambda: read_roster(path))
     check_s, (records, rejections) = timed(lambda: check_rows(sheet, TODAY))
     summary = ImportSummary(rejections=rejections)
-    write_s, _ = timed(lambda: RosterImport(backend.roster_store).import_records(records,
-                                                                                summary))
-    return {"read": read_s, "check": check_s, "write": write_s,
-            "total": read_s + check_s + write_s}, summary
+    write_s, _ = timed(lambda: RosterImport(backend.roster_store).import_records(records, summary))
+    return {
+        "read": read_s,
+        "check": check_s,
+        "write": write_s,
+        "total": read_s + check_s + write_s,
+    }, summary
 
 
 def measure_imports(backend: Backend, tmp: Path) -> dict[str, tuple]:
@@ -82,10 +89,12 @@ def measure_imports(backend: Backend, tmp: Path) -> dict[str, tuple]:
     figures = {"CSV, new": import_file(backend, csv_path)}
     figures["raw BatchWriteItem"] = ({"total": raw_batch_write(backend)}, None)
     figures["same CSV again"] = import_file(backend, csv_path)
-    changed = [row[:4] + ("太平洋产险",) + row[5:] if n % 10 == 0 else row
-               for n, row in enumerate(rows)]
-    figures["newer CSV, 10% changed"] = import_file(backend, write_roster(tmp / "newer.csv",
-                                                                          changed))
+    changed = [
+        row[:4] + ("太平洋产险",) + row[5:] if n % 10 == 0 else row for n, row in enumerate(rows)
+    ]
+    figures["newer CSV, 10% changed"] = import_file(
+        backend, write_roster(tmp / "newer.csv", changed)
+    )
     figures["first file as XLSX, 10% differ"] = import_file(backend, xlsx_path)
     return figures
 
@@ -98,8 +107,9 @@ def raw_batch_write(backend: Backend) -> float:
     items, kwargs = [], {"TableName": settings.table_name, "IndexName": "month"}
     for month in {(TODAY + dt.timedelta(days=d)).strftime("%Y-%m") for d in range(0, 366, 20)}:
         kwargs["KeyConditionExpression"] = "month_pk = :p"
-        kwargs["ExpressionAttributeValues"] = {":p": {"S": keys.expiry_month(settings.store_id,
-                                                                              month)}}
+        kwargs["ExpressionAttributeValues"] = {
+            ":p": {"S": keys.expiry_month(settings.store_id, month)}
+        }
         kwargs.pop("ExclusiveStartKey", None)
         while True:
             page = client.query(**kwargs)
@@ -111,8 +121,9 @@ def raw_batch_write(backend: Backend) -> float:
     raw = make_client(settings)
     started = time.perf_counter()
     for start in range(0, len(copies), 25):
-        pending = {settings.table_name: [{"PutRequest": {"Item": i}}
-                                         for i in copies[start:start + 25]]}
+        pending = {
+            settings.table_name: [{"PutRequest": {"Item": i}} for i in copies[start : start + 25]]
+        }
         while pending:
             pending = raw.batch_write_item(RequestItems=pending).get("UnprocessedItems")
     return time.perf_counter() - started
@@ -128,8 +139,11 @@ def measure_reminders(backend: Backend) -> dict[str, tuple]:
     for transaction in sent:
         raw.transact_write_items(**raw_copy(transaction, backend.settings.store_id))
     raw_s = time.perf_counter() - started
-    return {"first run of the day": (first_s, first), "second run": (second_s, second),
-            "raw TransactWriteItems": (raw_s, len(sent))}
+    return {
+        "first run of the day": (first_s, first),
+        "second run": (second_s, second),
+        "raw TransactWriteItems": (raw_s, len(sent)),
+    }
 
 
 def measure_taps(settings: Settings) -> dict[str, tuple[int, int]]:
@@ -140,15 +154,33 @@ def measure_taps(settings: Settings) -> dict[str, tuple[int, int]]:
     client = app.test_client()
     expiry = (TODAY + dt.timedelta(days=60)).isoformat()
     later = (TODAY + dt.timedelta(days=200)).isoformat()
-    backend.roster_store.add_policies([
-        Policy(plate="粤B00001", name="张伟", phone="+8613900000001", expiry_date=expiry,
-               grade="B", row_hash="a", roster_id="queuedLeadPolicy"),
-        Policy(plate="粤B00002", name="李娜", phone="+8613900000002", expiry_date=later,
-               grade="A", row_hash="b", roster_id="noLeadYetPolicy1")])
+    backend.roster_store.add_policies(
+        [
+            Policy(
+                plate="粤B00001",
+                name="张伟",
+                phone="+8613900000001",
+                expiry_date=expiry,
+                grade="B",
+                row_hash="a",
+                roster_id="queuedLeadPolicy",
+            ),
+            Policy(
+                plate="粤B00002",
+                name="李娜",
+                phone="+8613900000002",
+                expiry_date=later,
+                grade="A",
+                row_hash="b",
+                roster_id="noLeadYetPolicy1",
+            ),
+        ]
+    )
     backend.reminders.run(TODAY, write_file=False)
     recorder = Recorder(backend.client)
-    tokens = {rid: backend.link_tokens.issue(rid) for rid in ("queuedLeadPolicy",
-                                                                "noLeadYetPolicy1")}
+    tokens = {
+        rid: backend.link_tokens.issue(rid) for rid in ("queuedLeadPolicy", "noLeadYetPolicy1")
+    }
 
     def count(call) -> tuple[int, int]:
         before = recorder.requests
@@ -159,38 +191,50 @@ def measure_taps(settings: Settings) -> dict[str, tuple[int, int]]:
         return lambda: client.post("/api/renewals", json={"token": tokens[rid], "consent": True})
 
     return {
-        "preview (GET link)": count(lambda: client.get(
-            f"/api/renewals/link?t={tokens['queuedLeadPolicy']}")),
+        "preview (GET link)": count(
+            lambda: client.get(f"/api/renewals/link?t={tokens['queuedLeadPolicy']}")
+        ),
         "tap, lead queued at N-90": count(tap("queuedLeadPolicy")),
         "second tap": count(tap("queuedLeadPolicy")),
         "tap, before N-90 (new lead)": count(tap("noLeadYetPolicy1")),
-        "forged token": count(lambda: client.post(
-            "/api/renewals", json={"token": tokens["queuedLeadPolicy"][:-2] + "xx",
-                                   "consent": True})),
+        "forged token": count(
+            lambda: client.post(
+                "/api/renewals",
+                json={"token": tokens["queuedLeadPolicy"][:-2] + "xx", "consent": True},
+            )
+        ),
     }
 
 
 def report(imports, reminders, taps) -> None:
     print(f"roster import, {ROWS} rows (generated), seconds")
-    print(f"  {'file':<28}{'read':>7}{'check':>7}{'write':>7}{'total':>8}{'rows/s':>9}"
-          "  added/updated/unchanged")
+    print(
+        f"  {'file':<28}{'read':>7}{'check':>7}{'write':>7}{'total':>8}{'rows/s':>9}"
+        "  added/updated/unchanged"
+    )
     raw_total = imports.pop("raw BatchWriteItem")[0]["total"]
     print(f"  {'raw BatchWriteItem (base)':<28}{'':>21}{raw_total:8.1f}{ROWS / raw_total:9.0f}")
     for name, (phases, summary) in imports.items():
-        target = (f"  < {MAX_IMPORT_SECONDS} s "
-                  f"{verdict(phases['total'] < MAX_IMPORT_SECONDS)}")
-        print(f"  {name:<28}{phases['read']:7.1f}{phases['check']:7.1f}{phases['write']:7.1f}"
-              f"{phases['total']:8.1f}{ROWS / phases['total']:9.0f}  "
-              f"{summary.added}/{summary.updated}/{summary.unchanged}{target}")
+        target = f"  < {MAX_IMPORT_SECONDS} s {verdict(phases['total'] < MAX_IMPORT_SECONDS)}"
+        print(
+            f"  {name:<28}{phases['read']:7.1f}{phases['check']:7.1f}{phases['write']:7.1f}"
+            f"{phases['total']:8.1f}{ROWS / phases['total']:9.0f}  "
+            f"{summary.added}/{summary.updated}/{summary.unchanged}{target}"
+        )
     print(f"reminders run on {ROWS} policies (as of {TODAY}), seconds")
     raw_s, transactions = reminders.pop("raw TransactWriteItems")
-    print(f"  {'raw TransactWriteItems (base)':<30}{raw_s:7.1f}  "
-          f"({transactions} transactions of the first run, replayed)")
+    print(
+        f"  {'raw TransactWriteItems (base)':<30}{raw_s:7.1f}  "
+        f"({transactions} transactions of the first run, replayed)"
+    )
     for name, (seconds, run) in reminders.items():
-        print(f"  {name:<30}{seconds:7.1f}  leads {run.leads_created}, SMS {len(run.messages)} "
-              f"({run.sms_queued} new); {seconds / raw_s:.1f}x base")
+        print(
+            f"  {name:<30}{seconds:7.1f}  leads {run.leads_created}, SMS {len(run.messages)} "
+            f"({run.sms_queued} new); {seconds / raw_s:.1f}x base"
+        )
     print("DynamoDB requests per renewal-link answer")
     for case, (requests, status) in taps.items():
         limit = MAX_TAP_REQUESTS if case.startswith("tap") or case == "second tap" else 1
-        print(f"  {case:<30}{requests:>4}  (HTTP {status})  <= {limit} "
-              f"{verdict(requests <= limit)}")
+        print(
+            f"  {case:<30}{requests:>4}  (HTTP {status})  <= {limit} {verdict(requests <= limit)}"
+        )

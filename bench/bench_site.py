@@ -52,11 +52,25 @@ def build_seconds(dest: Path, config: Path | None = None, **env: str) -> float:
     """Wall time of one build in a fresh process: `renewdesk site build` (generate + mkdocs),
     as `make site` runs it, or a plain `mkdocs build` of another config."""
     if config:
-        command = [sys.executable, "-m", "mkdocs", "build", "--quiet", "-d", str(dest), "-f",
-                   str(config)]
+        command = [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "--quiet",
+            "-d",
+            str(dest),
+            "-f",
+            str(config),
+        ]
     else:
-        command = [str(Path(sys.executable).with_name("renewdesk")), "site", "build",
-                   "--site-dir", str(dest)]
+        command = [
+            str(Path(sys.executable).with_name("renewdesk")),
+            "site",
+            "build",
+            "--site-dir",
+            str(dest),
+        ]
     start = time.perf_counter()
     result = subprocess.run(
         command, cwd=PROJECT_ROOT, env=_env(**env), capture_output=True, text=True
@@ -109,6 +123,7 @@ def landing_weight(site_dir: Path, browser=None) -> dict:
     by_type: dict[str, int] = {}
     fetched: list[tuple[str, str, int]] = []
     requests, outside = 0, []
+
     def measure(chromium) -> None:
         nonlocal requests
         context = chromium.new_context(viewport={"width": 390, "height": 844})

@@ -26,9 +26,21 @@ TIMEOUT_SECONDS = 15
 
 def run_pip_audit(service: str) -> tuple[dict[str, Any] | None, str]:
     """pip-audit's JSON report for the installed packages, or None and why it failed."""
-    command = [sys.executable, "-m", "pip_audit", "--local", "--skip-editable", "--format",
-               "json", "--progress-spinner", "off", "--timeout", str(TIMEOUT_SECONDS),
-               "--vulnerability-service", service]
+    command = [
+        sys.executable,
+        "-m",
+        "pip_audit",
+        "--local",
+        "--skip-editable",
+        "--format",
+        "json",
+        "--progress-spinner",
+        "off",
+        "--timeout",
+        str(TIMEOUT_SECONDS),
+        "--vulnerability-service",
+        service,
+    ]
     result = subprocess.run(command, capture_output=True, text=True)  # nosec B603
     try:
         return json.loads(result.stdout), ""
@@ -39,9 +51,12 @@ def run_pip_audit(service: str) -> tuple[dict[str, Any] | None, str]:
 
 def findings(report: dict[str, Any]) -> list[str]:
     """One line per known vulnerability: package, version, advisory id, fixed versions."""
-    return [f"{dep['name']} {dep['version']}: {vuln['id']} (fixed in "
-            f"{', '.join(vuln.get('fix_versions') or ['no release yet'])})"
-            for dep in report.get("dependencies", []) for vuln in dep.get("vulns") or []]
+    return [
+        f"{dep['name']} {dep['version']}: {vuln['id']} (fixed in "
+        f"{', '.join(vuln.get('fix_versions') or ['no release yet'])})"
+        for dep in report.get("dependencies", [])
+        for vuln in dep.get("vulns") or []
+    ]
 
 
 def coverage(report: dict[str, Any]) -> tuple[int, Counter]:
@@ -59,8 +74,14 @@ def coverage(report: dict[str, Any]) -> tuple[int, Counter]:
 
 def probe(report: dict[str, Any]) -> str:
     """What PyPI's per-version JSON answers for one skipped package (the service's own URL)."""
-    dep = next((d for d in report.get("dependencies", [])
-                if d.get("skip_reason", "").startswith("Dependency not found")), None)
+    dep = next(
+        (
+            d
+            for d in report.get("dependencies", [])
+            if d.get("skip_reason", "").startswith("Dependency not found")
+        ),
+        None,
+    )
     if dep is None:
         return ""
     version = dep["skip_reason"].rsplit("(", 1)[-1].rstrip(")")
@@ -90,17 +111,21 @@ def main(run=run_pip_audit, check_url=probe) -> int:
         audited, skipped = coverage(report)
         total = audited + sum(skipped.values())
         if audited:
-            print(f"pip-audit ({service}): {audited} of {total} installed dependencies audited, "
-                  "no known vulnerabilities.")
+            print(
+                f"pip-audit ({service}): {audited} of {total} installed dependencies audited, "
+                "no known vulnerabilities."
+            )
             for reason, count in skipped.items():
                 print(f"  not audited: {count} ({reason})")
             return 0
         details = "; ".join(f"{count} x {reason!r}" for reason, count in skipped.items())
         said = f"{service}: 0 of {total} dependencies audited ({details})"
         attempts.append(f"{said}; {check_url(report)}" if service == "pypi" else said)
-    print("pip-audit: NOTHING AUDITED - no vulnerability service could be reached from here, "
-          "so no dependency has been checked for known vulnerabilities (this is not a clean "
-          "result):")
+    print(
+        "pip-audit: NOTHING AUDITED - no vulnerability service could be reached from here, "
+        "so no dependency has been checked for known vulnerabilities (this is not a clean "
+        "result):"
+    )
     print("\n".join(f"  {line}" for line in attempts))
     return 2 if os.environ.get("PIP_AUDIT_REQUIRED") == "1" else 0
 

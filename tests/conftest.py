@@ -75,7 +75,7 @@ def stored(backend, settings):
             page = backend.client.scan(**kwargs)
             for raw in page["Items"]:
                 item = from_item(raw)
-                kind = item["pk"][len(prefix):].split("#")[0].lower()
+                kind = item["pk"][len(prefix) :].split("#")[0].lower()
                 groups.setdefault(kind, []).append(item)
             if "LastEvaluatedKey" not in page:
                 return groups

@@ -47,7 +47,13 @@ def build_site(
     if content_dir:
         env["RENEWDESK_CONTENT_DIR"] = str(content_dir)
     return subprocess.run(
-        [str(Path(sys.executable).with_name("renewdesk")), "site", "build", "--site-dir", str(dest)],
+        [
+            str(Path(sys.executable).with_name("renewdesk")),
+            "site",
+            "build",
+            "--site-dir",
+            str(dest),
+        ],
         cwd=PROJECT,
         env=env,
         capture_output=True,

@@ -79,27 +79,42 @@ class Backend:
         from renewdesk.services.staff import Accounts, LoginLimits
 
         s = self.settings
-        limits = LoginLimits(s.login_max_failures, s.login_address_max_failures,
-                             s.login_window_minutes, s.login_account_daily_ceiling)
-        return Accounts(self.staff_store, limits, now=self._now,
-                        hash_memory_kib=s.password_hash_memory_kib,
-                        hash_time_cost=s.password_hash_time_cost)
+        limits = LoginLimits(
+            s.login_max_failures,
+            s.login_address_max_failures,
+            s.login_window_minutes,
+            s.login_account_daily_ceiling,
+        )
+        return Accounts(
+            self.staff_store,
+            limits,
+            now=self._now,
+            hash_memory_kib=s.password_hash_memory_kib,
+            hash_time_cost=s.password_hash_time_cost,
+        )
 
     @cached_property
     def sessions(self):
         from renewdesk.services.sessions import Sessions
 
         s = self.settings
-        return Sessions(self.staff_store, s.session_idle_minutes, s.session_absolute_hours,
-                        now=self._now)
+        return Sessions(
+            self.staff_store, s.session_idle_minutes, s.session_absolute_hours, now=self._now
+        )
 
     @cached_property
     def claims(self):
         from renewdesk.services.claims import Claims
 
         s = self.settings
-        return Claims(self.queue_store, s.lease_minutes, s.attention_after_bounces,
-                      s.claim_page_size, is_active=self._is_active, now=self._now)
+        return Claims(
+            self.queue_store,
+            s.lease_minutes,
+            s.attention_after_bounces,
+            s.claim_page_size,
+            is_active=self._is_active,
+            now=self._now,
+        )
 
     @cached_property
     def followups(self):
@@ -111,15 +126,18 @@ class Backend:
     def closing(self):
         from renewdesk.services.closing import Closing
 
-        return Closing(self.queue_store, self.settings.lead_retention_days,
-                       is_active=self._is_active, now=self._now)
+        return Closing(
+            self.queue_store,
+            self.settings.lead_retention_days,
+            is_active=self._is_active,
+            now=self._now,
+        )
 
     @cached_property
     def desk(self):
         from renewdesk.services.desk import Desk
 
-        return Desk(self.queue_store, self.claims, self.settings.lead_retention_days,
-                    now=self._now)
+        return Desk(self.queue_store, self.claims, self.settings.lead_retention_days, now=self._now)
 
     @cached_property
     def search(self):
@@ -148,8 +166,12 @@ class Backend:
         from renewdesk.services.links import LinkTokens
 
         s = self.settings
-        return LinkTokens(read_secret(s, "link-signing-key"), s.store_id, s.link_token_days,
-                          clock=lambda: self._now().timestamp())
+        return LinkTokens(
+            read_secret(s, "link-signing-key"),
+            s.store_id,
+            s.link_token_days,
+            clock=lambda: self._now().timestamp(),
+        )
 
     @cached_property
     def one_click(self):
@@ -163,9 +185,15 @@ class Backend:
         from renewdesk.services.sms import load_templates
 
         s = self.settings
-        return Reminders(self.roster_store, lambda: load_templates(s.content_dir),
-                         lambda roster_id: self.link_tokens.issue(roster_id), s.site_origin,
-                         s.sms_outbox_dir, sender=self._sms_sender, now=self._now)
+        return Reminders(
+            self.roster_store,
+            lambda: load_templates(s.content_dir),
+            lambda roster_id: self.link_tokens.issue(roster_id),
+            s.site_origin,
+            s.sms_outbox_dir,
+            sender=self._sms_sender,
+            now=self._now,
+        )
 
     # -- deletion on request (PIPL) ----------------------------------------------------------
 
@@ -191,8 +219,13 @@ class Backend:
     def purge(self):
         from renewdesk.services.privacy import Purge
 
-        return Purge(self.erasure, self.privacy_store, self.roster_store,
-                     self.settings.lead_retention_days, now=self._now)
+        return Purge(
+            self.erasure,
+            self.privacy_store,
+            self.roster_store,
+            self.settings.lead_retention_days,
+            now=self._now,
+        )
 
     def _sms_sender(self):
         if self.settings.sms_sender != "sns":

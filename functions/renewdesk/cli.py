@@ -52,10 +52,18 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", "8000")),
-              show_default="8000 or $PORT")
-@click.option("--site-dir", type=click.Path(path_type=Path), default=None,
-              help="Built site to serve at / (default build/site).")
+@click.option(
+    "--port",
+    type=int,
+    default=lambda: int(os.environ.get("PORT", "8000")),
+    show_default="8000 or $PORT",
+)
+@click.option(
+    "--site-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Built site to serve at / (default build/site).",
+)
 def serve(port: int, site_dir: Path | None) -> None:
     """Run DynamoDB Local and serve site + API + staff console until Ctrl-C."""
     from renewdesk import devserver, localdb
@@ -81,8 +89,12 @@ def db_init() -> None:
 
 @main.command()
 @click.option("--stage", required=True, help="Stage of zappa_settings.json (dev, prod).")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Zip to write (default build/lambda-<stage>.zip).")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Zip to write (default build/lambda-<stage>.zip).",
+)
 def package(stage: str, output: Path | None) -> None:
     """Build the Lambda zip offline with `zappa package`, from a runtime-only venv."""
     from renewdesk import packaging

@@ -111,8 +111,11 @@ class Settings:
             "secrets_parameter_prefix": env.get("SECRETS_PARAMETER_PREFIX") or None,
             "sms_sender": _choice(env, "SMS_SENDER", ("none", "sns"), cls.sms_sender),
         }
-        for name, setting in (("CONTENT_DIR", "content_dir"), ("SECRETS_DIR", "secrets_dir"),
-                              ("SMS_OUTBOX_DIR", "sms_outbox_dir")):
+        for name, setting in (
+            ("CONTENT_DIR", "content_dir"),
+            ("SECRETS_DIR", "secrets_dir"),
+            ("SMS_OUTBOX_DIR", "sms_outbox_dir"),
+        ):
             if env.get(name):
                 values[setting] = Path(env[name])
         known = {f.name for f in fields(cls)}

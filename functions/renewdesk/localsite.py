@@ -12,8 +12,13 @@ from werkzeug.routing import PathConverter
 from werkzeug.security import safe_join
 
 # Text CloudFront compresses (its list, narrowed to what the site has).
-COMPRESSIBLE = ("text/", "application/json", "application/javascript", "application/xml",
-                "image/svg+xml")
+COMPRESSIBLE = (
+    "text/",
+    "application/json",
+    "application/javascript",
+    "application/xml",
+    "image/svg+xml",
+)
 # Pages whose address may carry a renewal-link token: no Referer leaves them, by header too.
 NO_REFERRER_PREFIXES = ("renew/",)
 
@@ -68,8 +73,11 @@ def _maybe_gzip(response: Response, file: Path, cache: dict[tuple[str, int], byt
     """gzip text for clients that accept it, as CloudFront does (compressed once per version)."""
     response.headers.add("Vary", "Accept-Encoding")
     kind = response.mimetype or ""
-    if (response.status_code not in (200, 404) or not kind.startswith(COMPRESSIBLE)
-            or "gzip" not in request.headers.get("Accept-Encoding", "")):
+    if (
+        response.status_code not in (200, 404)
+        or not kind.startswith(COMPRESSIBLE)
+        or "gzip" not in request.headers.get("Accept-Encoding", "")
+    ):
         return response
     stamp = (str(file), file.stat().st_mtime_ns)
     body = cache.get(stamp)

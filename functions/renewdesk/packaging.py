@@ -48,8 +48,9 @@ def stage_settings(stage: str, settings_file: Path = SETTINGS_FILE) -> dict[str,
     """One stage of zappa_settings.json with its `extends` chain applied, as zappa reads it."""
     stages = json.loads(settings_file.read_text(encoding="utf-8"))
     if stage not in stages:
-        raise PackagingError(f"{settings_file.name} has no stage {stage!r}; "
-                             f"it has {', '.join(sorted(stages))}")
+        raise PackagingError(
+            f"{settings_file.name} has no stage {stage!r}; it has {', '.join(sorted(stages))}"
+        )
     own = stages[stage]
     base = stage_settings(own["extends"], settings_file) if own.get("extends") else {}
     return {**base, **own}
@@ -60,8 +61,7 @@ def default_output(stage: str) -> Path:
     return PROJECT_ROOT / "build" / f"lambda-{stage}.zip"
 
 
-def build(stage: str, output: Path | None = None, work_dir: Path = WORK_DIR,
-          log=print) -> Path:
+def build(stage: str, output: Path | None = None, work_dir: Path = WORK_DIR, log=print) -> Path:
     """Build the stage's Lambda zip without AWS credentials; returns its path.
 
     `zappa package` itself runs offline; pip installs from its cache or the package index.
@@ -70,8 +70,10 @@ def build(stage: str, output: Path | None = None, work_dir: Path = WORK_DIR,
     runtime = config.get("runtime")
     local = f"python{sys.version_info.major}.{sys.version_info.minor}"
     if runtime != local:
-        raise PackagingError(f"stage {stage!r} runs on {runtime} but this is {local}: "
-                             "zappa packages the local interpreter's site-packages")
+        raise PackagingError(
+            f"stage {stage!r} runs on {runtime} but this is {local}: "
+            "zappa packages the local interpreter's site-packages"
+        )
     output = (output or default_output(stage)).resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="renewdesk-package-", dir=_scratch_root()) as tmp:
@@ -108,20 +110,35 @@ def _build_wheel(scratch: Path) -> Path:
     for name in PROJECT_SOURCES:
         path = PROJECT_ROOT / name
         if path.is_dir():
-            shutil.copytree(path, source / name,
-                            ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+            shutil.copytree(
+                path, source / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
+            )
         else:
             shutil.copy2(path, source / name)
     wheels = scratch / "wheels"
-    _run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-          "--wheel-dir", str(wheels), str(source)], "building the project wheel")
+    _run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--wheel-dir",
+            str(wheels),
+            str(source),
+        ],
+        "building the project wheel",
+    )
     return next(wheels.glob("renewdesk-*.whl"))
 
 
 def _lambda_platforms() -> list[str]:
     major, newest = LAMBDA_GLIBC
     return [f"manylinux_{major}_{minor}_x86_64" for minor in range(newest, 4, -1)] + [
-        "manylinux2014_x86_64"]  # pip adds the manylinux2010 and manylinux1 aliases itself
+        "manylinux2014_x86_64"
+    ]  # pip adds the manylinux2010 and manylinux1 aliases itself
 
 
 def _lean_venv(work_dir: Path, wheel: Path, excluded: list[str]) -> Path:
@@ -132,9 +149,24 @@ def _lean_venv(work_dir: Path, wheel: Path, excluded: list[str]) -> Path:
     site_packages = venv / "lib" / f"python{version}" / "site-packages"
     # --target with the Lambda platform picks wheels for Amazon Linux whatever this machine's
     # glibc is; pip's cache makes a second build quick.
-    target = [sys.executable, "-m", "pip", "install", "--quiet", "--no-compile", "--upgrade",
-              "--target", str(site_packages), "--only-binary=:all:", "--implementation", "cp",
-              "--python-version", version, "--abi", f"cp{version.replace('.', '')}"]
+    target = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--no-compile",
+        "--upgrade",
+        "--target",
+        str(site_packages),
+        "--only-binary=:all:",
+        "--implementation",
+        "cp",
+        "--python-version",
+        version,
+        "--abi",
+        f"cp{version.replace('.', '')}",
+    ]
     for platform in _lambda_platforms():
         target += ["--platform", platform]
     _run(target + [str(wheel), *HANDLER_DEPENDENCIES], "installing the runtime dependencies")
@@ -143,10 +175,25 @@ def _lean_venv(work_dir: Path, wheel: Path, excluded: list[str]) -> Path:
     shutil.rmtree(site_packages / "bin", ignore_errors=True)  # console scripts: not importable
     # Unchecked-hash bytecode is used as it is, whatever the file times in the zip say. What the
     # zip leaves out (boto3 and friends come with the Lambda runtime) is not worth compiling.
-    shipped = [str(p) for p in site_packages.iterdir()
-               if not any(fnmatch.fnmatch(p.name, pattern) for pattern in excluded)]
-    _run([sys.executable, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode",
-          "unchecked-hash", *shipped], "byte-compiling the runtime")
+    shipped = [
+        str(p)
+        for p in site_packages.iterdir()
+        if not any(fnmatch.fnmatch(p.name, pattern) for pattern in excluded)
+    ]
+    _run(
+        [
+            sys.executable,
+            "-m",
+            "compileall",
+            "-q",
+            "-j",
+            "0",
+            "--invalidation-mode",
+            "unchecked-hash",
+            *shipped,
+        ],
+        "byte-compiling the runtime",
+    )
     return venv
 
 
@@ -163,9 +210,22 @@ def _zappa_package(stage: str, region: str, venv: Path, output: Path, scratch: P
     )
     output.unlink(missing_ok=True)
     # --json also skips zappa's check for a newer release on PyPI.
-    _run([sys.executable, "-c", "from zappa.cli import handle; handle()", "package", stage,
-          "--output", str(output), "--disable_progress", "--json"],
-         f"zappa package {stage}", cwd=PROJECT_ROOT, env=env)
+    _run(
+        [
+            sys.executable,
+            "-c",
+            "from zappa.cli import handle; handle()",
+            "package",
+            stage,
+            "--output",
+            str(output),
+            "--disable_progress",
+            "--json",
+        ],
+        f"zappa package {stage}",
+        cwd=PROJECT_ROOT,
+        env=env,
+    )
     if not output.is_file():
         raise PackagingError(f"zappa package {stage} wrote no {output}")
 
@@ -185,7 +245,10 @@ def unpack_like_lambda(zip_path: Path, dest: Path) -> tuple[list[str], dict[str,
         origin = Path(importlib.util.find_spec(name).origin)
         provided = origin.parent if origin.name == "__init__.py" else origin
         (runtime / provided.name).symlink_to(provided)
-    env = {"PATH": os.environ.get("PATH", ""), "LANG": "C.UTF-8",
-           "PYTHONPATH": os.pathsep.join([str(task), str(runtime)]),
-           "PYTHONDONTWRITEBYTECODE": "1"}
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "LANG": "C.UTF-8",
+        "PYTHONPATH": os.pathsep.join([str(task), str(runtime)]),
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
     return [sys.executable, "-S"], env, task

@@ -16,8 +16,16 @@ import click
 
 from renewdesk import i18n
 
-KINDS = ("open_leads", "closed_leads", "event_notes", "dedupe_guards", "policies",
-         "referral_codes", "optouts", "spam")
+KINDS = (
+    "open_leads",
+    "closed_leads",
+    "event_notes",
+    "dedupe_guards",
+    "policies",
+    "referral_codes",
+    "optouts",
+    "spam",
+)
 
 
 def _text(key: str, **values: str) -> str:
@@ -40,8 +48,7 @@ def _phone(value: str) -> str:
 
 
 def _counts(counts: dict[str, int], kinds: tuple[str, ...] = KINDS) -> str:
-    return "\n".join(f"  {_text('kind.' + kind)}: {counts[kind]}" for kind in kinds
-                     if counts[kind])
+    return "\n".join(f"  {_text('kind.' + kind)}: {counts[kind]}" for kind in kinds if counts[kind])
 
 
 @click.group()
@@ -55,7 +62,6 @@ def customers() -> None:
 def erase(phone: str, yes: bool) -> None:
     """Erase everything stored about the customer with this mobile number."""
     from renewdesk import cli
-    from renewdesk.errors import InvalidFields
     from renewdesk.services import privacy
 
     phone = _phone(phone)
@@ -82,8 +88,12 @@ def erase(phone: str, yes: bool) -> None:
 @customers.command("export")
 @click.argument("phone")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of the summary.")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Also write the JSON to this file (readable by its owner only).")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the JSON to this file (readable by its owner only).",
+)
 def export(phone: str, as_json: bool, output: Path | None) -> None:
     """Everything stored about the customer with this mobile number (an access request)."""
     import json
@@ -109,9 +119,12 @@ def export(phone: str, as_json: bool, output: Path | None) -> None:
 
 
 @customers.command("purge")
-@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="Purge as at the start of this day (China time); a later day only with "
-                   "--dry-run.")
+@click.option(
+    "--as-of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Purge as at the start of this day (China time); a later day only with --dry-run.",
+)
 @click.option("--dry-run", is_flag=True, help="Count what would be purged; write nothing.")
 def purge(as_of: dt.datetime | None, dry_run: bool) -> None:
     """Erase personal data kept longer than LEAD_RETENTION_DAYS (the daily job does this)."""

@@ -10,16 +10,51 @@ from renewdesk.services import clock
 from renewdesk.services.access import CustomerRecords
 
 # Fields shown first, in this order; any other field follows under its own label.
-LEAD_FIELDS = ("created_at", "type", "source", "status", "name", "phone", "plate",
-               "expiry_date", "contact_time", "interest", "note", "consent_version", "consent_at",
-               "outcome", "reason", "closed_at")
+LEAD_FIELDS = (
+    "created_at",
+    "type",
+    "source",
+    "status",
+    "name",
+    "phone",
+    "plate",
+    "expiry_date",
+    "contact_time",
+    "interest",
+    "note",
+    "consent_version",
+    "consent_at",
+    "outcome",
+    "reason",
+    "closed_at",
+)
 EVENT_FIELDS = ("at", "kind", "channel", "result", "note", "next_contact_at")
-POLICY_FIELDS = ("plate", "name", "phone", "expiry_date", "last_insurer", "commercial_premium",
-                 "compulsory_premium", "grade", "model", "vin", "imported_at")
+POLICY_FIELDS = (
+    "plate",
+    "name",
+    "phone",
+    "expiry_date",
+    "last_insurer",
+    "commercial_premium",
+    "compulsory_premium",
+    "grade",
+    "model",
+    "vin",
+    "imported_at",
+)
 # Coded values shown by their catalog label (status queued → 待领取, ...).
-CODED = {"status": "status", "source": "source", "channel": "channel", "result": "result",
-         "reason": "reason", "outcome": "status", "kind": "event", "type": "type",
-         "interest": "interest", "contact_time": "contact_time"}
+CODED = {
+    "status": "status",
+    "source": "source",
+    "channel": "channel",
+    "result": "result",
+    "reason": "reason",
+    "outcome": "status",
+    "kind": "event",
+    "type": "type",
+    "interest": "interest",
+    "contact_time": "contact_time",
+}
 
 
 @dataclass(frozen=True)
@@ -35,8 +70,10 @@ class Summary:
         """Every record, section by section, each field with its label."""
         if not any(records.counts.values()):
             return self.text("export.nothing", phone=masked_phone)
-        lines = [self.text("export.title", phone=masked_phone),
-                 self.text("export.leads", count=str(len(records.leads)))]
+        lines = [
+            self.text("export.title", phone=masked_phone),
+            self.text("export.leads", count=str(len(records.leads))),
+        ]
         for number, lead in enumerate(records.leads, start=1):
             lines.append(f"  {number}. " + self.fields(lead, LEAD_FIELDS, skip=("events",)))
             lines += ["     - " + self.fields(event, EVENT_FIELDS) for event in lead["events"]]
@@ -45,19 +82,26 @@ class Summary:
         if records.referral:
             lines.append(self.text("export.referral") + self.fields(records.referral, ("code",)))
         if records.optout:
-            lines.append(self.text("export.optout") + self.fields(records.optout,
-                                                                   ("opted_out_at",)))
+            lines.append(
+                self.text("export.optout") + self.fields(records.optout, ("opted_out_at",))
+            )
         if records.spam:
             lines.append(self.text("export.spam", count=str(len(records.spam))))
-            lines += ["  - " + self.fields({"received_at": s["received_at"], **s["fields"]}, ())
-                      for s in records.spam]
+            lines += [
+                "  - " + self.fields({"received_at": s["received_at"], **s["fields"]}, ())
+                for s in records.spam
+            ]
         return "\n".join(lines)
 
-    def fields(self, item: dict[str, Any], first: tuple[str, ...],
-               skip: tuple[str, ...] = ()) -> str:
+    def fields(
+        self, item: dict[str, Any], first: tuple[str, ...], skip: tuple[str, ...] = ()
+    ) -> str:
         names = [n for n in first if item.get(n) not in (None, "")]
-        names += sorted(n for n in item if n not in first and n not in skip
-                        and item[n] not in (None, "", {}, []))
+        names += sorted(
+            n
+            for n in item
+            if n not in first and n not in skip and item[n] not in (None, "", {}, [])
+        )
         return "；".join(f"{self.label(n)}：{self.value(n, item[n])}" for n in names)
 
     def label(self, name: str) -> str:
@@ -67,8 +111,7 @@ class Summary:
     def value(self, name: str, value: Any) -> str:
         if name in CODED and isinstance(value, str):
             key = f"{CODED[name]}.{value}"
-            return i18n.message(self.language, key) if key in i18n.catalog(self.language) \
-                else value
+            return i18n.message(self.language, key) if key in i18n.catalog(self.language) else value
         if isinstance(value, str) and len(value) == 24 and value.endswith("Z"):
             return clock.parse_iso(value).astimezone(clock.CHINA).strftime("%Y-%m-%d %H:%M")
         if isinstance(value, bool):

@@ -51,8 +51,12 @@ def roster() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--sheet", default=None, help="XLSX: the sheet to read (default: the first).")
 @click.option("--check", is_flag=True, help="Only check the rows; write nothing.")
-@click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the rejected rows (row, column, reason) to this CSV file.")
+@click.option(
+    "--rejects",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the rejected rows (row, column, reason) to this CSV file.",
+)
 def roster_import(file: Path, sheet: str | None, check: bool, rejects: Path | None) -> None:
     """Import a roster (CSV or XLSX; Chinese or English column names). Re-importing the same
     file changes nothing; a newer file updates the records it changes."""
@@ -80,18 +84,28 @@ def roster_import(file: Path, sheet: str | None, check: bool, rejects: Path | No
     summary = ImportSummary(rejections=rejections)
     importer = RosterImport(backend.roster_store, backend.now)
     if len(records) >= PROGRESS_FROM_ROWS:
-        with click.progressbar(length=len(records), label=_text("roster.importing"),
-                               file=sys.stderr) as bar:
+        with click.progressbar(
+            length=len(records), label=_text("roster.importing"), file=sys.stderr
+        ) as bar:
             importer.import_records(records, summary, bar.update)
     else:
         importer.import_records(records, summary)
-    click.echo(_text("roster.summary", added=summary.added, updated=summary.updated,
-                     unchanged=summary.unchanged, rejected=summary.rejected_rows))
+    click.echo(
+        _text(
+            "roster.summary",
+            added=summary.added,
+            updated=summary.updated,
+            unchanged=summary.unchanged,
+            rejected=summary.rejected_rows,
+        )
+    )
 
 
 def _report_rejections(rejections, rejects: Path | None) -> None:
-    lines = [_text("roster.rejected_row", row=r.row, column=r.column, reason=_reason(r))
-             for r in rejections]
+    lines = [
+        _text("roster.rejected_row", row=r.row, column=r.column, reason=_reason(r))
+        for r in rejections
+    ]
     for line in lines[:SHOWN_REJECTIONS]:
         click.echo(line, err=True)
     if len(lines) > SHOWN_REJECTIONS:
@@ -100,8 +114,10 @@ def _report_rejections(rejections, rejects: Path | None) -> None:
         from renewdesk.services.exports import write_csv
 
         with rejects.open("w", encoding="utf-8-sig", newline="") as out:
-            write_csv(out, [["row", "column", "reason"],
-                            *((r.row, r.column, _reason(r)) for r in rejections)])
+            write_csv(
+                out,
+                [["row", "column", "reason"], *((r.row, r.column, _reason(r)) for r in rejections)],
+            )
         click.echo(_text("roster.rejects_written", path=rejects), err=True)
 
 
@@ -117,8 +133,13 @@ def roster_columns() -> None:
 
 @roster.command("optout")
 @click.argument("phones", nargs=-1, required=True)
-@click.option("--via", type=click.Choice(["phone_call", "sms_reply", "staff"]),
-              default="sms_reply", show_default=True, help="How the customer asked.")
+@click.option(
+    "--via",
+    type=click.Choice(["phone_call", "sms_reply", "staff"]),
+    default="sms_reply",
+    show_default=True,
+    help="How the customer asked.",
+)
 def roster_optout(phones: tuple[str, ...], via: str) -> None:
     """Stop reminder SMS to these mobile numbers (a reply TD, or a phone call)."""
     from renewdesk.services import clock
@@ -159,8 +180,12 @@ def reminders() -> None:
 
 
 @reminders.command("run")
-@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="The day to run for (default: today, China time).")
+@click.option(
+    "--as-of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="The day to run for (default: today, China time).",
+)
 @click.option("--no-file", is_flag=True, help="Do not write build/sms/<day>.csv.")
 def reminders_run(as_of: dt.datetime | None, no_file: bool) -> None:
     """Create the day's renewal leads and reminder SMS (running it again changes nothing)."""
@@ -187,9 +212,16 @@ def reminders_due(as_of: dt.datetime | None, days: int) -> None:
     click.echo(_text("reminders.due_header"))
     for entry in due:
         policy = entry.policy
-        click.echo("\t".join([
-            policy.expiry_date, policy.plate, policy.name,
-            policy.phone[:6] + "****" + policy.phone[-4:], policy.grade or "-",
-            _text(f"reminders.step.{entry.lead_state}"),
-            _text(f"reminders.step.{entry.sms_state}"),
-        ]))
+        click.echo(
+            "\t".join(
+                [
+                    policy.expiry_date,
+                    policy.plate,
+                    policy.name,
+                    policy.phone[:6] + "****" + policy.phone[-4:],
+                    policy.grade or "-",
+                    _text(f"reminders.step.{entry.lead_state}"),
+                    _text(f"reminders.step.{entry.sms_state}"),
+                ]
+            )
+        )

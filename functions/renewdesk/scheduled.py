@@ -20,8 +20,9 @@ def _lambda_clock(context: Any):
     return (lambda: remaining() / 1000) if remaining else None
 
 
-def daily_reminders(event: dict[str, Any] | None = None, context: Any = None,
-                    settings=None) -> dict[str, Any]:
+def daily_reminders(
+    event: dict[str, Any] | None = None, context: Any = None, settings=None
+) -> dict[str, Any]:
     """Take the reminder steps due today (China time); answer the counts."""
     from renewdesk.backend import Backend
     from renewdesk.config import Settings
@@ -34,8 +35,9 @@ def daily_reminders(event: dict[str, Any] | None = None, context: Any = None,
     return counts
 
 
-def daily_purge(event: dict[str, Any] | None = None, context: Any = None,
-                settings=None) -> dict[str, Any]:
+def daily_purge(
+    event: dict[str, Any] | None = None, context: Any = None, settings=None
+) -> dict[str, Any]:
     """Erase the personal data past its retention (LEAD_RETENTION_DAYS); answer the counts."""
     from renewdesk.backend import Backend
     from renewdesk.config import Settings

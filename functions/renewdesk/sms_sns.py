@@ -20,6 +20,7 @@ class SnsSender:
         self.client.publish(
             PhoneNumber=phone,
             Message=text,
-            MessageAttributes={"AWS.SNS.SMS.SMSType": {"DataType": "String",
-                                                        "StringValue": "Transactional"}},
+            MessageAttributes={
+                "AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}
+            },
         )

@@ -24,8 +24,7 @@ def _backend():
 def _read_password() -> str:
     """The password: typed twice, hidden, on a terminal; else the first line of standard input."""
     if sys.stdin.isatty():
-        return click.prompt(_text("password_prompt"), hide_input=True,
-                            confirmation_prompt=True)
+        return click.prompt(_text("password_prompt"), hide_input=True, confirmation_prompt=True)
     password = sys.stdin.readline().rstrip("\r\n")
     if not password:
         raise click.ClickException(_text("no_password"))

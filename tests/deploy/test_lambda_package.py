@@ -44,8 +44,9 @@ def zappa_stage(stage: str):
 def package(tmp_path_factory):
     """The dev stage's zip, built once by the code behind `renewdesk package`."""
     root = tmp_path_factory.mktemp("lambda-package")
-    return packaging.build(STAGE, root / f"lambda-{STAGE}.zip", work_dir=root / "work",
-                           log=lambda line: None)
+    return packaging.build(
+        STAGE, root / f"lambda-{STAGE}.zip", work_dir=root / "work", log=lambda line: None
+    )
 
 
 @pytest.fixture(scope="session")
@@ -58,8 +59,12 @@ def unpacked(package, tmp_path_factory):
 def stage_settings(dynamodb) -> Settings:
     """What the packaged app reads from its zappa environment, pointed at DynamoDB Local."""
     env = zappa_stage(STAGE).environment_variables
-    settings = Settings(table_name=env["TABLE_NAME"], store_id=env["STORE_ID"],
-                        site_origin=env["SITE_ORIGIN"], dynamodb_endpoint=dynamodb.endpoint)
+    settings = Settings(
+        table_name=env["TABLE_NAME"],
+        store_id=env["STORE_ID"],
+        site_origin=env["SITE_ORIGIN"],
+        dynamodb_endpoint=dynamodb.endpoint,
+    )
     Backend(settings).ensure_table()
     return settings
 
@@ -72,9 +77,14 @@ def invoke(unpacked, stage_settings, tmp_path):
     def run(events: list[dict], **env: str) -> tuple[list[dict], str, dict]:
         out = tmp_path / f"answers-{uuid.uuid4().hex}.json"
         result = subprocess.run(
-            [*command, str(DRIVER), str(out)], input=json.dumps(events), cwd=task,
+            [*command, str(DRIVER), str(out)],
+            input=json.dumps(events),
+            cwd=task,
             env={**base_env, "DYNAMODB_ENDPOINT": stage_settings.dynamodb_endpoint, **env},
-            capture_output=True, text=True, timeout=120)
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert result.returncode == 0, result.stderr[-3000:]
         produced = json.loads(out.read_text(encoding="utf-8"))
         return produced["answers"], result.stdout + result.stderr, produced["origins"]
@@ -99,12 +109,24 @@ def customer() -> dict[str, str]:
     return {"name": "李娜", "phone": f"139{digits}", "plate": f"粤B{digits[:5]}", "consent": "on"}
 
 
-def api_event(method: str, path: str, ip: str, *, body: bytes | None = None,
-              content_type: str | None = None, headers: dict[str, str] | None = None,
-              as_base64: bool = False) -> dict:
+def api_event(
+    method: str,
+    path: str,
+    ip: str,
+    *,
+    body: bytes | None = None,
+    content_type: str | None = None,
+    headers: dict[str, str] | None = None,
+    as_base64: bool = False,
+) -> dict:
     """An API Gateway REST (v1) proxy event as it reaches the function."""
-    sent = {"Host": HOST, "User-Agent": "Mozilla/5.0 (iPhone)", "X-Forwarded-Proto": "https",
-            "X-Forwarded-Port": "443", **(headers or {})}
+    sent = {
+        "Host": HOST,
+        "User-Agent": "Mozilla/5.0 (iPhone)",
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-Port": "443",
+        **(headers or {}),
+    }
     # API Gateway appends the address it saw to whatever X-Forwarded-For the client sent.
     sent["X-Forwarded-For"] = ", ".join(filter(None, [sent.get("X-Forwarded-For"), ip]))
     if content_type:
@@ -113,26 +135,44 @@ def api_event(method: str, path: str, ip: str, *, body: bytes | None = None,
     if body is not None:
         text = base64.b64encode(body).decode() if as_base64 else body.decode("utf-8")
     return {
-        "resource": "/{proxy+}", "path": path, "httpMethod": method,
-        "headers": sent, "multiValueHeaders": {k: [v] for k, v in sent.items()},
-        "queryStringParameters": None, "multiValueQueryStringParameters": None,
-        "pathParameters": {"proxy": path.lstrip("/")}, "stageVariables": None,
+        "resource": "/{proxy+}",
+        "path": path,
+        "httpMethod": method,
+        "headers": sent,
+        "multiValueHeaders": {k: [v] for k, v in sent.items()},
+        "queryStringParameters": None,
+        "multiValueQueryStringParameters": None,
+        "pathParameters": {"proxy": path.lstrip("/")},
+        "stageVariables": None,
         "requestContext": {
-            "resourcePath": "/{proxy+}", "httpMethod": method, "path": f"/{STAGE}{path}",
-            "stage": STAGE, "requestId": str(uuid.uuid4()), "accountId": "123456789012",
-            "apiId": HOST.split(".")[0], "domainName": HOST, "protocol": "HTTP/1.1",
-            "identity": {"sourceIp": ip, "userAgent": sent["User-Agent"], "caller": None,
-                         "user": None, "userArn": None},
+            "resourcePath": "/{proxy+}",
+            "httpMethod": method,
+            "path": f"/{STAGE}{path}",
+            "stage": STAGE,
+            "requestId": str(uuid.uuid4()),
+            "accountId": "123456789012",
+            "apiId": HOST.split(".")[0],
+            "domainName": HOST,
+            "protocol": "HTTP/1.1",
+            "identity": {
+                "sourceIp": ip,
+                "userAgent": sent["User-Agent"],
+                "caller": None,
+                "user": None,
+                "userArn": None,
+            },
         },
-        "body": text, "isBase64Encoded": as_base64,
+        "body": text,
+        "isBase64Encoded": as_base64,
     }
 
 
 def json_post(fields: dict, ip: str, headers: dict[str, str] | None = None) -> dict:
     """A renewal request as the site's script sends it."""
     body = json.dumps({**fields, "consent": True}, ensure_ascii=False).encode()
-    return api_event("POST", "/api/renewals", ip, body=body, content_type="application/json",
-                     headers=headers)
+    return api_event(
+        "POST", "/api/renewals", ip, body=body, content_type="application/json", headers=headers
+    )
 
 
 def assert_no_personal_data(logs: str, person: dict[str, str]) -> None:
@@ -149,7 +189,10 @@ def test_a_json_renewal_request_through_the_packaged_handler_is_stored(invoke, l
     assert body["duplicate"] is False
     lead = lead_store.get_lead(body["lead_id"])
     assert (lead.name, lead.phone, lead.plate) == (
-        person["name"], "+86" + person["phone"], person["plate"])
+        person["name"],
+        "+86" + person["phone"],
+        person["plate"],
+    )
     # The consent version comes from content/consent.yml, which must travel in the zip.
     assert lead.consent_version == Backend(Settings()).consent.version
     assert_no_personal_data(logs, person)
@@ -157,10 +200,17 @@ def test_a_json_renewal_request_through_the_packaged_handler_is_stored(invoke, l
 
 @pytest.mark.parametrize("as_base64", [False, True], ids=["plain-body", "base64-body"])
 def test_a_form_post_through_the_packaged_handler_is_stored_and_redirected_to_thanks(
-        invoke, lead_store, stage_settings, as_base64):
+    invoke, lead_store, stage_settings, as_base64
+):
     person = customer()
-    event = api_event("POST", "/api/renewals", source_ip(), body=urlencode(person).encode(),
-                      content_type="application/x-www-form-urlencoded", as_base64=as_base64)
+    event = api_event(
+        "POST",
+        "/api/renewals",
+        source_ip(),
+        body=urlencode(person).encode(),
+        content_type="application/x-www-form-urlencoded",
+        as_base64=as_base64,
+    )
     [answer], logs, _ = invoke([event])
     assert answer["statusCode"] == 303
     location = urlsplit(answer["headers"]["Location"])
@@ -172,7 +222,8 @@ def test_a_form_post_through_the_packaged_handler_is_stored_and_redirected_to_th
 
 
 def test_rate_limits_count_the_api_gateway_source_ip_whatever_the_client_headers_say(
-        invoke, stage_settings):
+    invoke, stage_settings
+):
     real, other = source_ip(), source_ip()
     events = [json_post(customer(), real, {h: source_ip() for h in SPOOFING}) for _ in range(3)]
     # Another caller who claims to be the first one is counted as who they are.
@@ -188,20 +239,26 @@ def counter_value(settings: Settings, address: str) -> int:
     """The per-address submission counter of this hour, read straight from the table."""
     client = Backend(settings).client
     prefix = f"ST#{settings.store_id}#RATE#address#{address}#"
-    found = client.scan(TableName=settings.table_name, ConsistentRead=True,
-                        FilterExpression="begins_with(pk, :p)",
-                        ExpressionAttributeValues={":p": {"S": prefix}})["Items"]
+    found = client.scan(
+        TableName=settings.table_name,
+        ConsistentRead=True,
+        FilterExpression="begins_with(pk, :p)",
+        ExpressionAttributeValues={":p": {"S": prefix}},
+    )["Items"]
     assert len(found) == 1, found
     return int(found[0]["n"]["N"])
 
 
 def test_health_through_the_packaged_handler_has_security_headers_and_cors_for_the_site_only(
-        invoke, stage_settings):
+    invoke, stage_settings
+):
     ip = source_ip()
-    answers, _, _ = invoke([
-        api_event("GET", "/api/health", ip, headers={"Origin": stage_settings.site_origin}),
-        api_event("GET", "/api/health", ip, headers={"Origin": "https://evil.example"}),
-    ])
+    answers, _, _ = invoke(
+        [
+            api_event("GET", "/api/health", ip, headers={"Origin": stage_settings.site_origin}),
+            api_event("GET", "/api/health", ip, headers={"Origin": "https://evil.example"}),
+        ]
+    )
     site, stranger = answers
     assert (site["statusCode"], json.loads(site["body"])) == (200, {"status": "ok"})
     headers = site["headers"]
@@ -230,8 +287,11 @@ def test_the_zip_leaves_out_the_project_folders_and_what_the_runtime_brings(pack
     assert "content/consent.yml" in names
     # Every file of the package, templates and message catalogs too (package-data in pyproject).
     source = PROJECT_ROOT / "functions"
-    missing = {str(p.relative_to(source)) for p in (source / "renewdesk").rglob("*")
-               if p.is_file() and "__pycache__" not in p.parts} - set(names)
+    missing = {
+        str(p.relative_to(source))
+        for p in (source / "renewdesk").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    } - set(names)
     assert not missing, f"not in the Lambda zip: {sorted(missing)}"
     leaked = {p.name for p in PROJECT_ROOT.iterdir() if p.name != "content"} & top
     assert not leaked, f"project files in the Lambda zip; add them to exclude: {leaked}"
@@ -256,8 +316,11 @@ def test_every_stage_is_hardened(stage):
     assert cli.binary_support is True  # base64 bodies of form posts are decoded
     env = {**cli.environment_variables, **cli.aws_environment_variables}
     # A Parameter Store prefix says where the secrets are, not what they are.
-    assert not [n for n, v in env.items()
-                if SECRET_NAME.search(n) and not (n.endswith("_PREFIX") and v.startswith("/"))]
+    assert not [
+        n
+        for n, v in env.items()
+        if SECRET_NAME.search(n) and not (n.endswith("_PREFIX") and v.startswith("/"))
+    ]
     assert not cli.remote_env and not cli.stage_config.get("remote_env_file")
     assert {"TABLE_NAME", "STORE_ID", "SITE_ORIGIN"} <= set(cli.environment_variables)
     excluded = set(config["exclude"])
@@ -295,26 +358,48 @@ def test_each_stage_role_reaches_only_its_table_indexes_secrets_and_log_group(st
 
 
 # boto3 client calls of store/ and the IAM actions that allow them.
-CALL_ACTIONS = {"get_item": "GetItem", "put_item": "PutItem", "update_item": "UpdateItem",
-                "delete_item": "DeleteItem", "query": "Query", "scan": "Scan",
-                "batch_get_item": "BatchGetItem", "batch_write_item": "BatchWriteItem",
-                "transact_get_items": "GetItem"}
-TRANSACT_ACTIONS = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",
-                    "ConditionCheck": "ConditionCheckItem"}
+CALL_ACTIONS = {
+    "get_item": "GetItem",
+    "put_item": "PutItem",
+    "update_item": "UpdateItem",
+    "delete_item": "DeleteItem",
+    "query": "Query",
+    "scan": "Scan",
+    "batch_get_item": "BatchGetItem",
+    "batch_write_item": "BatchWriteItem",
+    "transact_get_items": "GetItem",
+}
+TRANSACT_ACTIONS = {
+    "Put": "PutItem",
+    "Update": "UpdateItem",
+    "Delete": "DeleteItem",
+    "ConditionCheck": "ConditionCheckItem",
+}
 # Table set-up, run by `renewdesk db init` with an operator's credentials, never on Lambda.
-TABLE_ADMIN = {"list_tables", "create_table", "describe_table", "update_table",
-               "update_time_to_live", "update_continuous_backups", "get_waiter"}
+TABLE_ADMIN = {
+    "list_tables",
+    "create_table",
+    "describe_table",
+    "update_table",
+    "update_time_to_live",
+    "update_continuous_backups",
+    "get_waiter",
+}
 # Erasing a customer (`renewdesk customers erase`, store/privacy.py) scans the table for their
 # roster policies; operators run it with their own credentials, so the Lambda role never scans.
 OPERATOR_ONLY = {"scan"}
 
 
 def test_each_stage_role_allows_exactly_the_dynamodb_actions_the_store_uses():
-    source = "\n".join(p.read_text() for p in (PROJECT_ROOT / "functions/renewdesk/store")
-                       .glob("*.py"))
+    source = "\n".join(
+        p.read_text() for p in (PROJECT_ROOT / "functions/renewdesk/store").glob("*.py")
+    )
     calls = set(re.findall(r"client\.([a-z_]+)\(", source)) - TABLE_ADMIN - OPERATOR_ONLY
-    scanners = {p.name for p in (PROJECT_ROOT / "functions/renewdesk/store").glob("*.py")
-                if "client.scan(" in p.read_text()}
+    scanners = {
+        p.name
+        for p in (PROJECT_ROOT / "functions/renewdesk/store").glob("*.py")
+        if "client.scan(" in p.read_text()
+    }
     assert scanners <= {"privacy.py"}, f"only operator erasure may scan: {scanners}"
     unknown = calls - set(CALL_ACTIONS) - {"transact_write_items"}
     assert not unknown, f"map these store calls to IAM actions here: {unknown}"
@@ -323,10 +408,16 @@ def test_each_stage_role_allows_exactly_the_dynamodb_actions_the_store_uses():
         kinds = set(re.findall(r'"(Put|Update|Delete|ConditionCheck)":\s*\{', source))
         needed |= {TRANSACT_ACTIONS[k] for k in kinds}
     for stage in STAGES:
-        granted = {a.removeprefix("dynamodb:") for s in role_policy(stage) for a in s["Action"]
-                   if a.startswith("dynamodb:") and any(r.endswith(
-                       f"table/{zappa_stage(stage).environment_variables['TABLE_NAME']}")
-                       for r in s["Resource"])}
+        granted = {
+            a.removeprefix("dynamodb:")
+            for s in role_policy(stage)
+            for a in s["Action"]
+            if a.startswith("dynamodb:")
+            and any(
+                r.endswith(f"table/{zappa_stage(stage).environment_variables['TABLE_NAME']}")
+                for r in s["Resource"]
+            )
+        }
         assert granted == needed, stage
 
 

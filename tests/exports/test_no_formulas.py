@@ -26,7 +26,12 @@ def test_text_that_excel_would_read_as_a_formula_gets_an_apostrophe(text):
 
 def test_numbers_stay_numbers_negative_ones_included():
     assert [exports.csv_cell(v) for v in (-12.5, -3, Decimal("-4280.00"), 0, None)] == [
-        "-12.5", "-3", "-4280.00", "0", ""]
+        "-12.5",
+        "-3",
+        "-4280.00",
+        "0",
+        "",
+    ]
     assert exports.csv_cell("张伟") == "张伟"
 
 
@@ -48,16 +53,18 @@ def test_a_close_note_with_a_formula_opens_as_text_in_the_monthly_csv(app, backe
     backend.closing.close(li, lead_id, Close(outcome="lost", reason="other", note=HYPERLINK))
     month = backend.now().strftime("%Y-%m")
     answer = sign_in(app, "wang.boss").get(f"/api/staff/reports/monthly?month={month}&format=csv")
-    cells = [cell for row in csv.reader(io.StringIO(answer.data.decode("utf-8-sig")))
-             for cell in row]
+    cells = [
+        cell for row in csv.reader(io.StringIO(answer.data.decode("utf-8-sig"))) for cell in row
+    ]
     assert "'" + HYPERLINK in cells
     assert HYPERLINK not in cells
 
 
-def test_the_rejects_file_neutralises_a_column_name_taken_from_the_file(cli, tmp_path):
+def test_the_rejects_file_neutralises_a_column_name_taken_from_the_file(cli, tmp_path):  # noqa: F811
     roster = tmp_path / "roster.csv"
-    roster.write_text("车牌号,车主姓名,手机号,保险到期日\n=1+1,张伟,13800138000,2026-12-20\n",
-                      encoding="utf-8")
+    roster.write_text(
+        "车牌号,车主姓名,手机号,保险到期日\n=1+1,张伟,13800138000,2026-12-20\n", encoding="utf-8"
+    )
     rejects = tmp_path / "rejects.csv"
     cli("roster", "import", str(roster), "--rejects", str(rejects))
     cells = [c for row in csv.reader(io.StringIO(rejects.read_text("utf-8-sig"))) for c in row]

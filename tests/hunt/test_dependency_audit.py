@@ -18,8 +18,11 @@ OWN = {"name": "renewdesk", "skip_reason": "distribution marked as editable"}
 
 
 def dependency(name: str, version: str, *vulns: str) -> dict:
-    return {"name": name, "version": version,
-            "vulns": [{"id": v, "fix_versions": ["9.9.9"]} for v in vulns]}
+    return {
+        "name": name,
+        "version": version,
+        "vulns": [{"id": v, "fix_versions": ["9.9.9"]} for v in vulns],
+    }
 
 
 def skipped(name: str, version: str) -> dict:
@@ -28,15 +31,18 @@ def skipped(name: str, version: str) -> dict:
 
 def answers(**reports):
     """pip-audit as each service would answer: a report, or the failure it printed."""
+
     def run(service):
         found = reports[service]
         return (None, found) if isinstance(found, str) else ({"dependencies": found}, "")
+
     return run
 
 
 def test_a_known_vulnerability_fails_the_audit(capsys):
-    run = answers(pypi=[OWN, dependency("flask", "3.1.0", "PYSEC-2099-1"),
-                        dependency("boto3", "1.35.0")])
+    run = answers(
+        pypi=[OWN, dependency("flask", "3.1.0", "PYSEC-2099-1"), dependency("boto3", "1.35.0")]
+    )
     assert audit.main(run) == 1
     assert "flask 3.1.0: PYSEC-2099-1 (fixed in 9.9.9)" in capsys.readouterr().out
 
@@ -50,14 +56,15 @@ def test_a_partial_audit_says_how_much_it_covered(capsys):
 
 
 @pytest.mark.parametrize("required, status", [(None, 0), ("1", 2)])
-def test_when_no_service_answers_it_says_nothing_was_audited(capsys, monkeypatch, required,
-                                                            status):
+def test_when_no_service_answers_it_says_nothing_was_audited(capsys, monkeypatch, required, status):
     if required:
         monkeypatch.setenv("PIP_AUDIT_REQUIRED", required)
     else:
         monkeypatch.delenv("PIP_AUDIT_REQUIRED", raising=False)
-    run = answers(pypi=[OWN, skipped("flask", "3.1.0"), skipped("boto3", "1.35.0")],
-                  osv="ConnectionError: Failed to resolve 'api.osv.dev'")
+    run = answers(
+        pypi=[OWN, skipped("flask", "3.1.0"), skipped("boto3", "1.35.0")],
+        osv="ConnectionError: Failed to resolve 'api.osv.dev'",
+    )
     assert audit.main(run, check_url=lambda report: "the URL answered 404") == status
     out = capsys.readouterr().out
     assert "NOTHING AUDITED" in out and "not a clean result" in out

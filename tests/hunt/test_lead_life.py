@@ -43,8 +43,19 @@ STAFF = (*SPECIALISTS, SUPERVISOR)
 OPEN = ("queued", "claimed")
 CLOSED = ("won", "lost")
 # Fields that name or describe the customer: none may be left on an erased lead.
-PERSONAL_FIELDS = ("name", "phone", "plate", "vin", "note", "corrections", "policy",
-                   "contact_time", "expiry_date", "close_note", "referral_code")
+PERSONAL_FIELDS = (
+    "name",
+    "phone",
+    "plate",
+    "vin",
+    "note",
+    "corrections",
+    "policy",
+    "contact_time",
+    "expiry_date",
+    "close_note",
+    "referral_code",
+)
 SURNAMES = "欧阳司马诸葛上官东方"
 _tables = itertools.count()
 
@@ -66,9 +77,12 @@ class Customer:
     @property
     def name(self) -> str:
         """A name of their own (a trace of one customer must not be another's)."""
-        surname = SURNAMES[2 * (self.number % 5):2 * (self.number % 5) + 2]
-        return surname + "甲乙丙丁戊己庚辛壬癸"[self.number // 10 % 10] + "一二三四五六七八九十"[
-            self.number % 10]
+        surname = SURNAMES[2 * (self.number % 5) : 2 * (self.number % 5) + 2]
+        return (
+            surname
+            + "甲乙丙丁戊己庚辛壬癸"[self.number // 10 % 10]
+            + "一二三四五六七八九十"[self.number % 10]
+        )
 
     @property
     def plate(self) -> str:
@@ -154,17 +168,25 @@ class LeadLife(RuleBasedStateMachine):
 
     def _sign_in(self, username: str) -> HttpsClient:
         client = HttpsClient(self.world.app, self.world.app.response_class, use_cookies=True)
-        answer = client.post("/api/staff/session",
-                             json={"username": username, "password": PASSWORD})
+        answer = client.post(
+            "/api/staff/session", json={"username": username, "password": PASSWORD}
+        )
         assert answer.status_code == 200, answer.get_json()
         client.csrf = answer.get_json()["csrf_token"]
         self.world.clients[username] = client
         return client
 
     def submit(self, customer: Customer):
-        return self.world.app.test_client().post("/api/renewals", json={
-            "name": customer.name, "phone": customer.mobile, "plate": customer.plate,
-            "note": customer.note("想续保"), "consent": True})
+        return self.world.app.test_client().post(
+            "/api/renewals",
+            json={
+                "name": customer.name,
+                "phone": customer.mobile,
+                "plate": customer.plate,
+                "note": customer.note("想续保"),
+                "consent": True,
+            },
+        )
 
     def now(self) -> dt.datetime:
         return self.world.clock()
@@ -178,15 +200,18 @@ class LeadLife(RuleBasedStateMachine):
         now = self.now()
         fitting = [i for i, lead in self.model.items() if likely(*lead.now_status(now))]
         anything = data.draw(st.booleans()) and data.draw(st.booleans())
-        return data.draw(st.sampled_from(fitting if fitting and not anything
-                                         else list(self.model)))
+        return data.draw(st.sampled_from(fitting if fitting and not anything else list(self.model)))
 
     def a_customer(self, data) -> Customer:
         """Mostly one who has a lead that is not erased, otherwise anyone."""
-        everyone = sorted({lead.customer for lead in self.model.values()},
-                          key=lambda customer: customer.number)
-        live = [c for c in everyone if any(lead.customer == c and lead.status != "erased"
-                                           for lead in self.model.values())]
+        everyone = sorted(
+            {lead.customer for lead in self.model.values()}, key=lambda customer: customer.number
+        )
+        live = [
+            c
+            for c in everyone
+            if any(lead.customer == c and lead.status != "erased" for lead in self.model.values())
+        ]
         anyone = data.draw(st.booleans()) and data.draw(st.booleans())
         return data.draw(st.sampled_from(live if live and not anyone else everyone))
 
@@ -223,13 +248,18 @@ class LeadLife(RuleBasedStateMachine):
     def asks(self, customer: Customer) -> None:
         """A new vehicle gets a lead; the same vehicle again gets its open or recent one back,
         unless the customer was erased (then they start afresh)."""
-        latest = [lead for lead in self.model.values() if lead.customer == customer
-                  and lead.status != "erased"]
+        latest = [
+            lead
+            for lead in self.model.values()
+            if lead.customer == customer and lead.status != "erased"
+        ]
         answer = self.submit(customer)
         body = answer.get_json()
         if latest:
-            assert (answer.status_code, body) == (200, {"lead_id": latest[0].lead_id,
-                                                        "duplicate": True})
+            assert (answer.status_code, body) == (
+                200,
+                {"lead_id": latest[0].lead_id, "duplicate": True},
+            )
             return
         assert answer.status_code == 201 and body["duplicate"] is False, body
         self.model[body["lead_id"]] = Lead(body["lead_id"], customer)
@@ -278,8 +308,9 @@ class LeadLife(RuleBasedStateMachine):
         lead = self.model[lead_id]
         username = self.actor(lead, username, anyone)
         refusal = self.expected_refusal(lead, username)
-        answer = self.call(username, f"/api/staff/leads/{lead_id}/release",
-                           {"reason": "call_back_later"})
+        answer = self.call(
+            username, f"/api/staff/leads/{lead_id}/release", {"reason": "call_back_later"}
+        )
         if refusal:
             assert answer.status_code == refusal, answer.get_json()
             return
@@ -293,24 +324,29 @@ class LeadLife(RuleBasedStateMachine):
         lead = self.model[lead_id]
         username = self.actor(lead, username, anyone)
         refusal = self.expected_refusal(lead, username)
-        answer = self.call(username, f"/api/staff/leads/{lead_id}/followups", {
-            "channel": "phone", "result": "call_back", "note": lead.customer.note("说下周再联系")})
+        answer = self.call(
+            username,
+            f"/api/staff/leads/{lead_id}/followups",
+            {"channel": "phone", "result": "call_back", "note": lead.customer.note("说下周再联系")},
+        )
         if refusal:
             assert answer.status_code == refusal, answer.get_json()
             return
         assert answer.status_code == 201, answer.get_json()
         lead.lease_until = None
 
-    @rule(data=st.data(), username=st.sampled_from(STAFF), anyone=st.booleans(),
-          won=st.booleans())
+    @rule(data=st.data(), username=st.sampled_from(STAFF), anyone=st.booleans(), won=st.booleans())
     def close(self, data, username, anyone, won):
         """The holder closes, or the supervisor closes any open lead."""
         lead_id = self.a_lead(data, lambda status, holder: status in OPEN)
         lead = self.model[lead_id]
         username = self.actor(lead, username, anyone)
         status, holder = lead.now_status(self.now())
-        body = ({"outcome": "won", "premium": "3280.50", "insurer": "人保财险"} if won else
-                {"outcome": "lost", "reason": "price", "note": lead.customer.note("嫌贵")})
+        body = (
+            {"outcome": "won", "premium": "3280.50", "insurer": "人保财险"}
+            if won
+            else {"outcome": "lost", "reason": "price", "note": lead.customer.note("嫌贵")}
+        )
         answer = self.call(username, f"/api/staff/leads/{lead_id}/close", body)
         if status not in OPEN:
             expected = 409
@@ -344,8 +380,11 @@ class LeadLife(RuleBasedStateMachine):
     def customer_asks_to_be_erased(self, data):
         """PIPL deletion on request; the counts name what the story says they hold."""
         customer = self.a_customer(data)
-        theirs = [lead for lead in self.model.values()
-                  if lead.customer == customer and lead.status != "erased"]
+        theirs = [
+            lead
+            for lead in self.model.values()
+            if lead.customer == customer and lead.status != "erased"
+        ]
         counts = self.world.backend.erasure.erase(customer.phone)
         opened = sum(1 for lead in theirs if lead.now_status(self.now())[0] in OPEN)
         assert (counts["open_leads"], counts["closed_leads"]) == (opened, len(theirs) - opened)
@@ -356,10 +395,17 @@ class LeadLife(RuleBasedStateMachine):
 
     def items(self) -> dict[str, list[dict]]:
         """Every item of the example's table, by what its attributes say it is."""
-        client, kwargs = self.world.backend.client, {"TableName": self.world.table,
-                                                     "ConsistentRead": True}
-        found: dict[str, list[dict]] = {"lead": [], "event": [], "guard": [], "counter": [],
-                                        "other": []}
+        client, kwargs = (
+            self.world.backend.client,
+            {"TableName": self.world.table, "ConsistentRead": True},
+        )
+        found: dict[str, list[dict]] = {
+            "lead": [],
+            "event": [],
+            "guard": [],
+            "counter": [],
+            "other": [],
+        }
         while True:
             page = client.scan(**kwargs)
             for item in map(from_item, page["Items"]):
@@ -379,8 +425,9 @@ class LeadLife(RuleBasedStateMachine):
             status, holder = told.now_status(self.now())
             # At most one holder, the one the story says; on no desk but the holder's.
             lapsed = stored.get("lease_until") and stored["lease_until"] <= now
-            stored_holder = stored.get("holder") if stored["status"] == "claimed" \
-                and not lapsed else None
+            stored_holder = (
+                stored.get("holder") if stored["status"] == "claimed" and not lapsed else None
+            )
             assert stored_holder == holder, (lead_id, stored_holder, holder)
             assert isinstance(stored.get("holder"), (str, type(None)))
             if "desk_pk" in stored:
@@ -406,8 +453,13 @@ class LeadLife(RuleBasedStateMachine):
         for customer in {lead.customer for lead in self.model.values()}:
             theirs = [lead for lead in self.model.values() if lead.customer == customer]
             if all(lead.status == "erased" for lead in theirs):
-                left = [i for kind, found in items.items() if kind != "counter" for i in found
-                        if any(trace in repr(i) for trace in customer.traces())]
+                left = [
+                    i
+                    for kind, found in items.items()
+                    if kind != "counter"
+                    for i in found
+                    if any(trace in repr(i) for trace in customer.traces())
+                ]
                 assert not left, left
 
 
@@ -422,19 +474,25 @@ def kind_of(item: dict) -> str:
     return "counter" if "n" in item else "other"
 
 
-def test_a_leads_life_keeps_one_holder_an_outcome_when_closed_and_nothing_once_erased(
-        settings):
+def test_a_leads_life_keeps_one_holder_an_outcome_when_closed_and_nothing_once_erased(settings):
     LeadLife.base_settings = settings.with_(
-        password_hash_memory_kib=1024, password_hash_time_cost=1, lease_minutes=LEASE_MINUTES,
-        attention_after_bounces=1000, rate_limit_per_address_per_hour=10**6,
-        rate_limit_per_phone_per_day=10**6)
+        password_hash_memory_kib=1024,
+        password_hash_time_cost=1,
+        lease_minutes=LEASE_MINUTES,
+        attention_after_bounces=1000,
+        rate_limit_per_address_per_hour=10**6,
+        rate_limit_per_phone_per_day=10**6,
+    )
     run_state_machine_as_test(LeadLife, settings=settings_for_the_story())
 
 
 def settings_for_the_story():
     # A failing story is printed as it was generated (at most 40 steps): shrinking it replays
     # it hundreds of times against DynamoDB Local, and the "explain" phase traces every line.
-    return hypothesis_settings(max_examples=20, stateful_step_count=40, deadline=None,
-                               phases=[Phase.explicit, Phase.reuse, Phase.generate],
-                               suppress_health_check=[HealthCheck.too_slow])
-
+    return hypothesis_settings(
+        max_examples=20,
+        stateful_step_count=40,
+        deadline=None,
+        phases=[Phase.explicit, Phase.reuse, Phase.generate],
+        suppress_health_check=[HealthCheck.too_slow],
+    )

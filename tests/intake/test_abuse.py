@@ -12,13 +12,18 @@ BODY = {"name": "张伟", "phone": "13800138000", "plate": "粤B12345", "consent
 
 def app_with_env(settings: Settings, env: dict[str, str]):
     """The app configured the way Lambda configures it: from environment variables."""
-    base = {"TABLE_NAME": settings.table_name, "DYNAMODB_ENDPOINT": settings.dynamodb_endpoint,
-            "STORE_ID": settings.store_id, "SITE_ORIGIN": settings.site_origin}
+    base = {
+        "TABLE_NAME": settings.table_name,
+        "DYNAMODB_ENDPOINT": settings.dynamodb_endpoint,
+        "STORE_ID": settings.store_id,
+        "SITE_ORIGIN": settings.site_origin,
+    }
     return create_app(Settings.from_env({**base, **env}))
 
 
 def test_a_filled_honeypot_looks_accepted_but_is_stored_apart_and_never_queued(
-        client, backend, stored):
+    client, backend, stored
+):
     answer = client.post("/api/renewals", json={**BODY, "website": "http://spam.example"})
     assert answer.status_code == 201
     assert answer.get_json()["duplicate"] is False
@@ -60,16 +65,20 @@ def test_one_client_address_is_limited_per_hour_whatever_x_forwarded_for_says(se
     statuses = []
     for i in range(5):
         answer = client.post(
-            "/api/renewals", json={**BODY, "plate": f"粤B1000{i}", "phone": f"1380013800{i}"},
+            "/api/renewals",
+            json={**BODY, "plate": f"粤B1000{i}", "phone": f"1380013800{i}"},
             headers={"X-Forwarded-For": f"198.51.100.{i}"},
-            environ_base={"REMOTE_ADDR": "203.0.113.7"})
+            environ_base={"REMOTE_ADDR": "203.0.113.7"},
+        )
         statuses.append(answer.status_code)
     assert statuses == [201, 201, 201, 429, 429]
     counters = [c for c in stored()["rate"] if "#address#" in c["pk"]]
     assert [c["pk"].split("#")[4] for c in counters] == ["203.0.113.7"]
-    other = client.post("/api/renewals", json={**BODY, "plate": "粤B99999",
-                                               "phone": "13900000000"},
-                        environ_base={"REMOTE_ADDR": "203.0.113.8"})
+    other = client.post(
+        "/api/renewals",
+        json={**BODY, "plate": "粤B99999", "phone": "13900000000"},
+        environ_base={"REMOTE_ADDR": "203.0.113.8"},
+    )
     assert other.status_code == 201
 
 

@@ -38,8 +38,9 @@ def fuzzed(settings, tmp_path):
     from renewdesk.services.roster import ImportSummary, RosterImport, check_rows
     from renewdesk.services.roster_files import read_roster
 
-    app = create_app(settings.with_(rate_limit_per_phone_per_day=10_000,
-                                    rate_limit_per_address_per_hour=100_000))
+    app = create_app(
+        settings.with_(rate_limit_per_phone_per_day=10_000, rate_limit_per_address_per_hour=100_000)
+    )
     backend = app.extensions["renewdesk"]
     code = referrers.issue_code(backend.referrer_store, "推荐人", "+8613900000001").code
     path = write_roster(tmp_path / "roster.csv", [row("粤B9F123", 40)], "zh")
@@ -59,9 +60,15 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 
 @schema.parametrize()
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                 HealthCheck.filter_too_much])
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+    ],
+)
 def test_the_api_keeps_every_promise_of_its_openapi_document(case, fuzzed):
     _, code, token = fuzzed
     positive = case.meta is not None and case.meta.generation.mode.is_positive
@@ -78,19 +85,25 @@ def test_the_api_keeps_every_promise_of_its_openapi_document(case, fuzzed):
         # Deliberate: a filled honeypot is answered like a success, whatever else was sent,
         # once the body can be read at all.
         unreadable = answer.status_code in (413, 415) or (
-            answer.status_code == 400 and answer.json().get("error") in BODY_CODES)
+            answer.status_code == 400 and answer.json().get("error") in BODY_CODES
+        )
         assert answer.status_code in (201, 303) or unreadable, answer.text
         return
     if form and case.method == "POST":
         # Deliberate: form posts answer 303 to the site's result page, success or failure. What
         # counts is whether the fields as sent fit the form's schema (a generated null, say,
         # arrives as the text "null", which may well fit).
-        case.validate_response(answer, excluded_checks=[negative_data_rejection,
-                                                        positive_data_acceptance])
-        _went_to_the_right_page(answer, _fits(api_schema_document(case), case, answer.request),
-                                {f"code:unknown" if code not in str(answer.request.body) else "",
-                                 "token:invalid_token" if token not in str(answer.request.body)
-                                 else ""})
+        case.validate_response(
+            answer, excluded_checks=[negative_data_rejection, positive_data_acceptance]
+        )
+        _went_to_the_right_page(
+            answer,
+            _fits(api_schema_document(case), case, answer.request),
+            {
+                "code:unknown" if code not in str(answer.request.body) else "",
+                "token:invalid_token" if token not in str(answer.request.body) else "",
+            },
+        )
         return
     case.validate_response(answer)
 
@@ -126,7 +139,8 @@ def _fits(document: dict, case, request) -> bool:
     schema = body["content"][FORM]["schema"]
     root = {"components": document["components"], "allOf": [schema]}
     return Draft202012Validator(root, format_checker=Draft202012Validator.FORMAT_CHECKER).is_valid(
-        fields)
+        fields
+    )
 
 
 def _went_to_the_right_page(answer, positive: bool, unissued: set[str]) -> None:
@@ -143,5 +157,6 @@ def _went_to_the_right_page(answer, positive: bool, unissued: set[str]) -> None:
     else:
         assert target.path in ("/form-error/", "/renew/"), target.path
         allowed = {"form:rate_limited", "form:unavailable", *unissued}
-        assert not positive or set(",".join(query.get("errors", [])).split(",")) <= allowed | {""}, \
-            (query, answer.request.body)
+        assert not positive or set(",".join(query.get("errors", [])).split(",")) <= allowed | {
+            ""
+        }, (query, answer.request.body)

@@ -53,7 +53,9 @@ def test_a_retried_submit_after_success_returns_the_same_lead(client, stored):
 
 def test_different_vehicles_of_one_owner_are_different_leads(client, stored):
     plates = ["粤B12345", "粤B54321", "粤BD12345"]
-    ids = {client.post("/api/renewals", json={**BODY, "plate": p}).get_json()["lead_id"]
-           for p in plates}
+    ids = {
+        client.post("/api/renewals", json={**BODY, "plate": p}).get_json()["lead_id"]
+        for p in plates
+    }
     assert len(ids) == 3
     assert len(stored()["lead"]) == 3

@@ -40,8 +40,12 @@ ACK_LAG = 1.0
 
 def customer(i: int) -> dict:
     """The i-th car owner: their own phone and plate, so each one is a new lead."""
-    return {"name": f"张{'伟芳娜强磊'[i % 5]}", "phone": f"139{i:08d}", "plate": f"粤B{i:05d}",
-            "consent": True}
+    return {
+        "name": f"张{'伟芳娜强磊'[i % 5]}",
+        "phone": f"139{i:08d}",
+        "plate": f"粤B{i:05d}",
+        "consent": True,
+    }
 
 
 @dataclass
@@ -76,8 +80,9 @@ class Acks:
 
     def __init__(self, client):
         self.at: dict[str, float] = {}
-        client.meta.events.register("provide-client-params.dynamodb.TransactWriteItems",
-                                    self._sending)
+        client.meta.events.register(
+            "provide-client-params.dynamodb.TransactWriteItems", self._sending
+        )
         client.meta.events.register("after-call.dynamodb.TransactWriteItems", self._answered)
 
     def _sending(self, params, context, **_):
@@ -142,10 +147,13 @@ def drill_settings(settings, tmp_path):
     port = localdb.free_port()
     db = localdb.start(port=port, db_path=data)
     state = {"db": db, "kills": []}
-    drill = settings.with_(dynamodb_endpoint=db.endpoint, storage_timeout_seconds=1.0,
-                           storage_backoff_seconds=0.05,
-                           rate_limit_per_address_per_hour=10**6,
-                           rate_limit_per_phone_per_day=10**6)
+    drill = settings.with_(
+        dynamodb_endpoint=db.endpoint,
+        storage_timeout_seconds=1.0,
+        storage_backoff_seconds=0.05,
+        rate_limit_per_address_per_hour=10**6,
+        rate_limit_per_phone_per_day=10**6,
+    )
 
     def kill_and_restart() -> None:
         # From the test's main thread: DynamoDB Local dies with the thread that started it.
@@ -176,32 +184,52 @@ def stored_items(settings) -> list[dict]:
 def whole(lead: dict | None, guard: dict | None, number: int) -> bool:
     """The lead as intake writes it, on the ready queue, with its dedupe guard pointing at it."""
     wanted = customer(number)
-    return (lead is not None and guard is not None
-            and lead["name"] == wanted["name"] and lead["phone"] == "+86" + wanted["phone"]
-            and lead["plate"] == wanted["plate"] and lead["status"] == "queued"
-            and lead["type"] == "renewal" and bool(lead.get("consent_version"))
-            and lead["ready_pk"].endswith("#READY") and lead["coll_pk"].endswith(lead["phone"])
-            and guard["lead_id"] == lead["lead_id"] and guard["is_open"] is True)
+    return (
+        lead is not None
+        and guard is not None
+        and lead["name"] == wanted["name"]
+        and lead["phone"] == "+86" + wanted["phone"]
+        and lead["plate"] == wanted["plate"]
+        and lead["status"] == "queued"
+        and lead["type"] == "renewal"
+        and bool(lead.get("consent_version"))
+        and lead["ready_pk"].endswith("#READY")
+        and lead["coll_pk"].endswith(lead["phone"])
+        and guard["lead_id"] == lead["lead_id"]
+        and guard["is_open"] is True
+    )
 
 
 def test_killing_dynamodb_during_500_submissions_loses_or_half_writes_nothing(
-        drill_settings, capsys):
+    drill_settings, capsys
+):
     settings, kill_and_restart, kills = drill_settings
     url, acks, stop_server = serve(settings)
     drill = Drill()
     deadline = time.monotonic() + DRILL_SECONDS
     share = CUSTOMERS // CLIENTS
-    clients = [threading.Thread(target=send, args=(url, range(i * share, (i + 1) * share
-                                                              if i < CLIENTS - 1 else CUSTOMERS),
-                                                   drill, deadline))
-               for i in range(CLIENTS)]
+    clients = [
+        threading.Thread(
+            target=send,
+            args=(
+                url,
+                range(i * share, (i + 1) * share if i < CLIENTS - 1 else CUSTOMERS),
+                drill,
+                deadline,
+            ),
+        )
+        for i in range(CLIENTS)
+    ]
     started = time.monotonic()
     try:
         for thread in clients:
             thread.start()
         for threshold in KILL_AFTER:
-            while (drill.first_answered < threshold and time.monotonic() < deadline
-                   and any(thread.is_alive() for thread in clients)):
+            while (
+                drill.first_answered < threshold
+                and time.monotonic() < deadline
+                and any(thread.is_alive() for thread in clients)
+            ):
                 time.sleep(0.005)
             kill_and_restart()
         for thread in clients:
@@ -224,22 +252,33 @@ def test_killing_dynamodb_during_500_submissions_loses_or_half_writes_nothing(
     lost_answers = sum(1 for a in retries if a.status == 200)
     final = {number: answers[-1] for number, answers in by_customer.items()}
     # Leads DynamoDB Local acknowledged and then lost to a SIGKILL just after (see the top).
-    unsaved = {a.body["lead_id"]: min(kill - acks.at[a.body["lead_id"]] for kill in kills
-                                      if kill >= acks.at[a.body["lead_id"]])
-               for a in final.values()
-               if a.status in (200, 201) and a.body["lead_id"] not in leads
-               and any(0 <= kill - acks.at.get(a.body["lead_id"], -1e9) <= ACK_LAG
-                       for kill in kills)}
+    unsaved = {
+        a.body["lead_id"]: min(
+            kill - acks.at[a.body["lead_id"]]
+            for kill in kills
+            if kill >= acks.at[a.body["lead_id"]]
+        )
+        for a in final.values()
+        if a.status in (200, 201)
+        and a.body["lead_id"] not in leads
+        and any(0 <= kill - acks.at.get(a.body["lead_id"], -1e9) <= ACK_LAG for kill in kills)
+    }
 
     with capsys.disabled():
-        print(f"\nfault drill: {CUSTOMERS} customers, {CLIENTS} clients, {len(kills)} SIGKILLs, "
-              f"{seconds:.1f} s; first attempts {first[201]} x 201, {first[200]} x 200, "
-              f"{first[503]} x 503; {sum(len(a) > 1 for a in by_customer.values())} customers "
-              f"retried ({len(retries)} retries, {lost_answers} answered 200 duplicate: written, "
-              f"answer lost); stored leads {len(leads)}; acknowledged by DynamoDB Local and lost "
-              f"to its SIGKILL {len(unsaved)}"
-              + (f" ({', '.join(f'{gap * 1000:.0f}' for gap in sorted(unsaved.values()))} ms "
-                 "before it)" if unsaved else ""))
+        print(
+            f"\nfault drill: {CUSTOMERS} customers, {CLIENTS} clients, {len(kills)} SIGKILLs, "
+            f"{seconds:.1f} s; first attempts {first[201]} x 201, {first[200]} x 200, "
+            f"{first[503]} x 503; {sum(len(a) > 1 for a in by_customer.values())} customers "
+            f"retried ({len(retries)} retries, {lost_answers} answered 200 duplicate: written, "
+            f"answer lost); stored leads {len(leads)}; acknowledged by DynamoDB Local and lost "
+            f"to its SIGKILL {len(unsaved)}"
+            + (
+                f" ({', '.join(f'{gap * 1000:.0f}' for gap in sorted(unsaved.values()))} ms "
+                "before it)"
+                if unsaved
+                else ""
+            )
+        )
 
     # The kills took effect: requests failed with 503, and the server recovered after them.
     assert len(kills) == len(KILL_AFTER) and first[503] > 0

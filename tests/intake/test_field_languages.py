@@ -13,8 +13,9 @@ from pydantic_core import PydanticCustomError
 
 from renewdesk.services import fields
 
-NEAR_PHONE = st.text(alphabet="0123456789０１２３４５６７８９+＋86８６ -－\u00a0\u3000\t١٣x",
-                     max_size=20)
+NEAR_PHONE = st.text(
+    alphabet="0123456789０１２３４５６７８９+＋86８６ -－\u00a0\u3000\t١٣x", max_size=20
+)
 NEAR_PLATE = st.text(alphabet="粤京沪ABDIOZabdioｚＢ0123456789０１ -·.•\u3000١", max_size=10)
 NEAR_NAME = st.text(alphabet="张伟李娜AbéЖ·•・.'- \u3000\t\u3164\u200b\u2028١", max_size=45)
 FAST = settings(max_examples=300, deadline=None)
@@ -78,8 +79,7 @@ FULL_WIDTH = str.maketrans("0123456789-", "０１２３４５６７８９－")
 
 
 @FAST
-@given(st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2999, 12, 31)),
-       st.booleans())
+@given(st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2999, 12, 31)), st.booleans())
 def test_every_calendar_date_is_read_in_ascii_and_full_width_digits(day, full_width):
     text = day.isoformat().translate(FULL_WIDTH) if full_width else day.isoformat()
     assert fields.parse_date(text) == day
@@ -95,7 +95,8 @@ def test_a_date_is_accepted_exactly_when_it_is_a_real_yyyy_mm_dd(text):
     folded = text.translate(str.maketrans("０２－", "02-"))
     try:
         real = re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", folded) is not None and bool(
-            dt.date.fromisoformat(folded))
+            dt.date.fromisoformat(folded)
+        )
     except ValueError:
         real = False
     assert accepts(fields.parse_date, text) == real
@@ -103,6 +104,10 @@ def test_a_date_is_accepted_exactly_when_it_is_a_real_yyyy_mm_dd(text):
 
 @pytest.mark.parametrize("value", [None, 13800138000, ["13800138000"], {"a": 1}])
 def test_anything_but_text_is_refused(value):
-    for validate in (fields.normalize_phone, fields.normalize_plate, fields.normalize_name,
-                     fields.parse_date):
+    for validate in (
+        fields.normalize_phone,
+        fields.normalize_plate,
+        fields.normalize_name,
+        fields.parse_date,
+    ):
         assert not accepts(validate, value)

@@ -31,11 +31,18 @@ def local_dir(tmp_path) -> Path:
 
 def start_server(local_dir: Path, port: int) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if k != "DYNAMODB_ENDPOINT"}
-    env.update(RENEWDESK_LOCAL_DIR=str(local_dir), PORT=str(port),
-               DYNAMODB_LOCAL_PORT=str(localdb.free_port()))
+    env.update(
+        RENEWDESK_LOCAL_DIR=str(local_dir),
+        PORT=str(port),
+        DYNAMODB_LOCAL_PORT=str(localdb.free_port()),
+    )
     process = subprocess.Popen(
         [sys.executable, "-m", "renewdesk.cli", "serve", "--site-dir", str(local_dir / "site")],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         line = process.stdout.readline()
@@ -49,8 +56,9 @@ def start_server(local_dir: Path, port: int) -> subprocess.Popen:
 
 def call(port: int, path: str, body: dict | None = None) -> tuple[int, dict | str]:
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data,
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}{path}", data=data, headers={"Content-Type": "application/json"}
+    )
     try:
         with urllib.request.urlopen(request, timeout=10) as answer:
             text = answer.read().decode()
@@ -93,8 +101,10 @@ def test_serve_runs_site_and_api_and_stops_with_its_database_on_a_signal(local_d
     # Data survives a restart.
     server = start_server(local_dir, port)
     try:
-        assert call(port, "/api/renewals", BODY) == (200, {"lead_id": body["lead_id"],
-                                                            "duplicate": True})
+        assert call(port, "/api/renewals", BODY) == (
+            200,
+            {"lead_id": body["lead_id"], "duplicate": True},
+        )
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(30)
@@ -107,13 +117,35 @@ def test_the_cli_uses_the_database_of_the_running_server(local_dir):
         env = {k: v for k, v in os.environ.items() if k != "DYNAMODB_ENDPOINT"}
         env["RENEWDESK_LOCAL_DIR"] = str(local_dir)
         added = subprocess.run(
-            [sys.executable, "-m", "renewdesk.cli", "referrers", "add", "--name", "李娜",
-             "--phone", "13900139000"], env=env, capture_output=True, text=True, timeout=60)
+            [
+                sys.executable,
+                "-m",
+                "renewdesk.cli",
+                "referrers",
+                "add",
+                "--name",
+                "李娜",
+                "--phone",
+                "13900139000",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert added.returncode == 0, added.stderr
         code = added.stdout.split("\t")[0]
-        status, _ = call(port, "/api/referrals", {"code": code, "name": "王强",
-                                                  "phone": "13700137000",
-                                                  "interest": "club", "consent": True})
+        status, _ = call(
+            port,
+            "/api/referrals",
+            {
+                "code": code,
+                "name": "王强",
+                "phone": "13700137000",
+                "interest": "club",
+                "consent": True,
+            },
+        )
         assert status == 201
     finally:
         server.send_signal(signal.SIGTERM)

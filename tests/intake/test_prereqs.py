@@ -30,8 +30,9 @@ def path_without(tmp_path: Path, *missing: str, java: str | None = None) -> str:
 
 def run(need: str, path: str, cwd: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "PATH": path, "PYTHON": "python3"}
-    return subprocess.run(["bash", str(SCRIPT), need], env=env, cwd=cwd,
-                          capture_output=True, text=True)
+    return subprocess.run(
+        ["bash", str(SCRIPT), need], env=env, cwd=cwd, capture_output=True, text=True
+    )
 
 
 def test_a_missing_java_is_named_with_how_to_install_it(tmp_path):

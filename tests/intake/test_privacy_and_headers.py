@@ -14,8 +14,18 @@ NAME, PHONE, PLATE, TOKEN = "欧阳娜娜", "13812345678", "浙A8B8C8", "tok.SEC
 BODY = {"name": NAME, "phone": PHONE, "plate": PLATE, "consent": True}
 # A roster policy whose renewal links the paths below open (a vehicle of its own).
 ROSTER_PHONE, ROSTER_PLATE, ROSTER_ID = "13812340000", "浙A7C7D7", "rosterIdOfThePolicy1"
-PERSONAL = (NAME, PHONE, "+86" + PHONE, PLATE, TOKEN, "SECRET-LINK-TOKEN", ROSTER_PHONE,
-            "+86" + ROSTER_PHONE, ROSTER_PLATE, ROSTER_ID)
+PERSONAL = (
+    NAME,
+    PHONE,
+    "+86" + PHONE,
+    PLATE,
+    TOKEN,
+    "SECRET-LINK-TOKEN",
+    ROSTER_PHONE,
+    "+86" + ROSTER_PHONE,
+    ROSTER_PLATE,
+    ROSTER_ID,
+)
 LINK_TOKENS: list[str] = []  # the genuine tokens every_path used
 
 
@@ -25,11 +35,25 @@ def link_tokens(backend) -> tuple[str, str]:
     from renewdesk.services.links import LinkTokens
 
     s = backend.settings
-    backend.roster_store.add_policies([Policy(
-        plate=ROSTER_PLATE, name=NAME, phone="+86" + ROSTER_PHONE, expiry_date="2030-01-20",
-        grade="A", row_hash="h", roster_id=ROSTER_ID)])
-    old = LinkTokens(read_secret(s, "link-signing-key"), s.store_id, s.link_token_days,
-                     clock=lambda: backend.now().timestamp() - 46 * 86400)
+    backend.roster_store.add_policies(
+        [
+            Policy(
+                plate=ROSTER_PLATE,
+                name=NAME,
+                phone="+86" + ROSTER_PHONE,
+                expiry_date="2030-01-20",
+                grade="A",
+                row_hash="h",
+                roster_id=ROSTER_ID,
+            )
+        ]
+    )
+    old = LinkTokens(
+        read_secret(s, "link-signing-key"),
+        s.store_id,
+        s.link_token_days,
+        clock=lambda: backend.now().timestamp() - 46 * 86400,
+    )
     tokens = (backend.link_tokens.issue(ROSTER_ID), old.issue(ROSTER_ID))
     LINK_TOKENS.extend(tokens)
     return tokens
@@ -45,11 +69,20 @@ def every_path(client, backend):
     yield client.post("/api/renewals", data={**BODY, "consent": "no"})  # form invalid
     yield client.post("/api/renewals", json={"token": TOKEN, "consent": True})
     yield client.post("/api/renewals", json={**BODY, "website": "x"})  # honeypot
-    yield client.post("/api/referrals", json={"code": code, "name": NAME, "phone": PHONE,
-                                              "interest": "club", "consent": True})
-    yield client.post("/api/referrals", json={"code": code, "name": NAME,
-                                              "phone": "13700000000", "interest": "club",
-                                              "consent": True})  # self-referral
+    yield client.post(
+        "/api/referrals",
+        json={"code": code, "name": NAME, "phone": PHONE, "interest": "club", "consent": True},
+    )
+    yield client.post(
+        "/api/referrals",
+        json={
+            "code": code,
+            "name": NAME,
+            "phone": "13700000000",
+            "interest": "club",
+            "consent": True,
+        },
+    )  # self-referral
     genuine, expired = link_tokens(backend)
     yield client.get(f"/api/renewals/link?t={genuine}")  # preview
     yield client.get(f"/api/renewals/link?t={genuine}x")  # altered
@@ -71,8 +104,11 @@ def every_path(client, backend):
             stub.add_client_error("transact_write_items", "ThrottlingException")
         yield client.post("/api/renewals", json={**BODY, "plate": "浙A12345"})  # 503
     with Stubber(backend.client) as stub:
-        stub.add_client_error("transact_write_items", "ValidationException",
-                              service_message=f"bad item {NAME} {PHONE}")
+        stub.add_client_error(
+            "transact_write_items",
+            "ValidationException",
+            service_message=f"bad item {NAME} {PHONE}",
+        )
         yield client.post("/api/renewals", json={**BODY, "plate": "浙A54321"})  # 500
 
 
@@ -109,8 +145,11 @@ def test_a_server_error_is_generic(client, backend):
 @pytest.mark.parametrize("method", ["POST", "OPTIONS"])
 def test_cors_allows_only_the_configured_site_origin(client, settings, method):
     def ask(origin):
-        headers = {"Origin": origin, "Access-Control-Request-Method": "POST",
-                   "Access-Control-Request-Headers": "content-type"}
+        headers = {
+            "Origin": origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        }
         return client.open("/api/renewals", method=method, json=BODY, headers=headers)
 
     allowed = ask(settings.site_origin)

@@ -14,8 +14,14 @@ def code(backend) -> str:
 
 
 def signup(code: str, **changes) -> dict:
-    return {"code": code, "name": "王强", "phone": "13700137000", "interest": "insurance",
-            "consent": True, **changes}
+    return {
+        "code": code,
+        "name": "王强",
+        "phone": "13700137000",
+        "interest": "insurance",
+        "consent": True,
+        **changes,
+    }
 
 
 def test_a_referred_person_signs_up_as_a_queued_referral_lead(client, backend, code):
@@ -48,22 +54,32 @@ def test_an_unknown_referral_code_is_a_field_error(client, stored, code, bad_cod
 def test_a_referrer_cannot_refer_their_own_phone(client, stored, code):
     answer = client.post("/api/referrals", json=signup(code, phone="+86 139 0013 9000"))
     assert answer.status_code == 400
-    assert answer.get_json()["fields"] == {"phone": {
-        "code": "self_referral", "message": "不能使用自己的推荐码，请填写被推荐人的手机号码"}}
+    assert answer.get_json()["fields"] == {
+        "phone": {
+            "code": "self_referral",
+            "message": "不能使用自己的推荐码，请填写被推荐人的手机号码",
+        }
+    }
     assert "lead" not in stored()
 
 
 def test_interest_is_required_and_must_be_one_of_the_listed_services(client, code):
-    missing = client.post("/api/referrals", json={k: v for k, v in signup(code).items()
-                                                  if k != "interest"})
+    missing = client.post(
+        "/api/referrals", json={k: v for k, v in signup(code).items() if k != "interest"}
+    )
     assert missing.get_json()["fields"]["interest"]["code"] == "required"
     wrong = client.post("/api/referrals", json=signup(code, interest="loan"))
     assert wrong.get_json()["fields"]["interest"]["code"] == "invalid_choice"
 
 
 def test_a_referral_form_post_with_an_unknown_code_goes_to_the_error_page(client, code):
-    form = {"code": "ZZZZZZ", "name": "王强", "phone": "13700137000", "interest": "service",
-            "consent": "on"}
+    form = {
+        "code": "ZZZZZZ",
+        "name": "王强",
+        "phone": "13700137000",
+        "interest": "service",
+        "consent": "on",
+    }
     answer = client.post("/api/referrals", data=form)
     assert answer.status_code == 303
     assert answer.headers["Location"].endswith("/form-error/?form=referral&errors=code%3Aunknown")

@@ -13,8 +13,12 @@ from renewdesk.services.referrers import CODE_ALPHABET
 
 @pytest.fixture
 def run(settings):
-    env = {"DYNAMODB_ENDPOINT": settings.dynamodb_endpoint, "TABLE_NAME": settings.table_name,
-           "STORE_ID": settings.store_id, "SITE_ORIGIN": settings.site_origin}
+    env = {
+        "DYNAMODB_ENDPOINT": settings.dynamodb_endpoint,
+        "TABLE_NAME": settings.table_name,
+        "STORE_ID": settings.store_id,
+        "SITE_ORIGIN": settings.site_origin,
+    }
 
     def invoke(*args: str):
         return CliRunner().invoke(main, list(args), env=env)
@@ -38,8 +42,10 @@ def test_the_same_customer_keeps_one_code(run):
 
 
 def test_listing_shows_every_code_with_a_masked_phone(run):
-    codes = {run("referrers", "add", "--name", n, "--phone", p).output.split("\t")[0]
-             for n, p in (("李娜", "13900139000"), ("赵敏", "13600136000"))}
+    codes = {
+        run("referrers", "add", "--name", n, "--phone", p).output.split("\t")[0]
+        for n, p in (("李娜", "13900139000"), ("赵敏", "13600136000"))
+    }
     listing = run("referrers", "list")
     assert listing.exit_code == 0
     lines = listing.output.strip().splitlines()
@@ -49,9 +55,16 @@ def test_listing_shows_every_code_with_a_masked_phone(run):
 
 def test_a_code_from_the_cli_lets_a_friend_sign_up(run, client):
     code = run("referrers", "add", "--name", "李娜", "--phone", "13900139000").output.split("\t")[0]
-    answer = client.post("/api/referrals", json={"code": code, "name": "王强",
-                                                 "phone": "13700137000",
-                                                 "interest": "new_car", "consent": True})
+    answer = client.post(
+        "/api/referrals",
+        json={
+            "code": code,
+            "name": "王强",
+            "phone": "13700137000",
+            "interest": "new_car",
+            "consent": True,
+        },
+    )
     assert answer.status_code == 201
 
 

@@ -9,10 +9,13 @@ import pytest
 VALID = {"name": "张伟", "phone": "138 0013 8000", "plate": "粤b 12345", "consent": True}
 
 
-def test_a_renewal_request_is_stored_once_as_a_queued_lead_with_its_consent(client, backend,
-                                                                           stored):
-    answer = client.post("/api/renewals", json={**VALID, "expiry_date": "2026-12-20",
-                                                "contact_time": "evening", "note": "下午有空"})
+def test_a_renewal_request_is_stored_once_as_a_queued_lead_with_its_consent(
+    client, backend, stored
+):
+    answer = client.post(
+        "/api/renewals",
+        json={**VALID, "expiry_date": "2026-12-20", "contact_time": "evening", "note": "下午有空"},
+    )
     assert answer.status_code == 201
     body = answer.get_json()
     assert body["duplicate"] is False
@@ -26,17 +29,21 @@ def test_a_renewal_request_is_stored_once_as_a_queued_lead_with_its_consent(clie
     assert item["ready_pk"].endswith("#READY")
 
 
-@pytest.mark.parametrize("phone", ["+86 138-0013-8000", "8613800138000", "138-0013-8000",
-                                   " 13800138000 "])
+@pytest.mark.parametrize(
+    "phone", ["+86 138-0013-8000", "8613800138000", "138-0013-8000", " 13800138000 "]
+)
 def test_phone_numbers_are_accepted_in_common_spellings_and_stored_with_plus86(
-        client, backend, phone):
+    client, backend, phone
+):
     answer = client.post("/api/renewals", json={**VALID, "phone": phone})
     assert answer.status_code == 201
     assert backend.lead_store.get_lead(answer.get_json()["lead_id"]).phone == "+8613800138000"
 
 
-@pytest.mark.parametrize("plate,stored_as", [("粤b·12345", "粤B12345"), ("京 AD12345", "京AD12345"),
-                                             ("沪a-8f3k2", "沪A8F3K2")])
+@pytest.mark.parametrize(
+    "plate,stored_as",
+    [("粤b·12345", "粤B12345"), ("京 AD12345", "京AD12345"), ("沪a-8f3k2", "沪A8F3K2")],
+)
 def test_plates_are_normalised_and_new_energy_plates_accepted(client, backend, plate, stored_as):
     answer = client.post("/api/renewals", json={**VALID, "plate": plate})
     assert answer.status_code == 201
@@ -44,17 +51,33 @@ def test_plates_are_normalised_and_new_energy_plates_accepted(client, backend, p
 
 
 def test_every_bad_field_is_reported_at_once_in_chinese(client, stored):
-    answer = client.post("/api/renewals", json={
-        "name": "  ", "phone": "12345", "plate": "ABC123", "consent": False,
-        "expiry_date": "2026-02-30", "contact_time": "midnight", "note": "长" * 501, "fax": "1"})
+    answer = client.post(
+        "/api/renewals",
+        json={
+            "name": "  ",
+            "phone": "12345",
+            "plate": "ABC123",
+            "consent": False,
+            "expiry_date": "2026-02-30",
+            "contact_time": "midnight",
+            "note": "长" * 501,
+            "fax": "1",
+        },
+    )
     assert answer.status_code == 400
     body = answer.get_json()
     assert body["error"] == "invalid"
     codes = {field: v["code"] for field, v in body["fields"].items()}
-    assert codes == {"name": "required", "phone": "invalid", "plate": "invalid",
-                     "consent": "must_accept", "expiry_date": "invalid_date",
-                     "contact_time": "invalid_choice", "note": "too_long",
-                     "fax": "unknown_field"}
+    assert codes == {
+        "name": "required",
+        "phone": "invalid",
+        "plate": "invalid",
+        "consent": "must_accept",
+        "expiry_date": "invalid_date",
+        "contact_time": "invalid_choice",
+        "note": "too_long",
+        "fax": "unknown_field",
+    }
     assert body["fields"]["name"]["message"] == "请填写姓名"
     assert "手机号码" in body["fields"]["phone"]["message"]
     assert "fax" in body["fields"]["fax"]["message"]
@@ -62,8 +85,11 @@ def test_every_bad_field_is_reported_at_once_in_chinese(client, stored):
 
 
 def test_messages_are_english_when_the_client_asks_for_english(client):
-    answer = client.post("/api/renewals", json={**VALID, "phone": "1"},
-                         headers={"Accept-Language": "en-GB,en;q=0.9,zh;q=0.5"})
+    answer = client.post(
+        "/api/renewals",
+        json={**VALID, "phone": "1"},
+        headers={"Accept-Language": "en-GB,en;q=0.9,zh;q=0.5"},
+    )
     assert answer.get_json()["fields"]["phone"]["message"].startswith("Enter an 11-digit")
 
 
@@ -75,8 +101,15 @@ def test_required_fields_are_named_when_missing(client, missing):
     assert answer.get_json()["fields"][missing]["code"] in ("required", "must_accept")
 
 
-@pytest.mark.parametrize("name,code", [("张" * 41, "too_long"), ("张\x07伟", "control_characters"),
-                                       ("张\u200b伟", "control_characters"), (42, "invalid")])
+@pytest.mark.parametrize(
+    "name,code",
+    [
+        ("张" * 41, "too_long"),
+        ("张\x07伟", "control_characters"),
+        ("张\u200b伟", "control_characters"),
+        (42, "invalid"),
+    ],
+)
 def test_names_are_one_to_forty_plain_characters(client, name, code):
     answer = client.post("/api/renewals", json={**VALID, "name": name})
     assert answer.get_json()["fields"]["name"]["code"] == code
@@ -89,9 +122,18 @@ def test_a_name_is_trimmed_and_forty_characters_are_allowed(client, backend):
 
 
 def test_a_plain_form_post_redirects_to_the_thank_you_page_with_the_lead_id_only(
-        client, backend, settings):
-    form = {"name": "张伟", "phone": "13800138000", "plate": "粤B12345", "consent": "on",
-            "expiry_date": "", "contact_time": "", "note": "", "website": ""}
+    client, backend, settings
+):
+    form = {
+        "name": "张伟",
+        "phone": "13800138000",
+        "plate": "粤B12345",
+        "consent": "on",
+        "expiry_date": "",
+        "contact_time": "",
+        "note": "",
+        "website": "",
+    }
     answer = client.post("/api/renewals", data=form)
     assert answer.status_code == 303
     location = urlsplit(answer.headers["Location"])
@@ -109,7 +151,9 @@ def test_a_duplicate_form_post_says_so_on_the_thank_you_page(client):
     first = client.post("/api/renewals", data=form)
     again = client.post("/api/renewals", data=form)
     assert parse_qs(urlsplit(again.headers["Location"]).query) == {
-        "lead": parse_qs(urlsplit(first.headers["Location"]).query)["lead"], "duplicate": ["1"]}
+        "lead": parse_qs(urlsplit(first.headers["Location"]).query)["lead"],
+        "duplicate": ["1"],
+    }
 
 
 @pytest.mark.parametrize("consent", ["true", "on", "1"])
@@ -127,7 +171,11 @@ def test_a_form_with_errors_redirects_to_the_error_page_with_field_codes(client,
     query = parse_qs(location.query)
     assert query["form"] == ["renewal"]
     assert set(query["errors"][0].split(",")) == {
-        "name:required", "phone:invalid", "consent:must_accept", "fax:unknown_field"}
+        "name:required",
+        "phone:invalid",
+        "consent:must_accept",
+        "fax:unknown_field",
+    }
     assert "110" not in answer.headers["Location"]
     assert stored() == {}
 
@@ -167,21 +215,30 @@ def test_a_renewal_link_token_is_refused_until_links_are_issued(client, stored):
 
 
 def test_the_same_vehicle_can_ask_again_once_its_lead_is_closed_and_30_days_old(
-        client, backend, settings):
+    client, backend, settings
+):
     first = client.post("/api/renewals", json=VALID).get_json()["lead_id"]
-    guard_key = {"pk": {"S": f"ST#{settings.store_id}#DEDUPE#renewal#粤B12345"},
-                 "sk": {"S": "DEDUPE"}}
+    guard_key = {
+        "pk": {"S": f"ST#{settings.store_id}#DEDUPE#renewal#粤B12345"},
+        "sk": {"S": "DEDUPE"},
+    }
     # Closed, but only 10 days ago: still a duplicate.
     backend.client.update_item(
-        TableName=settings.table_name, Key=guard_key,
+        TableName=settings.table_name,
+        Key=guard_key,
         UpdateExpression="SET is_open = :f, created_at = :t",
-        ExpressionAttributeValues={":f": {"BOOL": False}, ":t": {"S": "2099-01-01T00:00:00.000Z"}})
+        ExpressionAttributeValues={":f": {"BOOL": False}, ":t": {"S": "2099-01-01T00:00:00.000Z"}},
+    )
     assert client.post("/api/renewals", json=VALID).get_json() == {
-        "lead_id": first, "duplicate": True}
+        "lead_id": first,
+        "duplicate": True,
+    }
     backend.client.update_item(
-        TableName=settings.table_name, Key=guard_key,
+        TableName=settings.table_name,
+        Key=guard_key,
         UpdateExpression="SET created_at = :t",
-        ExpressionAttributeValues={":t": {"S": "2020-01-01T00:00:00.000Z"}})
+        ExpressionAttributeValues={":t": {"S": "2020-01-01T00:00:00.000Z"}},
+    )
     answer = client.post("/api/renewals", json=VALID)
     assert answer.status_code == 201
     assert answer.get_json()["lead_id"] != first
@@ -193,6 +250,9 @@ def test_an_open_lead_blocks_a_new_one_however_old_it_is(client, backend, settin
         TableName=settings.table_name,
         Key={"pk": {"S": f"ST#{settings.store_id}#DEDUPE#renewal#粤B12345"}, "sk": {"S": "DEDUPE"}},
         UpdateExpression="SET created_at = :t",
-        ExpressionAttributeValues={":t": {"S": "2020-01-01T00:00:00.000Z"}})
+        ExpressionAttributeValues={":t": {"S": "2020-01-01T00:00:00.000Z"}},
+    )
     assert client.post("/api/renewals", json=VALID).get_json() == {
-        "lead_id": first, "duplicate": True}
+        "lead_id": first,
+        "duplicate": True,
+    }

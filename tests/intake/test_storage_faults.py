@@ -32,11 +32,18 @@ def throttle(client, operation: str, times: int) -> list[int]:
     def handler(request, **_):
         seen[0] += 1
         if seen[0] <= times:
-            body = json.dumps({"__type": "com.amazonaws.dynamodb.v20120810#ThrottlingException",
-                               "message": "Rate of requests exceeds the allowed throughput."})
-            return AWSResponse(request.url, 400,
-                               {"Content-Type": "application/x-amz-json-1.0"},
-                               _RawBody(body.encode()))
+            body = json.dumps(
+                {
+                    "__type": "com.amazonaws.dynamodb.v20120810#ThrottlingException",
+                    "message": "Rate of requests exceeds the allowed throughput.",
+                }
+            )
+            return AWSResponse(
+                request.url,
+                400,
+                {"Content-Type": "application/x-amz-json-1.0"},
+                _RawBody(body.encode()),
+            )
         return None
 
     client.meta.events.register(f"before-send.dynamodb.{operation}", handler)
@@ -46,8 +53,9 @@ def throttle(client, operation: str, times: int) -> list[int]:
 def test_throttling_on_every_attempt_answers_503_with_retry_after(client, backend, stored):
     with Stubber(backend.client) as stub:
         for _ in range(backend.settings.storage_attempts):
-            stub.add_client_error("transact_write_items", "ThrottlingException",
-                                  http_status_code=400)
+            stub.add_client_error(
+                "transact_write_items", "ThrottlingException", http_status_code=400
+            )
         answer = client.post("/api/renewals", json=BODY)
         stub.assert_no_pending_responses()
     assert answer.status_code == 503
@@ -67,10 +75,13 @@ def test_throttling_that_clears_within_the_retries_still_stores_the_lead(client,
 def test_transaction_conflicts_are_retried(client, backend):
     conflict = {"Code": "TransactionConflict", "Message": "conflict"}
     with Stubber(backend.client) as stub:
-        stub.add_client_error("transact_write_items", "TransactionCanceledException",
-                              http_status_code=400,
-                              response_meta={}, modeled_fields={
-                                  "CancellationReasons": [conflict, {"Code": "None"}]})
+        stub.add_client_error(
+            "transact_write_items",
+            "TransactionCanceledException",
+            http_status_code=400,
+            response_meta={},
+            modeled_fields={"CancellationReasons": [conflict, {"Code": "None"}]},
+        )
         stub.add_response("transact_write_items", {})
         answer = client.post("/api/renewals", json=BODY)
     assert answer.status_code == 201
@@ -133,8 +144,9 @@ def test_stopping_dynamodb_mid_run_leaves_only_whole_leads_for_every_2xx(own_dyn
         client = app.test_client()
         for i in range(60):
             plate = f"粤B{10000 + i}"
-            answer = client.post("/api/renewals", json={**BODY, "plate": plate,
-                                                        "phone": f"1380013{8000 + i}"})
+            answer = client.post(
+                "/api/renewals", json={**BODY, "plate": plate, "phone": f"1380013{8000 + i}"}
+            )
             answers.append((answer.status_code, answer.get_json(), plate))
             if i == 15:
                 stop_after.set()
@@ -150,9 +162,13 @@ def test_stopping_dynamodb_mid_run_leaves_only_whole_leads_for_every_2xx(own_dyn
     backend = Backend(test_settings.with_(storage_timeout_seconds=30))
     from renewdesk.store.dynamo import from_item
 
-    items = [from_item(i) for i in backend.client.scan(TableName=test_settings.table_name,
-                                                       ConsistentRead=True)["Items"]
-             if i["pk"]["S"].startswith(f"ST#{test_settings.store_id}#")]
+    items = [
+        from_item(i)
+        for i in backend.client.scan(TableName=test_settings.table_name, ConsistentRead=True)[
+            "Items"
+        ]
+        if i["pk"]["S"].startswith(f"ST#{test_settings.store_id}#")
+    ]
     leads = {i["lead_id"]: i for i in items if i["sk"] == "LEAD"}
     guards = {i["lead_id"] for i in items if i["sk"] == "DEDUPE"}
     accepted = {body["lead_id"]: plate for status, body, plate in answers if status == 201}

@@ -57,16 +57,21 @@ def worked_lead(backend, staff, phone: str, name: str, note: str, outcome: dict)
     claimed = post(staff, "/api/staff/leads/claim")
     assert claimed.status_code == 200 and claimed.get_json()["lead_id"] == lead_id
     for result in ("no_answer", "reached"):
-        answer = post(staff, f"/api/staff/leads/{lead_id}/followups",
-                      {"channel": "phone", "result": result, "note": note})
+        answer = post(
+            staff,
+            f"/api/staff/leads/{lead_id}/followups",
+            {"channel": "phone", "result": result, "note": note},
+        )
         assert answer.status_code in (200, 201), answer.get_json()
     closed = post(staff, f"/api/staff/leads/{lead_id}/close", {**outcome, "note": note})
     assert closed.status_code == 200, closed.get_json()
     return lead_id
 
 
-PEOPLE = (("欧阳娜娜", "13812345678", "粤B8A123", "13900139000"),
-          ("司马强", "13798765432", "粤C5K777", "13600136000"))
+PEOPLE = (
+    ("欧阳娜娜", "13812345678", "粤B8A123", "13900139000"),
+    ("司马强", "13798765432", "粤C5K777", "13600136000"),
+)
 
 
 @pytest.fixture
@@ -75,31 +80,62 @@ def customers(app, backend, client, supervisor, import_rows):
     a roster policy, a renewal request, a referral sign-up, a referral code; A also opted out of
     reminders and has a honeypot submission. Returns (A, B)."""
     # The closed leads first: each claim takes the head of the queue.
-    closed = [worked_lead(backend, supervisor, "+86" + mobile, name, _note(name, mobile),
-                           {"outcome": "lost", "reason": "other"})
-              for name, mobile, _, _ in PEOPLE]
+    closed = [
+        worked_lead(
+            backend,
+            supervisor,
+            "+86" + mobile,
+            name,
+            _note(name, mobile),
+            {"outcome": "lost", "reason": "other"},
+        )
+        for name, mobile, _, _ in PEOPLE
+    ]
     made = []
-    for (name, mobile, plate, friend), closed_id in zip(PEOPLE, closed):
+    for (name, mobile, plate, friend), closed_id in zip(PEOPLE, closed, strict=True):
         phone, note = "+86" + mobile, _note(name, mobile)
         assert import_rows([row(plate, 80, phone=mobile, name=name)]).added == 1
-        renewal = client.post("/api/renewals", json={
-            "name": name, "phone": mobile, "plate": plate, "note": note, "consent": True})
+        renewal = client.post(
+            "/api/renewals",
+            json={"name": name, "phone": mobile, "plate": plate, "note": note, "consent": True},
+        )
         assert renewal.status_code == 201
         other = referrers.issue_code(backend.referrer_store, "推荐人", "+86" + friend).code
-        referral = client.post("/api/referrals", json={
-            "code": other, "name": name, "phone": mobile, "interest": "club", "note": note,
-            "consent": True})
+        referral = client.post(
+            "/api/referrals",
+            json={
+                "code": other,
+                "name": name,
+                "phone": mobile,
+                "interest": "club",
+                "note": note,
+                "consent": True,
+            },
+        )
         assert referral.status_code == 201
         referrers.issue_code(backend.referrer_store, name, phone)
         old_plate = backend.lead_store.get_lead(closed_id).plate
-        made.append(Customer(name, phone, (plate, old_plate), note,
-                             (closed_id, renewal.get_json()["lead_id"],
-                              referral.get_json()["lead_id"])))
+        made.append(
+            Customer(
+                name,
+                phone,
+                (plate, old_plate),
+                note,
+                (closed_id, renewal.get_json()["lead_id"], referral.get_json()["lead_id"]),
+            )
+        )
     erased = made[0]
     backend.roster_store.put_optout(erased.phone, "link", "2026-05-12T02:00:00.000Z")
-    spam = client.post("/api/renewals", json={
-        "name": erased.name, "phone": "138 1234 5678", "plate": erased.plates[0],
-        "consent": True, "website": "http://spam.example"})
+    spam = client.post(
+        "/api/renewals",
+        json={
+            "name": erased.name,
+            "phone": "138 1234 5678",
+            "plate": erased.plates[0],
+            "consent": True,
+            "website": "http://spam.example",
+        },
+    )
     assert spam.status_code == 201
     return made[0], made[1]
 

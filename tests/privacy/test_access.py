@@ -28,8 +28,9 @@ def test_export_names_no_staff_member_and_no_storage_key(backend, customers):
         assert hidden not in text
 
 
-def test_the_cli_prints_a_chinese_summary_and_json_with_the_same_normaliser(cli, customers,
-                                                                           tmp_path):
+def test_the_cli_prints_a_chinese_summary_and_json_with_the_same_normaliser(
+    cli, customers, tmp_path
+):
     erased, _ = customers
     code, out, _ = cli("customers", "export", "＋８６ １３８-１２３４-５６７８")
     assert code == 0, out

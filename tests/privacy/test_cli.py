@@ -18,7 +18,8 @@ def erase(cli):
 
 
 def test_without_yes_it_shows_counts_by_kind_and_erases_only_when_confirmed(
-        erase, backend, customers):
+    erase, backend, customers
+):
     """The preview names the masked phone and counts, nothing else personal."""
     erased, _ = customers
     code, declined = erase("138-1234-5678", stdin="n\n")
@@ -46,11 +47,14 @@ def test_with_yes_it_erases_at_once_and_a_second_run_finds_nothing(erase, custom
     assert "没有 +86138****5678 的个人信息需要删除" in again
 
 
-@pytest.mark.parametrize("phone, message", [
-    ("12345", "手机号码无效：请输入11位中国大陆手机号码"),
-    ("12812345678", "手机号码无效：请输入11位中国大陆手机号码"),
-    ("", "请提供要删除的客户的手机号码"),
-])
+@pytest.mark.parametrize(
+    "phone, message",
+    [
+        ("12345", "手机号码无效：请输入11位中国大陆手机号码"),
+        ("12812345678", "手机号码无效：请输入11位中国大陆手机号码"),
+        ("", "请提供要删除的客户的手机号码"),
+    ],
+)
 def test_an_invalid_phone_gets_the_catalogs_message(erase, phone, message):
     """The intake's rule; a clear Chinese message, non-zero exit."""
     code, output = erase(phone, "--yes")

@@ -17,8 +17,13 @@ MONTH = "2026-05"
 
 def _items_of(stored, customer) -> list[dict]:
     """Every stored item that carries a trace of the customer, rate counters aside."""
-    found = [item for kind, items in stored().items() if kind != "rate" for item in items
-             if any(trace in repr(item) for trace in customer.traces())]
+    found = [
+        item
+        for kind, items in stored().items()
+        if kind != "rate"
+        for item in items
+        if any(trace in repr(item) for trace in customer.traces())
+    ]
     return sorted(found, key=lambda item: (item["pk"], item["sk"]))
 
 
@@ -28,23 +33,33 @@ def _report(backend) -> dict:
 
 def _without_notes(report: dict) -> dict:
     """The report's figures: everything but the defeat notes' free text."""
-    return {**report, "defeat_reasons": [{**row, "notes": len(row["notes"])}
-                                         for row in report["defeat_reasons"]]}
+    return {
+        **report,
+        "defeat_reasons": [{**row, "notes": len(row["notes"])} for row in report["defeat_reasons"]],
+    }
 
 
-def test_erasing_a_customer_leaves_no_trace_of_them_in_any_stored_item(
-        backend, stored, customers):
+def test_erasing_a_customer_leaves_no_trace_of_them_in_any_stored_item(backend, stored, customers):
     """Leads, events, guards, policy, referral code, opt-out and spam: nothing names them."""
     erased, _ = customers
     assert _items_of(stored, erased), "the fixture stored the customer's data"
     counts = backend.erasure.erase(erased.phone)
-    assert counts == {"open_leads": 2, "closed_leads": 1, "event_notes": 3, "dedupe_guards": 3,
-                      "policies": 1, "referral_codes": 1, "optouts": 1, "spam": 1}
+    assert counts == {
+        "open_leads": 2,
+        "closed_leads": 1,
+        "event_notes": 3,
+        "dedupe_guards": 3,
+        "policies": 1,
+        "referral_codes": 1,
+        "optouts": 1,
+        "spam": 1,
+    }
     assert _items_of(stored, erased) == []
 
 
-def test_rate_counters_of_the_phone_are_left_to_expire_by_ttl(backend, stored, customers,
-                                                              fake_clock):
+def test_rate_counters_of_the_phone_are_left_to_expire_by_ttl(
+    backend, stored, customers, fake_clock
+):
     """Documented, not deleted: they go within two days of their window."""
     erased, _ = customers
     backend.erasure.erase(erased.phone)
@@ -65,11 +80,21 @@ def test_erased_leads_keep_what_reports_need_and_leave_the_queue(backend, stored
         for kept in ("type", "source", "created_at", "outcome", "reason", "owner", "closed_at"):
             assert getattr(lead, kept) == getattr(old, kept)
         item = next(i for i in stored()["lead"] if i["sk"] == "LEAD" and i["lead_id"] == lead_id)
-        for gone in ("name", "phone", "plate", "note", "ready_pk", "desk_pk", "coll_pk",
-                     "policy", "referral_code"):
+        for gone in (
+            "name",
+            "phone",
+            "plate",
+            "note",
+            "ready_pk",
+            "desk_pk",
+            "coll_pk",
+            "policy",
+            "referral_code",
+        ):
             assert gone not in item
-    events = [e for e in stored()["lead"] if e["sk"].startswith("EV#")
-              and e["lead_id"] in erased.lead_ids]
+    events = [
+        e for e in stored()["lead"] if e["sk"].startswith("EV#") and e["lead_id"] in erased.lead_ids
+    ]
     assert events and all("note" not in e and e["month_pk"] for e in events)
 
 
@@ -91,10 +116,13 @@ def test_the_monthly_report_counts_are_the_same_after_erasure(backend, customers
     assert after["lost"] == before["lost"] == 2
     notes = [n for row in after["defeat_reasons"] for n in row["notes"]]
     assert erased.note not in repr(notes) and len(notes) == 1
-    assert {**_without_notes(after), "defeat_reasons": None} == \
-        {**_without_notes(before), "defeat_reasons": None}
-    assert [(r["reason"], r["count"]) for r in after["defeat_reasons"]] == \
-        [(r["reason"], r["count"]) for r in before["defeat_reasons"]]
+    assert {**_without_notes(after), "defeat_reasons": None} == {
+        **_without_notes(before),
+        "defeat_reasons": None,
+    }
+    assert [(r["reason"], r["count"]) for r in after["defeat_reasons"]] == [
+        (r["reason"], r["count"]) for r in before["defeat_reasons"]
+    ]
 
 
 def test_erasing_twice_finds_nothing_left(backend, stored, customers):
@@ -122,7 +150,8 @@ class CrashAfterOneLead(PrivacyStore):
 
 
 def test_a_crash_midway_leaves_each_lead_whole_and_running_again_finishes(
-        backend, settings, stored, customers):
+    backend, settings, stored, customers
+):
     """One lead fully erased, the others untouched; the re-run erases the rest."""
     erased, _ = customers
     crashing = Erasure(CrashAfterOneLead(backend.client, settings), now=backend.now)
@@ -148,7 +177,8 @@ def test_no_log_line_names_the_customer(backend, customers, caplog):
 
 
 def test_staff_see_an_erased_lead_without_its_contact_and_cannot_work_it(
-        app, backend, supervisor, customers):
+    app, backend, supervisor, customers
+):
     """The API and console show it as erased; reopening or claiming it is refused."""
     erased, _ = customers
     closed, renewal, _ = erased.lead_ids
@@ -166,8 +196,11 @@ def test_staff_see_an_erased_lead_without_its_contact_and_cannot_work_it(
     assert listed.count("（客户信息已删除）") == 3 and erased.name not in listed
     reopen = post(supervisor, f"/api/staff/leads/{closed}/reopen")
     assert reopen.status_code == 409 and reopen.get_json()["error"] == "lead_erased"
-    followup = post(supervisor, f"/api/staff/leads/{renewal}/followups",
-                    {"channel": "phone", "result": "reached"})
+    followup = post(
+        supervisor,
+        f"/api/staff/leads/{renewal}/followups",
+        {"channel": "phone", "result": "reached"},
+    )
     assert followup.status_code == 409
     claimed = post(supervisor, "/api/staff/leads/claim")
     assert claimed.status_code == 200 and claimed.get_json()["lead_id"] not in erased.lead_ids

@@ -55,19 +55,40 @@ def _policy_offset(expired: dt.date) -> int:
 
 @pytest.fixture
 def history(app, backend, fake_clock, supervisor, import_rows) -> History:
-    old = tuple(worked_lead(backend, supervisor, OLD.phone, OLD.name, OLD.note, outcome)
-                for outcome in ({"outcome": "lost", "reason": "other"},
-                                {"outcome": "won", "premium": 4200, "insurer": "人保财险"}))
+    old = tuple(
+        worked_lead(backend, supervisor, OLD.phone, OLD.name, OLD.note, outcome)
+        for outcome in (
+            {"outcome": "lost", "reason": "other"},
+            {"outcome": "won", "premium": 4200, "insurer": "人保财险"},
+        )
+    )
     staff = after(app, fake_clock, SUPERVISOR, days=2)
-    recent = worked_lead(backend, staff, RECENT.phone, RECENT.name, RECENT.note,
-                         {"outcome": "lost", "reason": "price"})
+    recent = worked_lead(
+        backend,
+        staff,
+        RECENT.phone,
+        RECENT.name,
+        RECENT.note,
+        {"outcome": "lost", "reason": "price"},
+    )
     waiting = add_lead(backend, phone=WAITING.phone, name=WAITING.name)
     looked_from = clock.local_date(START) + dt.timedelta(days=1096)
-    summary = import_rows([
-        row("粤B0LD01", _policy_offset(looked_from - dt.timedelta(days=1096)), phone="13812345678",
-            name=OLD.name),
-        row("粤C0K094", _policy_offset(looked_from - dt.timedelta(days=1094)), phone="13798765432",
-            name=RECENT.name)])
+    summary = import_rows(
+        [
+            row(
+                "粤B0LD01",
+                _policy_offset(looked_from - dt.timedelta(days=1096)),
+                phone="13812345678",
+                name=OLD.name,
+            ),
+            row(
+                "粤C0K094",
+                _policy_offset(looked_from - dt.timedelta(days=1094)),
+                phone="13798765432",
+                name=RECENT.name,
+            ),
+        ]
+    )
     assert summary.added == 2
     plates = tuple(backend.lead_store.get_lead(i).plate for i in old)
     fake_clock.moment = START + dt.timedelta(days=1096)
@@ -75,12 +96,17 @@ def history(app, backend, fake_clock, supervisor, import_rows) -> History:
 
 
 def _traces_in(stored, *traces: str) -> list[dict]:
-    return [item for items in stored().values() for item in items
-            if any(trace in repr(item) for trace in traces)]
+    return [
+        item
+        for items in stored().values()
+        for item in items
+        if any(trace in repr(item) for trace in traces)
+    ]
 
 
 def test_a_lead_closed_1096_days_ago_is_purged_but_not_one_closed_1094_days_ago_nor_an_open_one(
-        backend, stored, history):
+    backend, stored, history
+):
     """The purge erases OLD's two leads, their notes and guards and the old policy only."""
     assert _traces_in(stored, *OLD.traces(*history.old_plates)), "the fixture stored OLD's data"
     report = backend.purge.run()
@@ -91,8 +117,7 @@ def test_a_lead_closed_1096_days_ago_is_purged_but_not_one_closed_1094_days_ago_
         lead = backend.lead_store.get_lead(lead_id)
         assert lead.status == "erased" and lead.erased_at and lead.outcome
     recent = backend.lead_store.get_lead(history.recent)
-    assert (recent.status, recent.name, recent.close_note) == ("lost", RECENT.name,
-                                                                       RECENT.note)
+    assert (recent.status, recent.name, recent.close_note) == ("lost", RECENT.name, RECENT.note)
     waiting = backend.lead_store.get_lead(history.waiting)
     assert (waiting.status, waiting.phone) == ("queued", WAITING.phone)
     assert backend.roster_store.get_policies(["粤C0K094"])["粤C0K094"].name == RECENT.name
@@ -140,14 +165,16 @@ def test_the_purge_reads_by_query_never_by_scan(backend, history):
     """The Lambda role has no Scan: every read of the purge is a Query or a Get."""
     calls: list[str] = []
     backend.client.meta.events.register(
-        "before-call.dynamodb", lambda model, **_: calls.append(model.name))
+        "before-call.dynamodb", lambda model, **_: calls.append(model.name)
+    )
     backend.purge.run()
     assert "Query" in calls and "TransactWriteItems" in calls
     assert "Scan" not in calls
 
 
 def test_the_old_months_report_is_the_same_before_and_after_the_purge(
-        app, backend, fake_clock, history):
+    app, backend, fake_clock, history
+):
     """Figures unchanged; the expired close note is already hidden before the purge."""
     actor = Actor(SUPERVISOR, "supervisor")
     fake_clock.moment = START + dt.timedelta(days=3)
@@ -172,13 +199,19 @@ def test_staff_see_a_lead_past_retention_as_erased_before_the_purge(app, backend
     answer = staff.get(f"/api/staff/leads/{lost}")
     assert answer.status_code == 200
     page = answer.get_json()
-    assert (page["lead"]["status"], page["lead"]["name"], page["lead"]["phone"],
-            page["lead"]["plate"]) == ("erased", None, None, None)
+    assert (
+        page["lead"]["status"],
+        page["lead"]["name"],
+        page["lead"]["phone"],
+        page["lead"]["plate"],
+    ) == ("erased", None, None, None)
     assert page["lead"]["erased_at"] == (START + dt.timedelta(days=RETENTION)).strftime(
-        "%Y-%m-%dT%H:%M:%S.000Z")
+        "%Y-%m-%dT%H:%M:%S.000Z"
+    )
     assert page["lead"]["outcome"] == "lost" and len(page["history"]) == 4
-    assert not any(trace in answer.get_data(as_text=True)
-                   for trace in OLD.traces(*history.old_plates))
+    assert not any(
+        trace in answer.get_data(as_text=True) for trace in OLD.traces(*history.old_plates)
+    )
     html = staff.get(f"/staff/leads/{lost}").get_data(as_text=True)
     assert "客户信息已删除" in html and "超过保存期限" in html
     listed = staff.get(f"/api/staff/leads?status=lost&month={MONTH}").get_data(as_text=True)
@@ -198,8 +231,9 @@ def test_searching_the_phone_of_a_customer_past_retention_shows_no_personal_data
     leads = found.get_json()["leads"]
     assert {lead["lead_id"] for lead in leads} == set(history.old)
     assert {lead["status"] for lead in leads} == {"erased"}
-    assert not any(trace in found.get_data(as_text=True)
-                   for trace in OLD.traces(*history.old_plates))
+    assert not any(
+        trace in found.get_data(as_text=True) for trace in OLD.traces(*history.old_plates)
+    )
 
 
 def test_no_log_line_names_a_purged_customer(backend, history, caplog):
@@ -250,8 +284,10 @@ def test_the_scheduled_handler_runs_the_purge(backend, fake_clock, import_rows, 
 
     fake_clock.moment = clock.now()  # import as of today, so the rows are in the import's range
     today = clock.local_date(clock.now())
-    rows = [row("粤B0LD77", _policy_offset(today - dt.timedelta(days=1100))),
-            row("粤B0K077", _policy_offset(today - dt.timedelta(days=1090)))]
+    rows = [
+        row("粤B0LD77", _policy_offset(today - dt.timedelta(days=1100))),
+        row("粤B0K077", _policy_offset(today - dt.timedelta(days=1090))),
+    ]
     assert import_rows(rows).added == 2
 
     class Context:
@@ -271,8 +307,9 @@ def test_the_scheduled_purge_is_a_daily_event_of_every_stage():
     from renewdesk.config import PROJECT_ROOT
 
     stages = json.loads((PROJECT_ROOT / "zappa_settings.json").read_text())
-    [event] = [e for e in stages["dev"]["events"]
-               if e["function"] == "renewdesk.scheduled.daily_purge"]
+    [event] = [
+        e for e in stages["dev"]["events"] if e["function"] == "renewdesk.scheduled.daily_purge"
+    ]
     assert event["expression"] == "cron(0 19 * * ? *)" and callable(scheduled.daily_purge)
     assert "events" not in stages["prod"]  # prod extends dev
 

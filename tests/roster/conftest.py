@@ -36,15 +36,28 @@ def day(offset: int) -> str:
     return (TODAY + dt.timedelta(days=offset)).isoformat()
 
 
-def row(plate: str, expires_in: int, grade: str = "B", phone: str | None = None,
-        name: str = "张伟", **changes) -> tuple:
+def row(
+    plate: str,
+    expires_in: int,
+    grade: str = "B",
+    phone: str | None = None,
+    name: str = "张伟",
+    **changes,
+) -> tuple:
     """One roster row (Chinese column order of roster_sample.HEADERS)."""
     number = sum(ord(c) for c in plate) % 10**8
     values = {
-        "plate": plate, "name": name, "phone": phone or f"137{number:08d}",
-        "expiry": day(expires_in), "insurer": "人保财险", "commercial": "4280.00",
-        "compulsory": "950.00", "grade": grade, "model": "凯美瑞",
-        "vin": "LVGBE40K8GG123456", "advisor": "陈顾问",
+        "plate": plate,
+        "name": name,
+        "phone": phone or f"137{number:08d}",
+        "expiry": day(expires_in),
+        "insurer": "人保财险",
+        "commercial": "4280.00",
+        "compulsory": "950.00",
+        "grade": grade,
+        "model": "凯美瑞",
+        "vin": "LVGBE40K8GG123456",
+        "advisor": "陈顾问",
     }
     values.update(changes)
     return tuple(values.values())
@@ -71,14 +84,18 @@ def cli(settings):
     """Run `renewdesk ...` against this test's store; (exit code, stdout, stderr)."""
     from renewdesk.cli import main
 
-    env = {"DYNAMODB_ENDPOINT": settings.dynamodb_endpoint, "TABLE_NAME": settings.table_name,
-           "STORE_ID": settings.store_id, "SITE_ORIGIN": settings.site_origin,
-           "SECRETS_DIR": str(settings.secrets_dir), "SMS_OUTBOX_DIR": str(settings.sms_outbox_dir),
-           "RENEWDESK_LANG": "zh"}
+    env = {
+        "DYNAMODB_ENDPOINT": settings.dynamodb_endpoint,
+        "TABLE_NAME": settings.table_name,
+        "STORE_ID": settings.store_id,
+        "SITE_ORIGIN": settings.site_origin,
+        "SECRETS_DIR": str(settings.secrets_dir),
+        "SMS_OUTBOX_DIR": str(settings.sms_outbox_dir),
+        "RENEWDESK_LANG": "zh",
+    }
 
     def run(*args: str, input: str | None = None):
-        result = CliRunner().invoke(main, list(args), env=env, input=input,
-                                    catch_exceptions=False)
+        result = CliRunner().invoke(main, list(args), env=env, input=input, catch_exceptions=False)
         return result.exit_code, result.stdout, result.stderr
 
     return run

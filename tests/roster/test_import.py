@@ -19,35 +19,63 @@ def policies(stored) -> dict[str, dict]:
 
 
 def test_a_chinese_csv_is_imported_with_every_column_normalised(import_rows, stored):
-    summary = import_rows([row("粤b 12345", 40, grade="a级", phone="138-0013-8000",
-                               commercial="¥4,280.5", vin="lvgbe40k8gg123456")])
+    summary = import_rows(
+        [
+            row(
+                "粤b 12345",
+                40,
+                grade="a级",
+                phone="138-0013-8000",
+                commercial="¥4,280.5",
+                vin="lvgbe40k8gg123456",
+            )
+        ]
+    )
     assert (summary.added, summary.updated, summary.unchanged, summary.rejections) == (1, 0, 0, [])
     policy = policies(stored)["粤B12345"]
     assert policy["phone"] == "+8613800138000"
     assert policy["expiry_date"] == day(40)
     assert policy["grade"] == "A"
     assert policy["commercial_premium"] == 4280.5 and policy["compulsory_premium"] == 950
-    assert (policy["last_insurer"], policy["model"], policy["advisor"]) == ("人保财险", "凯美瑞",
-                                                                          "陈顾问")
+    assert (policy["last_insurer"], policy["model"], policy["advisor"]) == (
+        "人保财险",
+        "凯美瑞",
+        "陈顾问",
+    )
     assert policy["vin"] == "LVGBE40K8GG123456"
     assert re.fullmatch(r"[A-Za-z0-9_-]{16}", policy["roster_id"])
     assert policy["month_pk"].endswith(f"#EXPIRY#{day(40)[:7]}")
 
 
 def test_english_columns_in_an_xlsx_file_give_the_same_records_as_a_chinese_csv(
-        import_rows, stored, tmp_path):
+    import_rows, stored, tmp_path
+):
     rows = sample_rows(30, TODAY)
     import_rows(rows, "roster.csv")
-    from_csv = {plate: {k: v for k, v in p.items() if k not in ("roster_id", "coll_pk")}
-                for plate, p in policies(stored).items()}
+    from_csv = {
+        plate: {k: v for k, v in p.items() if k not in ("roster_id", "coll_pk")}
+        for plate, p in policies(stored).items()
+    }
     sheet = read_roster(write_roster(tmp_path / "check.xlsx", rows, "en"))
-    assert set(sheet.headers) == {"plate", "name", "phone", "expiry_date", "last_insurer",
-                                  "commercial_premium", "compulsory_premium", "grade", "model",
-                                  "vin", "advisor"}
+    assert set(sheet.headers) == {
+        "plate",
+        "name",
+        "phone",
+        "expiry_date",
+        "last_insurer",
+        "commercial_premium",
+        "compulsory_premium",
+        "grade",
+        "model",
+        "vin",
+        "advisor",
+    }
     summary = import_rows(rows, "roster.xlsx", "en")
     assert summary.unchanged == 30 and summary.added == summary.updated == 0
-    assert {plate: {k: v for k, v in p.items() if k not in ("roster_id", "coll_pk")}
-            for plate, p in policies(stored).items()} == from_csv
+    assert {
+        plate: {k: v for k, v in p.items() if k not in ("roster_id", "coll_pk")}
+        for plate, p in policies(stored).items()
+    } == from_csv
 
 
 def test_an_xlsx_with_date_cells_and_numbers_is_read(tmp_path):
@@ -56,8 +84,21 @@ def test_an_xlsx_with_date_cells_and_numbers_is_read(tmp_path):
     book = Workbook()
     sheet = book.active
     sheet.append(list(HEADERS["zh"]))
-    sheet.append(["粤B54321", "李娜", 13900139000, dt.datetime(2026, 5, 1), "平安产险", 3200,
-                  950.0, "C", None, None, None])
+    sheet.append(
+        [
+            "粤B54321",
+            "李娜",
+            13900139000,
+            dt.datetime(2026, 5, 1),
+            "平安产险",
+            3200,
+            950.0,
+            "C",
+            None,
+            None,
+            None,
+        ]
+    )
     book.save(tmp_path / "dms.xlsx")
     records, rejections = check_rows(read_roster(tmp_path / "dms.xlsx"), TODAY)
     assert rejections == []
@@ -91,8 +132,11 @@ def test_a_newer_file_updates_only_the_records_it_changes(import_rows, stored, f
     import_rows(rows)
     first = policies(stored)
     fake_clock.advance(days=1)
-    newer = [row("粤B10001", 50), row("粤B10002", 425),  # renewed: next year's expiry
-             row("粤B10003", 70, phone="13600136000", name="王芳")]  # sold to a new owner
+    newer = [
+        row("粤B10001", 50),
+        row("粤B10002", 425),  # renewed: next year's expiry
+        row("粤B10003", 70, phone="13600136000", name="王芳"),
+    ]  # sold to a new owner
     summary = import_rows(newer)
     assert (summary.added, summary.updated, summary.unchanged) == (0, 2, 1)
     now = policies(stored)
@@ -106,11 +150,17 @@ def test_a_newer_file_updates_only_the_records_it_changes(import_rows, stored, f
 
 
 def test_bad_rows_are_reported_by_row_column_and_reason_and_good_rows_still_imported(
-        cli, tmp_path, stored):
-    rows = [row("粤B20001", 30), row("粤B20002", 30, phone="12345"),
-            row("粤B2", 30, expiry="2026-02-30"), row("粤B20004", 30, grade="D"),
-            row("粤B20001", 45), row("粤B20006", 30, commercial="三千"),
-            row("粤B20007", 30)]
+    cli, tmp_path, stored
+):
+    rows = [
+        row("粤B20001", 30),
+        row("粤B20002", 30, phone="12345"),
+        row("粤B2", 30, expiry="2026-02-30"),
+        row("粤B20004", 30, grade="D"),
+        row("粤B20001", 45),
+        row("粤B20006", 30, commercial="三千"),
+        row("粤B20007", 30),
+    ]
     path = write_roster(tmp_path / "dms.csv", rows)
     code, out, err = cli("roster", "import", str(path), "--rejects", str(tmp_path / "bad.csv"))
     assert code == 0
@@ -126,8 +176,7 @@ def test_bad_rows_are_reported_by_row_column_and_reason_and_good_rows_still_impo
     assert rejects[0] == "row,column,reason" and len(rejects) == 1 + 6
 
 
-def test_a_file_without_a_required_column_is_refused_and_nothing_is_written(
-        cli, tmp_path, stored):
+def test_a_file_without_a_required_column_is_refused_and_nothing_is_written(cli, tmp_path, stored):
     path = tmp_path / "partial.csv"
     path.write_text("车牌号,车主,保险到期日\n粤B30001,张伟,2026-05-01\n", encoding="utf-8")
     code, _, err = cli("roster", "import", str(path))
@@ -138,8 +187,10 @@ def test_a_file_without_a_required_column_is_refused_and_nothing_is_written(
 
 def test_unknown_columns_are_named_and_ignored(tmp_path):
     path = tmp_path / "extra.csv"
-    path.write_text("车牌号,车主姓名,手机号,到期日期,备注\n粤B30002,张伟,13800138000,2026-05-01,x\n",
-                    encoding="utf-8")
+    path.write_text(
+        "车牌号,车主姓名,手机号,到期日期,备注\n粤B30002,张伟,13800138000,2026-05-01,x\n",
+        encoding="utf-8",
+    )
     sheet = read_roster(path)
     assert sheet.ignored == ("备注",)
     assert "grade" in sheet.missing_optional
@@ -153,16 +204,34 @@ def test_a_file_with_two_columns_for_one_field_is_refused(tmp_path):
     assert refused.value.code == "duplicate_column"
 
 
-@pytest.mark.parametrize("written", ["2026-12-20", "2026/12/20", "2026.12.20", "20261220",
-                                     "2026年12月20日", "2026-12-20 00:00:00", "2026/12/20",
-                                     dt.date(2026, 12, 20), dt.datetime(2026, 12, 20, 0, 0),
-                                     46376])
+@pytest.mark.parametrize(
+    "written",
+    [
+        "2026-12-20",
+        "2026/12/20",
+        "2026.12.20",
+        "20261220",
+        "2026年12月20日",
+        "2026-12-20 00:00:00",
+        "2026/12/20",
+        dt.date(2026, 12, 20),
+        dt.datetime(2026, 12, 20, 0, 0),
+        46376,
+    ],
+)
 def test_dates_as_dms_exports_write_them_are_understood(written):
     assert parse_roster_date(written, TODAY) == "2026-12-20"
 
 
-@pytest.mark.parametrize("written, code", [("2026-13-01", "invalid_date"), ("", "required"),
-                                           ("明年", "invalid_date"), ("2062-01-01", "out_of_range")])
+@pytest.mark.parametrize(
+    "written, code",
+    [
+        ("2026-13-01", "invalid_date"),
+        ("", "required"),
+        ("明年", "invalid_date"),
+        ("2062-01-01", "out_of_range"),
+    ],
+)
 def test_impossible_dates_are_rejected_with_a_reason(written, code):
     with pytest.raises(RowProblem) as problem:
         parse_roster_date(written, TODAY)
@@ -187,10 +256,19 @@ def test_a_record_changed_between_the_imports_read_and_write_is_read_again(backe
     from renewdesk.services.roster import ImportSummary, RosterImport
 
     def record(insurer: str) -> dict:
-        return {"plate": "粤B90001", "name": "张伟", "phone": "+8613800139001",
-                "expiry_date": day(30), "grade": "B", "last_insurer": insurer,
-                "commercial_premium": None, "compulsory_premium": None, "model": None,
-                "vin": None, "advisor": None}
+        return {
+            "plate": "粤B90001",
+            "name": "张伟",
+            "phone": "+8613800139001",
+            "expiry_date": day(30),
+            "grade": "B",
+            "last_insurer": insurer,
+            "commercial_premium": None,
+            "compulsory_premium": None,
+            "model": None,
+            "vin": None,
+            "advisor": None,
+        }
 
     importer = RosterImport(backend.roster_store, backend.now)
     importer.import_records([record("人保财险")], ImportSummary())

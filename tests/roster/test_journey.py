@@ -21,12 +21,14 @@ def settings(settings):
 
 
 def claim(client):
-    return client.post("/api/staff/leads/claim", json={"type": "renewal"},
-                       headers={"X-CSRF-Token": client.csrf})
+    return client.post(
+        "/api/staff/leads/claim", json={"type": "renewal"}, headers={"X-CSRF-Token": client.csrf}
+    )
 
 
 def test_from_roster_import_to_a_specialist_claiming_the_customers_one_click_request(
-        app, backend, cli, client, settings, tmp_path, stored):
+    app, backend, cli, client, settings, tmp_path, stored
+):
     rows = sample_rows(300, TODAY, seed=11)
     path = write_roster(tmp_path / "dms-export.xlsx", rows)
     code, out, _ = cli("roster", "import", str(path))

@@ -17,9 +17,14 @@ from tests.staff.conftest import add_staff, post, sign_in
 PLATE = "粤B70001"
 ROSTER_PHONE = "13800138001"
 NEW_PHONE = "13900139002"
-ROSTER_POLICY = {"last_insurer": "人保财险", "commercial_premium": 4280.0,
-                 "compulsory_premium": 950.0, "model": "凯美瑞", "vin": "LVGBE40K8GG123456",
-                 "advisor": "陈顾问"}
+ROSTER_POLICY = {
+    "last_insurer": "人保财险",
+    "commercial_premium": 4280.0,
+    "compulsory_premium": 950.0,
+    "model": "凯美瑞",
+    "vin": "LVGBE40K8GG123456",
+    "advisor": "陈顾问",
+}
 
 
 @pytest.fixture
@@ -68,8 +73,9 @@ def test_a_reminder_lead_shows_the_rosters_policy_in_the_staff_api(policy, backe
     lead_id = claimed(specialist)["lead_id"]
     lead = specialist.get(f"/api/staff/leads/{lead_id}").get_json()["lead"]
     assert lead["policy"] == ROSTER_POLICY
-    assert all(type(lead["policy"][k]) is float
-               for k in ("commercial_premium", "compulsory_premium"))
+    assert all(
+        type(lead["policy"][k]) is float for k in ("commercial_premium", "compulsory_premium")
+    )
     assert (lead["grade"], lead["expiry_date"]) == ("A", day(60))
     assert lead["requested_via"] is None and lead["corrections"] is None
 
@@ -81,9 +87,18 @@ def test_a_reminder_lead_page_shows_the_policy_card(policy, backend, specialist)
     page = specialist.get(f"/staff/leads/{lead_id}")
     assert page.status_code == 200
     card = policy_card(page.get_data(as_text=True))
-    for text in ("保单信息", f"到期日 {day(60)}", "上年承保公司 人保财险", "商业险保费 ¥4,280.00",
-                 "交强险保费 ¥950.00", "保费合计 ¥5,230.00", "客户等级 A", "车型 凯美瑞",
-                 "车架号 LVGBE40K8GG123456", "服务顾问 陈顾问"):
+    for text in (
+        "保单信息",
+        f"到期日 {day(60)}",
+        "上年承保公司 人保财险",
+        "商业险保费 ¥4,280.00",
+        "交强险保费 ¥950.00",
+        "保费合计 ¥5,230.00",
+        "客户等级 A",
+        "车型 凯美瑞",
+        "车架号 LVGBE40K8GG123456",
+        "服务顾问 陈顾问",
+    ):
         assert text in card
     assert "客户已通过短信链接申请续保" not in card and "客户更正" not in card
 
@@ -98,8 +113,10 @@ def test_the_policy_card_is_in_english_when_english_is_chosen(policy, backend, s
 
 def test_a_lead_without_a_policy_has_no_policy_card(specialist, client):
     """A request from the site's form: nothing from the roster to show."""
-    answer = client.post("/api/renewals", json={"name": "王芳", "phone": "13700137000",
-                                                "plate": "粤B12345", "consent": True})
+    answer = client.post(
+        "/api/renewals",
+        json={"name": "王芳", "phone": "13700137000", "plate": "粤B12345", "consent": True},
+    )
     assert answer.status_code == 201
     page = specialist.get(f"/staff/leads/{claimed(specialist)['lead_id']}")
     assert page.status_code == 200 and 'class="card policy"' not in page.get_data(as_text=True)
@@ -107,7 +124,8 @@ def test_a_lead_without_a_policy_has_no_policy_card(specialist, client):
 
 @pytest.mark.parametrize("queued_by_reminders", [True, False], ids=["queued", "new_request"])
 def test_a_link_request_with_a_corrected_phone_shows_the_request_and_the_correction(
-        policy, backend, client, specialist, queued_by_reminders):
+    policy, backend, client, specialist, queued_by_reminders
+):
     """Whether the reminders queued the lead or the tap creates it, the specialist sees both
     numbers and can call the new one."""
     if queued_by_reminders:
@@ -129,7 +147,8 @@ def test_a_link_request_with_a_corrected_phone_shows_the_request_and_the_correct
 
 
 def test_a_link_request_without_changes_shows_the_request_but_no_corrections(
-        policy, backend, client, specialist):
+    policy, backend, client, specialist
+):
     backend.reminders.run()
     lead_id = request_through_link(client, backend, policy, phone=ROSTER_PHONE)
     lead = specialist.get(f"/api/staff/leads/{lead_id}").get_json()["lead"]
@@ -158,10 +177,16 @@ def test_a_masked_preview_masks_the_corrections_and_the_vin(policy, backend, cli
 
 def test_the_masked_view_masks_every_corrected_contact_detail():
     """Name, phone and plate, as the lead's own are masked."""
-    lead = Lead(lead_id="L1", type="renewal", status="queued", name="欧阳娜娜",
-                phone="+8613800138001", plate=PLATE, created_at="2026-03-02T01:00:00Z",
-                corrections={"name": "欧阳娜", "phone": "+8613900139002", "plate": "粤B70002"})
+    lead = Lead(
+        lead_id="L1",
+        type="renewal",
+        status="queued",
+        name="欧阳娜娜",
+        phone="+8613800138001",
+        plate=PLATE,
+        created_at="2026-03-02T01:00:00Z",
+        corrections={"name": "欧阳娜", "phone": "+8613900139002", "plate": "粤B70002"},
+    )
     masked = worklist.view(lead, START.isoformat(), with_contact=False)
-    assert masked["corrections"] == {"name": "欧**", "phone": "+86139****9002",
-                                     "plate": "粤B***02"}
+    assert masked["corrections"] == {"name": "欧**", "phone": "+86139****9002", "plate": "粤B***02"}
     assert worklist.view(lead, START.isoformat())["corrections"] == lead.corrections

@@ -77,7 +77,7 @@ def test_changing_any_single_character_of_a_token_makes_it_invalid():
         for replacement in TOKEN_ALPHABET:
             if replacement == token[position]:
                 continue
-            altered = token[:position] + replacement + token[position + 1:]
+            altered = token[:position] + replacement + token[position + 1 :]
             with pytest.raises(LinkRejected) as rejected:
                 tokens.read(altered)
             assert rejected.value.code == "invalid_token", (position, replacement)
@@ -90,7 +90,7 @@ def test_any_altered_byte_of_a_token_is_rejected_as_invalid(data):
     token = tokens.issue(new_roster_id()).encode()
     position = data.draw(st.integers(0, len(token) - 1), label="position")
     byte = data.draw(st.integers(0, 255).filter(lambda b: b != token[position]), label="byte")
-    altered = token[:position] + bytes([byte]) + token[position + 1:]
+    altered = token[:position] + bytes([byte]) + token[position + 1 :]
     with pytest.raises(LinkRejected) as rejected:
         tokens.read(altered.decode("utf-8", errors="surrogateescape"))
     assert rejected.value.code == "invalid_token"
@@ -141,13 +141,15 @@ def test_a_link_sent_to_the_previous_owner_stops_working(linked, client, import_
 
 
 def test_one_tap_makes_the_queued_lead_the_customers_request_and_raises_it(
-        linked, client, stored, fake_clock):
+    linked, client, stored, fake_clock
+):
     policy, token = linked(grade="C")
     [queued] = leads(stored)
     assert queued["rank"] == queue.rank("C", customer_requested=False)
     fake_clock.advance(hours=2)
-    answer = client.post("/api/renewals", json={"token": token, "consent": True,
-                                                "contact_time": "evening"})
+    answer = client.post(
+        "/api/renewals", json={"token": token, "consent": True, "contact_time": "evening"}
+    )
     assert answer.status_code == 201
     assert answer.get_json() == {"lead_id": queued["lead_id"], "duplicate": False}
     [lead] = leads(stored)
@@ -156,8 +158,11 @@ def test_one_tap_makes_the_queued_lead_the_customers_request_and_raises_it(
     assert lead["ready_sk"] == f"{lead['rank']}#{TODAY.isoformat()}#{lead['lead_id']}"
     assert lead["consent_version"] and lead["consent_at"].startswith(TODAY.isoformat())
     assert lead["contact_time"] == "evening"
-    assert (lead["name"], lead["phone"], lead["plate"]) == ("欧阳娜娜", "+8613800138001",
-                                                            "粤B70001")
+    assert (lead["name"], lead["phone"], lead["plate"]) == (
+        "欧阳娜娜",
+        "+8613800138001",
+        "粤B70001",
+    )
     assert lead["version"] == 1
     assert lead["plan"] == queued["plan"]
 
@@ -177,8 +182,9 @@ def test_ten_taps_at_once_give_one_201_and_nine_duplicates(linked, app, stored):
     answers = []
 
     def tap():
-        answers.append(app.test_client().post("/api/renewals",
-                                              json={"token": token, "consent": True}))
+        answers.append(
+            app.test_client().post("/api/renewals", json={"token": token, "consent": True})
+        )
 
     threads = [threading.Thread(target=tap) for _ in range(10)]
     for thread in threads:
@@ -190,8 +196,9 @@ def test_ten_taps_at_once_give_one_201_and_nine_duplicates(linked, app, stored):
     assert len(leads(stored)) == 1
 
 
-def test_a_tap_before_n90_is_a_new_request_from_the_roster_data(linked, client, stored,
-                                                               backend, fake_clock):
+def test_a_tap_before_n90_is_a_new_request_from_the_roster_data(
+    linked, client, stored, backend, fake_clock
+):
     policy, token = linked(expires_in=120, grade="A", run=False)
     answer = client.post("/api/renewals", json={"token": token, "consent": True})
     assert answer.status_code == 201
@@ -207,13 +214,13 @@ def test_a_tap_before_n90_is_a_new_request_from_the_roster_data(linked, client, 
     assert len(leads(stored)) == 1
 
 
-def test_a_tap_on_a_lead_a_specialist_holds_marks_it_where_it_is(linked, client, stored,
-                                                                backend):
+def test_a_tap_on_a_lead_a_specialist_holds_marks_it_where_it_is(linked, client, stored, backend):
     _, token = linked()
     specialist = Actor("xiaoli", "specialist")
     claimed = backend.claims.claim_next(specialist)
-    backend.followups.record(specialist, claimed.lead_id,
-                             FollowUp(channel="phone", result="call_back"))
+    backend.followups.record(
+        specialist, claimed.lead_id, FollowUp(channel="phone", result="call_back")
+    )
     answer = client.post("/api/renewals", json={"token": token, "consent": True})
     assert answer.status_code == 201 and answer.get_json()["lead_id"] == claimed.lead_id
     [lead] = leads(stored)
@@ -221,14 +228,18 @@ def test_a_tap_on_a_lead_a_specialist_holds_marks_it_where_it_is(linked, client,
     assert lead["holder"] == "xiaoli" and "ready_pk" not in lead and lead["desk_pk"]
 
 
-def test_a_tap_after_the_lead_was_lost_long_ago_is_a_new_request(linked, client, stored,
-                                                                backend, fake_clock):
+def test_a_tap_after_the_lead_was_lost_long_ago_is_a_new_request(
+    linked, client, stored, backend, fake_clock
+):
     from renewdesk.services.staff_inputs import Close
 
     _, token = linked(expires_in=89)
     [roster_lead] = leads(stored)
-    backend.closing.close(Actor("zhuguan", "supervisor"), roster_lead["lead_id"],
-                          Close(outcome="lost", reason="price"))
+    backend.closing.close(
+        Actor("zhuguan", "supervisor"),
+        roster_lead["lead_id"],
+        Close(outcome="lost", reason="price"),
+    )
     fake_clock.advance(days=31)
     answer = client.post("/api/renewals", json={"token": token, "consent": True})
     assert answer.status_code == 201
@@ -263,15 +274,23 @@ def test_a_plain_form_tap_redirects_to_the_thank_you_page(linked, client, settin
     assert answer.headers["Location"].startswith(f"{settings.site_origin}/thanks/?lead=")
     bad = client.post("/api/renewals", data={"token": token + "x", "consent": "on"})
     assert bad.status_code == 303
-    assert bad.headers["Location"] == (f"{settings.site_origin}/form-error/?form=renewal"
-                                       "&errors=token%3Ainvalid_token")
+    assert bad.headers["Location"] == (
+        f"{settings.site_origin}/form-error/?form=renewal&errors=token%3Ainvalid_token"
+    )
 
 
 def test_details_the_customer_corrects_are_kept_for_the_specialist(linked, client, stored):
     _, token = linked()
-    answer = client.post("/api/renewals", json={"token": token, "consent": True,
-                                                "phone": "139 0013 9000", "name": "欧阳娜娜",
-                                                "note": "换号了"})
+    answer = client.post(
+        "/api/renewals",
+        json={
+            "token": token,
+            "consent": True,
+            "phone": "139 0013 9000",
+            "name": "欧阳娜娜",
+            "note": "换号了",
+        },
+    )
     assert answer.status_code == 201
     [lead] = leads(stored)
     assert lead["corrections"] == {"phone": "+8613900139000"}

@@ -30,17 +30,18 @@ def sms_file(settings, on=TODAY) -> list[dict]:
         return list(csv.DictReader(rows))
 
 
-def test_a_policy_at_n90_gets_one_queued_lead_with_its_follow_up_plan(
-        import_rows, backend, stored):
+def test_a_policy_at_n90_gets_one_queued_lead_with_its_follow_up_plan(import_rows, backend, stored):
     import_rows([row("粤B50001", 90, grade="A", commercial="5600.00")])
     report = backend.reminders.run()
     assert report.leads_created == 1
     [lead] = leads(stored)
     assert (lead["type"], lead["status"], lead["source"]) == ("renewal", "queued", "roster")
     assert lead["customer_requested"] is False
-    assert (lead["plate"], lead["phone"], lead["grade"]) == ("粤B50001",
-                                                             policy(stored, "粤B50001")["phone"],
-                                                             "A")
+    assert (lead["plate"], lead["phone"], lead["grade"]) == (
+        "粤B50001",
+        policy(stored, "粤B50001")["phone"],
+        "A",
+    )
     assert lead["plan"] == {"N-30": day(60), "N-20": day(70), "N-15": day(75), "N-7": day(83)}
     assert lead["rank"] == queue.rank("A", customer_requested=False)
     assert lead["due"] == day(60)
@@ -63,8 +64,14 @@ def test_running_twice_on_the_same_day_creates_nothing_new(import_rows, backend,
 
 
 def test_c_grade_customers_get_the_lowest_priority_never_no_lead(import_rows, backend, stored):
-    import_rows([row("粤B50005", 85, grade="C"), row("粤B50006", 85, grade="A"),
-                 row("粤B50007", 85, grade="B"), row("粤B50008", 85, grade="")])
+    import_rows(
+        [
+            row("粤B50005", 85, grade="C"),
+            row("粤B50006", 85, grade="A"),
+            row("粤B50007", 85, grade="B"),
+            row("粤B50008", 85, grade=""),
+        ]
+    )
     backend.reminders.run()
     ranks = {lead["plate"]: lead["rank"] for lead in leads(stored)}
     assert ranks["粤B50005"] == max(ranks.values()) == queue.rank("C", False)
@@ -80,8 +87,7 @@ def test_policies_beyond_n90_or_already_expired_get_no_lead(import_rows, backend
     assert report.leads_created == 0 and leads(stored) == []
 
 
-def test_the_lead_comes_on_the_day_the_policy_reaches_n90(import_rows, backend, stored,
-                                                           fake_clock):
+def test_the_lead_comes_on_the_day_the_policy_reaches_n90(import_rows, backend, stored, fake_clock):
     import_rows([row("粤B50012", 92)])
     backend.reminders.run()
     fake_clock.advance(days=1)
@@ -91,9 +97,12 @@ def test_the_lead_comes_on_the_day_the_policy_reaches_n90(import_rows, backend, 
 
 
 def test_an_open_customer_request_becomes_the_policys_lead_not_a_second_one(
-        import_rows, backend, stored, client):
-    asked = client.post("/api/renewals", json={"name": "张伟", "phone": "13700000001",
-                                               "plate": "粤B50013", "consent": True})
+    import_rows, backend, stored, client
+):
+    asked = client.post(
+        "/api/renewals",
+        json={"name": "张伟", "phone": "13700000001", "plate": "粤B50013", "consent": True},
+    )
     assert asked.status_code == 201
     import_rows([row("粤B50013", 70, grade="A")])
     report = backend.reminders.run()
@@ -106,13 +115,15 @@ def test_an_open_customer_request_becomes_the_policys_lead_not_a_second_one(
     assert policy(stored, "粤B50013")["lead_id"] == lead["lead_id"]
 
 
-def test_a_policy_already_renewed_this_season_is_left_alone(import_rows, backend, stored,
-                                                            client):
-    asked = client.post("/api/renewals", json={"name": "张伟", "phone": "13700000002",
-                                               "plate": "粤B50014", "consent": True})
+def test_a_policy_already_renewed_this_season_is_left_alone(import_rows, backend, stored, client):
+    asked = client.post(
+        "/api/renewals",
+        json={"name": "张伟", "phone": "13700000002", "plate": "粤B50014", "consent": True},
+    )
     lead_id = asked.get_json()["lead_id"]
-    backend.closing.close(SUPERVISOR, lead_id, Close(outcome="won", premium="4300",
-                                                     insurer="人保财险"))
+    backend.closing.close(
+        SUPERVISOR, lead_id, Close(outcome="won", premium="4300", insurer="人保财险")
+    )
     import_rows([row("粤B50014", 55)])
     report = backend.reminders.run()
     assert (report.leads_created, report.already_renewed) == (0, 1)
@@ -121,12 +132,18 @@ def test_a_policy_already_renewed_this_season_is_left_alone(import_rows, backend
     assert report.messages == [] and policy(stored, "粤B50014")["sms_step"] == "lead_closed"
 
 
-def test_last_seasons_closed_lead_does_not_stop_this_seasons(import_rows, backend, stored,
-                                                             client, fake_clock):
-    asked = client.post("/api/renewals", json={"name": "张伟", "phone": "13700000003",
-                                               "plate": "粤B50015", "consent": True})
-    backend.closing.close(SUPERVISOR, asked.get_json()["lead_id"],
-                          Close(outcome="won", premium="4100", insurer="人保财险"))
+def test_last_seasons_closed_lead_does_not_stop_this_seasons(
+    import_rows, backend, stored, client, fake_clock
+):
+    asked = client.post(
+        "/api/renewals",
+        json={"name": "张伟", "phone": "13700000003", "plate": "粤B50015", "consent": True},
+    )
+    backend.closing.close(
+        SUPERVISOR,
+        asked.get_json()["lead_id"],
+        Close(outcome="won", premium="4100", insurer="人保财险"),
+    )
     fake_clock.advance(days=300)
     import_rows([row("粤B50015", 300 + 80)])
     report = backend.reminders.run()
@@ -135,10 +152,15 @@ def test_last_seasons_closed_lead_does_not_stop_this_seasons(import_rows, backen
 
 
 def test_at_n60_the_days_sms_file_has_the_message_with_a_personal_link_and_the_opt_out(
-        import_rows, backend, stored, settings):
-    import_rows([row("粤B50016", 60, grade="A", phone="13800138016"),
-                 row("粤B50017", 60, grade="C", phone="13800138017"),
-                 row("粤B50018", 61, phone="13800138018")])
+    import_rows, backend, stored, settings
+):
+    import_rows(
+        [
+            row("粤B50016", 60, grade="A", phone="13800138016"),
+            row("粤B50017", 60, grade="C", phone="13800138017"),
+            row("粤B50018", 61, phone="13800138018"),
+        ]
+    )
     report = backend.reminders.run()
     assert report.sms_queued == 2
     messages = {m["mobile"]: m["message"] for m in sms_file(settings)}
@@ -169,7 +191,8 @@ def test_opted_out_customers_get_no_sms(import_rows, backend, stored, settings, 
 
 
 def test_a_customer_who_opts_out_after_the_run_drops_out_of_the_days_file(
-        import_rows, backend, settings):
+    import_rows, backend, settings
+):
     import_rows([row("粤B50021", 45, phone="13800138021")])
     backend.reminders.run()
     assert len(sms_file(settings)) == 1
@@ -178,8 +201,7 @@ def test_a_customer_who_opts_out_after_the_run_drops_out_of_the_days_file(
     assert sms_file(settings) == []
 
 
-def test_a_late_import_gets_the_lead_and_the_sms_in_one_run(import_rows, backend, stored,
-                                                            settings):
+def test_a_late_import_gets_the_lead_and_the_sms_in_one_run(import_rows, backend, stored, settings):
     import_rows([row("粤B50022", 12)])
     report = backend.reminders.run()
     assert (report.leads_created, report.sms_queued) == (1, 1)
@@ -190,7 +212,8 @@ def test_a_late_import_gets_the_lead_and_the_sms_in_one_run(import_rows, backend
 
 
 def test_the_days_file_is_the_same_on_every_run_of_the_day_and_new_the_next_day(
-        import_rows, backend, settings, fake_clock):
+    import_rows, backend, settings, fake_clock
+):
     import_rows([row("粤B50023", 60), row("粤B50024", 61)])
     backend.reminders.run()
     first = [m["mobile"] for m in sms_file(settings)]
@@ -202,8 +225,7 @@ def test_the_days_file_is_the_same_on_every_run_of_the_day_and_new_the_next_day(
     assert sms_file(settings, clock.local_date(fake_clock()))[0]["mobile"] not in first
 
 
-def test_the_scheduled_handler_takes_todays_steps_and_reports_counts(import_rows, settings,
-                                                                     stored):
+def test_the_scheduled_handler_takes_todays_steps_and_reports_counts(import_rows, settings, stored):
     from renewdesk import scheduled
 
     # The handler runs on the real clock: a policy 30 days from the real today.
@@ -247,19 +269,23 @@ def test_reminders_run_from_the_command_line_writes_the_days_file(import_rows, c
     assert len(sms_file(settings)) == 1
 
 
-@pytest.mark.parametrize("broken, reason", [
-    ("亲爱的车主，请回店续保。回复TD退订", "must contain {link}"),
-    ("亲爱的车主，续保请点 {link}", "must contain the opt-out text"),
-    ("{customer}您好 {link} 回复TD退订", "unknown placeholder {customer}"),
-])
-def test_sms_templates_must_carry_the_link_and_the_opt_out_text(tmp_path, settings, broken,
-                                                                reason):
+@pytest.mark.parametrize(
+    "broken, reason",
+    [
+        ("亲爱的车主，请回店续保。回复TD退订", "must contain {link}"),
+        ("亲爱的车主，续保请点 {link}", "must contain the opt-out text"),
+        ("{customer}您好 {link} 回复TD退订", "unknown placeholder {customer}"),
+    ],
+)
+def test_sms_templates_must_carry_the_link_and_the_opt_out_text(tmp_path, settings, broken, reason):
     content = Path(settings.content_dir)
-    (tmp_path / "store.yml").write_text((content / "store.yml").read_text(encoding="utf-8"),
-                                        encoding="utf-8")
+    (tmp_path / "store.yml").write_text(
+        (content / "store.yml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
     (tmp_path / "sms.yml").write_text(
         f'opt_out: 回复TD退订\ntemplates:\n  - grades: [A, B, C, none]\n    text: "{broken}"\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     with pytest.raises(ContentError) as refused:
         load_templates(tmp_path)
     assert "sms.yml: templates[1].text" in str(refused.value) and reason in str(refused.value)
@@ -267,11 +293,13 @@ def test_sms_templates_must_carry_the_link_and_the_opt_out_text(tmp_path, settin
 
 def test_every_grade_needs_exactly_one_template(tmp_path, settings):
     content = Path(settings.content_dir)
-    (tmp_path / "store.yml").write_text((content / "store.yml").read_text(encoding="utf-8"),
-                                        encoding="utf-8")
+    (tmp_path / "store.yml").write_text(
+        (content / "store.yml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
     (tmp_path / "sms.yml").write_text(
         'opt_out: 回复TD退订\ntemplates:\n  - grades: [A, B]\n    text: "{link} 回复TD退订"\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     with pytest.raises(ContentError, match="no template for grade C, none"):
         load_templates(tmp_path)
 
@@ -291,8 +319,9 @@ def test_every_stage_runs_the_reminders_daily_at_nine_in_the_store():
     assert all("events" not in stage or stage["events"] == events for stage in stages.values())
 
 
-def test_a_lead_left_open_since_last_season_is_carried_into_this_one(import_rows, backend,
-                                                                     stored, fake_clock):
+def test_a_lead_left_open_since_last_season_is_carried_into_this_one(
+    import_rows, backend, stored, fake_clock
+):
     import_rows([row("粤B50029", 80)])
     backend.reminders.run()
     [lead] = leads(stored)
@@ -306,10 +335,13 @@ def test_a_lead_left_open_since_last_season_is_carried_into_this_one(import_rows
     assert carried["plan"]["N-7"] == day(365 + 73)
 
 
-def test_a_customer_who_has_asked_already_gets_no_reminder_to_ask(import_rows, backend, stored,
-                                                                  client):
-    client.post("/api/renewals", json={"name": "张伟", "phone": "13700000004",
-                                       "plate": "粤B50030", "consent": True})
+def test_a_customer_who_has_asked_already_gets_no_reminder_to_ask(
+    import_rows, backend, stored, client
+):
+    client.post(
+        "/api/renewals",
+        json={"name": "张伟", "phone": "13700000004", "plate": "粤B50030", "consent": True},
+    )
     import_rows([row("粤B50030", 50)])
     report = backend.reminders.run()
     assert (report.leads_adopted, report.sms_requested, report.messages) == (1, 1, [])

@@ -16,9 +16,19 @@ from tests.pages import SCREENSHOTS
 
 def policy_record(plate: str, phone: str, expires_in: int) -> dict:
     expiry = clock.local_date(clock.now()) + dt.timedelta(days=expires_in)
-    return {"plate": plate, "name": "欧阳娜娜", "phone": phone, "expiry_date": expiry.isoformat(),
-            "grade": "A", "last_insurer": "人保财险", "commercial_premium": None,
-            "compulsory_premium": None, "model": "凯美瑞", "vin": None, "advisor": None}
+    return {
+        "plate": plate,
+        "name": "欧阳娜娜",
+        "phone": phone,
+        "expiry_date": expiry.isoformat(),
+        "grade": "A",
+        "last_insurer": "人保财险",
+        "commercial_premium": None,
+        "compulsory_premium": None,
+        "model": "凯美瑞",
+        "vin": None,
+        "advisor": None,
+    }
 
 
 @pytest.fixture
@@ -26,7 +36,8 @@ def sms_link(live_site):
     """Import a policy at N-60, run the reminders; the link in the day's SMS, and the lead."""
     backend = live_site.backend
     RosterImport(backend.roster_store).import_records(
-        [policy_record("粤B86868", "+8613800138686", 60)], ImportSummary())
+        [policy_record("粤B86868", "+8613800138686", 60)], ImportSummary()
+    )
     report = backend.reminders.run()
     assert report.leads_created == 1
     path = Path(live_site.settings.sms_outbox_dir) / f"{report.as_of.isoformat()}.csv"
@@ -46,7 +57,8 @@ def referers(page) -> list[str]:
 
 
 def test_the_sms_link_shows_the_masked_policy_and_one_tap_requests_the_renewal(
-        live_site, phone, sms_link):
+    live_site, phone, sms_link
+):
     link, lead_id = sms_link
     sent = referers(phone)
     phone.goto(link)
@@ -56,7 +68,8 @@ def test_the_sms_link_shows_the_masked_policy_and_one_tap_requests_the_renewal(
     assert oneclick.locator('[data-rd-preview="plate"]').inner_text() == "粤B***68"
     expiry = dt.date.fromisoformat(live_site.backend.lead_store.get_lead(lead_id).expiry_date)
     assert oneclick.locator('[data-rd-preview="expiry_date"]').inner_text() == (
-        f"{expiry.year}年{expiry.month}月{expiry.day}日")
+        f"{expiry.year}年{expiry.month}月{expiry.day}日"
+    )
     assert phone.locator("[data-rd-manual]").is_hidden()
     assert "?t=" not in phone.url  # the token left the address bar
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -82,7 +95,8 @@ def test_the_sms_link_shows_the_masked_policy_and_one_tap_requests_the_renewal(
 
 
 def test_confirming_without_consent_shows_the_consent_error_and_writes_nothing(
-        live_site, phone, sms_link):
+    live_site, phone, sms_link
+):
     link, lead_id = sms_link
     phone.goto(link)
     oneclick = phone.locator("[data-rd-oneclick]")
@@ -122,7 +136,8 @@ def test_details_wrong_switches_to_the_manual_form(live_site, phone, sms_link):
 
 
 def test_without_a_token_or_without_javascript_the_page_is_the_manual_form(
-        live_site, phone, phone_without_js, sms_link):
+    live_site, phone, phone_without_js, sms_link
+):
     phone.goto(f"{live_site.url}/renew/")
     assert phone.is_visible("#f-name") and phone.locator("[data-rd-oneclick]").is_hidden()
     link, _ = sms_link

@@ -300,8 +300,11 @@ def test_campaign_with_a_poster_shows_and_shares_it(built_site):
     meta = _meta(built_site, "offers/winter-care/index.html")
     assert meta["og:image"] == "/images/winter-care.png" and meta["og:type"] == "article"
     assert meta["og:title"] == "冬季关爱 · 21 项免费检测"
-    posters = [a for tag, a in tags(built_site / "offers/winter-care/index.html")
-               if tag == "img" and a.get("src") == "/images/winter-care.png"]
+    posters = [
+        a
+        for tag, a in tags(built_site / "offers/winter-care/index.html")
+        if tag == "img" and a.get("src") == "/images/winter-care.png"
+    ]
     assert posters and posters[0]["width"] == "1200" and posters[0]["height"] == "630"
     assert (built_site / "images" / "winter-care.png").is_file()
 
@@ -319,7 +322,9 @@ def test_landing_page_describes_the_store_as_an_auto_dealer(summer_prod_site):
     assert data["geo"]["longitude"] != 113.9533
     hours = data["openingHoursSpecification"]
     assert hours[0]["opens"] == "09:00" and hours[0]["closes"] == "18:30"
-    assert hours[1]["dayOfWeek"][0] == "https://schema.org/Monday" and len(hours[1]["dayOfWeek"]) == 7
+    assert (
+        hours[1]["dayOfWeek"][0] == "https://schema.org/Monday" and len(hours[1]["dayOfWeek"]) == 7
+    )
     assert data["url"] == "https://www.example-4s.cn/"
 
 
@@ -337,8 +342,11 @@ def test_map_links_give_each_app_its_coordinate_order_and_system(built_site):
     """AMap: position=lng,lat in GCJ-02; Baidu: location=lat,lng, told they are GCJ-02."""
     from urllib.parse import parse_qs, urlparse
 
-    hrefs = [a["href"] for tag, a in tags(built_site / "index.html") if tag == "a"
-             and "href" in a and ("amap.com" in a["href"] or "map.baidu.com" in a["href"])]
+    hrefs = [
+        a["href"]
+        for tag, a in tags(built_site / "index.html")
+        if tag == "a" and "href" in a and ("amap.com" in a["href"] or "map.baidu.com" in a["href"])
+    ]
     amap = next(h for h in hrefs if "uri.amap.com/marker" in h)
     baidu = next(h for h in hrefs if "api.map.baidu.com/marker" in h)
     a, b = parse_qs(urlparse(amap).query), parse_qs(urlparse(baidu).query)
@@ -354,7 +362,10 @@ def test_sitemap_and_robots_fit_baidu(summer_prod_site):
     root = ET.parse(summer_prod_site / "sitemap.xml").getroot()
     assert root.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}urlset"
     locs = [e.text for e in root.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
-    assert "https://www.example-4s.cn/" in locs and "https://www.example-4s.cn/offers/summer-ac/" in locs
+    assert (
+        "https://www.example-4s.cn/" in locs
+        and "https://www.example-4s.cn/offers/summer-ac/" in locs
+    )
     assert all(loc.startswith("https://www.example-4s.cn/") for loc in locs)
     assert not any(("/thanks/" in loc or "/form-error/" in loc) for loc in locs)
     assert len(locs) == len(set(locs)) and len(locs) < 50000
@@ -367,8 +378,21 @@ def test_sitemap_and_robots_fit_baidu(summer_prod_site):
 class HiddenTexts(HTMLParser):
     """The text inside elements a page starts with `hidden` (shown only after an action)."""
 
-    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-            "track", "wbr"}
+    VOID = {
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "source",
+        "track",
+        "wbr",
+    }
 
     def __init__(self):
         super().__init__()
@@ -438,5 +462,6 @@ def test_no_empty_strip_above_the_header(tmp_path, built_site):
     assert result.returncode == 0, result.stderr
     assert 'class="md-banner"' not in (tmp_path / "today" / "index.html").read_text("utf-8")
     preview = (built_site / "index.html").read_text(encoding="utf-8")
-    assert re.search(r'class="md-banner">\s*<div class="md-banner__inner md-grid md-typeset">\s*预览',
-                     preview)
+    assert re.search(
+        r'class="md-banner">\s*<div class="md-banner__inner md-grid md-typeset">\s*预览', preview
+    )

@@ -85,7 +85,8 @@ def test_missing_hotline_is_rejected(content):
     )
     # Every page still mentioning it is named too, so nothing is left to find on the next run.
     assert any(
-        p.startswith("content/claims.yml 第 4 行 → hotlines[1]：没有名为“rescue”的热线") for p in found
+        p.startswith("content/claims.yml 第 4 行 → hotlines[1]：没有名为“rescue”的热线")
+        for p in found
     )
     assert any(
         p.startswith("content/pages/about.md 第 17 行：标记 {{ hotline.rescue }} 无法识别")
@@ -146,7 +147,10 @@ def test_yaml_syntax_error_names_the_line(content):
     """Broken indentation is reported with its line, never as a traceback."""
     edit(content / "club.yml", "  - key: ordinary\n", "  - key: ordinary\n  bad: [\n")
     [problem] = problems(content)
-    assert problem == "content/club.yml 第 19 行：缩进不对：这一行和上一级没有对齐（只能用空格，同一级的字段要左边对齐）"
+    assert (
+        problem
+        == "content/club.yml 第 19 行：缩进不对：这一行和上一级没有对齐（只能用空格，同一级的字段要左边对齐）"
+    )
 
 
 def test_misspelt_field_is_reported(content):

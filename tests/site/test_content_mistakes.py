@@ -38,12 +38,19 @@ def png(path, width, height):
     raw = b"".join(b"\x00" + b"\x80\x80\x80" * width for _ in range(height))
 
     def chunk(kind, data):
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
 
-    path.write_bytes(b"\x89PNG\r\n\x1a\n"
-                     + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-                     + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
 def test_impossible_date_names_its_line_and_field(content):
@@ -81,8 +88,11 @@ def test_full_width_colon_in_store_does_not_crash_the_sms_check(content):
 
 def test_link_to_a_missing_page_is_rejected(content):
     """[...](/privacy-notice/) and [...](contact.md) must name real pages."""
-    edit(content / "pages" / "about.md", "详见《个人信息保护告知书》",
-         "详见[《个人信息保护告知书》](/privacy-notice/)，或[联系我们](contact.md)")
+    edit(
+        content / "pages" / "about.md",
+        "详见《个人信息保护告知书》",
+        "详见[《个人信息保护告知书》](/privacy-notice/)，或[联系我们](contact.md)",
+    )
     assert problems(content) == [
         "content/pages/about.md 第 24 行：链接 /privacy-notice/ 指向的页面不存在",
         "content/pages/about.md 第 24 行：链接 contact.md 指向的页面不存在",
@@ -91,9 +101,12 @@ def test_link_to_a_missing_page_is_rejected(content):
 
 def test_links_to_real_pages_pass(content):
     """Generated pages, free pages by address or file, anchors and outside links are fine."""
-    edit(content / "pages" / "about.md", "详见《个人信息保护告知书》",
-         "详见[告知书](/privacy/)、[为什么](why-renew-here.md)、[礼包](/offers/#gift-tiers)、"
-         "[冬季](/offers/winter-care/)、[地图](https://uri.amap.com/)、[电话](tel:95518)")
+    edit(
+        content / "pages" / "about.md",
+        "详见《个人信息保护告知书》",
+        "详见[告知书](/privacy/)、[为什么](why-renew-here.md)、[礼包](/offers/#gift-tiers)、"
+        "[冬季](/offers/winter-care/)、[地图](https://uri.amap.com/)、[电话](tel:95518)",
+    )
     assert load(content).pages
 
 
@@ -107,9 +120,16 @@ def test_link_in_yaml_text_names_its_field(content):
 
 def test_missing_image_is_rejected(content):
     """![...](images/x.jpg) and a campaign's poster must exist in content/images."""
-    edit(content / "pages" / "about.md", "## 服务承诺", "![门店](images/store-front.jpg)\n\n## 服务承诺")
-    edit(content / "campaigns" / "winter-care.md", "image: images/winter-care.png",
-         "image: images/winter.png")
+    edit(
+        content / "pages" / "about.md",
+        "## 服务承诺",
+        "![门店](images/store-front.jpg)\n\n## 服务承诺",
+    )
+    edit(
+        content / "campaigns" / "winter-care.md",
+        "image: images/winter-care.png",
+        "image: images/winter.png",
+    )
     assert problems(content) == [
         "content/campaigns/winter-care.md 第 10 行 → image：图片 images/winter.png 不存在，"
         "请把图片放进 content/images/",
@@ -122,14 +142,21 @@ def test_poster_must_be_a_real_picture_of_a_usable_size(content):
     """A renamed text file, a thumbnail and a huge file are each refused with their reason."""
     (content / "images" / "fake.png").write_text("not a picture", encoding="utf-8")
     png(content / "images" / "tiny.png", 300, 200)
-    edit(content / "campaigns" / "winter-care.md", "image: images/winter-care.png",
-         "image: images/fake.png")
+    edit(
+        content / "campaigns" / "winter-care.md",
+        "image: images/winter-care.png",
+        "image: images/fake.png",
+    )
     edit(content / "campaigns" / "summer-ac.md", "cta: call", "image: images/tiny.png\ncta: call")
     found = problems(content)
-    assert "content/campaigns/winter-care.md 第 10 行 → image：images/fake.png 不是 JPG、PNG 或 " \
-           "WebP 图片（或文件已损坏）" in found
-    assert any("summer-ac.md" in p and "图片尺寸 300×200，应宽 600–2400 像素、高至少 300 像素" in p
-               for p in found)
+    assert (
+        "content/campaigns/winter-care.md 第 10 行 → image：images/fake.png 不是 JPG、PNG 或 "
+        "WebP 图片（或文件已损坏）" in found
+    )
+    assert any(
+        "summer-ac.md" in p and "图片尺寸 300×200，应宽 600–2400 像素、高至少 300 像素" in p
+        for p in found
+    )
 
 
 def test_poster_format_and_size_are_read_from_the_file():
@@ -204,8 +231,10 @@ def test_a_program_crash_is_one_line_not_a_traceback(tmp_path, monkeypatch):
     monkeypatch.delenv("RENEWDESK_DEBUG", raising=False)
     result = CliRunner().invoke(main, ["site", "build", "--site-dir", str(tmp_path)])
     assert result.exit_code == 1
-    assert "网站生成时程序出错（不是内容的问题），请把这一行发给技术人员：RuntimeError: template " \
-           "exploded" in result.output
+    assert (
+        "网站生成时程序出错（不是内容的问题），请把这一行发给技术人员：RuntimeError: template "
+        "exploded" in result.output
+    )
     assert "Traceback" not in result.output
 
 
@@ -223,8 +252,13 @@ def test_site_calendar_lists_every_campaign_with_its_state():
 
 
 def test_opening_hours_read_as_schema_org_days():
-    assert hours.parse_days("周一至周五") == ["Monday", "Tuesday", "Wednesday", "Thursday",
-                                           "Friday"]
+    assert hours.parse_days("周一至周五") == [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+    ]
     assert hours.parse_days("周六、周日") == ["Saturday", "Sunday"]
     assert len(hours.parse_days("每天")) == 7
     assert hours.parse_hours("8:30-18:00") == ("08:30", "18:00")

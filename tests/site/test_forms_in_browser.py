@@ -77,9 +77,12 @@ def _lead_by_reference(live_site, reference: str) -> dict:
     tail = reference.replace("-", "")
     prefix = f"ST#{live_site.settings.store_id}#LEAD#"
     pages = live_site.backend.client.get_paginator("scan").paginate(
-        TableName=live_site.settings.table_name, FilterExpression="begins_with(pk, :p)",
-        ExpressionAttributeValues={":p": {"S": prefix}}, ConsistentRead=True)
-    ids = {item["pk"]["S"][len(prefix):] for page in pages for item in page["Items"]}
+        TableName=live_site.settings.table_name,
+        FilterExpression="begins_with(pk, :p)",
+        ExpressionAttributeValues={":p": {"S": prefix}},
+        ConsistentRead=True,
+    )
+    ids = {item["pk"]["S"][len(prefix) :] for page in pages for item in page["Items"]}
     [lead_id] = [i for i in ids if i.upper().endswith(tail)]
     return live_site.backend.lead_store.get_lead(lead_id)
 
@@ -139,8 +142,12 @@ def test_referral_without_javascript_names_exactly_the_wrong_fields_and_keeps_th
     ]
     assert page.inner_text("#f-phone-error") == "请填写11位中国大陆手机号码，例如 138 0013 8000"
     assert page.get_attribute("#f-phone", "aria-invalid") == "true"
-    assert (page.input_value("#f-code"), page.input_value("#f-name"), page.input_value("#f-note"),
-            page.input_value("#f-interest")) == (referral_code, "赵女士", "周末联系", "new_car")
+    assert (
+        page.input_value("#f-code"),
+        page.input_value("#f-name"),
+        page.input_value("#f-note"),
+        page.input_value("#f-interest"),
+    ) == (referral_code, "赵女士", "周末联系", "new_car")
     assert page.is_checked("input[name=consent]")
     assert "系统繁忙" not in page.inner_text("body")
     page.fill("#f-phone", "13712345678")
@@ -304,8 +311,9 @@ def limited_site(settings, built_site):
 
     port = localdb.free_port()
     base = f"http://127.0.0.1:{port}"
-    served = settings.with_(site_dir=built_site, site_origin=base, local=True,
-                            rate_limit_per_phone_per_day=1)
+    served = settings.with_(
+        site_dir=built_site, site_origin=base, local=True, rate_limit_per_phone_per_day=1
+    )
     url, stop = devserver.serve_in_thread(served, port=port)
     yield type("Site", (), {"url": url, "backend": Backend(served)})
     stop()
@@ -336,8 +344,9 @@ def test_daily_limit_says_when_to_try_again(limited_site, phone, phone_without_j
         page.click("[data-rd-submit]")
     assert navigation.value.status == 429
     notice = page.inner_text(".notice")
-    assert notice.startswith("提交次数已达上限") and ("请明天（" in notice or "请在今天 " in notice
-                                                     or "分钟后再提交" in notice)
+    assert notice.startswith("提交次数已达上限") and (
+        "请明天（" in notice or "请在今天 " in notice or "分钟后再提交" in notice
+    )
 
 
 def test_retry_time_is_said_in_the_stores_time():
@@ -349,7 +358,10 @@ def test_retry_time_is_said_in_the_stores_time():
     evening = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.timezone.utc)  # 20:00 in Shenzhen
     assert retry_text("zh", 1200, evening) == "请在 20 分钟后再提交。"
     assert retry_text("zh", 2 * 3600, evening) == "请在今天 22:00 以后再提交。"
-    assert retry_text("zh", 4 * 3600 + 1, evening) == "请明天（00:00 以后）再提交，或直接拨打续保专线。"
+    assert (
+        retry_text("zh", 4 * 3600 + 1, evening)
+        == "请明天（00:00 以后）再提交，或直接拨打续保专线。"
+    )
 
 
 def test_same_plate_from_another_phone_is_not_shown_someone_elses_reference(live_site, phone):
@@ -358,10 +370,16 @@ def test_same_plate_from_another_phone_is_not_shown_someone_elses_reference(live
     phone.goto(f"{live_site.url}/renew/")
     fill_renewal(phone, phone="13800138000")
     phone.check("input[name=consent]")
-    phone.route("**/api/renewals", lambda route: route.fulfill(
-        status=200, headers={"Content-Type": "application/json"},
-        body=json.dumps({"lead_id": "01JD3V6Q8ZK0H2M4T7X9C5BRAW", "duplicate": True,
-                         "same_customer": False})))
+    phone.route(
+        "**/api/renewals",
+        lambda route: route.fulfill(
+            status=200,
+            headers={"Content-Type": "application/json"},
+            body=json.dumps(
+                {"lead_id": "01JD3V6Q8ZK0H2M4T7X9C5BRAW", "duplicate": True, "same_customer": False}
+            ),
+        ),
+    )
     phone.click("[data-rd-submit]")
     phone.wait_for_url("**/thanks/?duplicate=1&other=1")
     assert "01JD3V6Q8ZK0H2M4T7X9C5BRAW" not in phone.url
@@ -379,10 +397,10 @@ def test_no_javascript_thanks_page_for_another_customers_car(app):
 
     from renewdesk.api import form_pages
 
-    other = SimpleNamespace(lead_id="01JD3V6Q8ZK0H2M4T7X9C5BRAW", duplicate=True,
-                            same_customer=False)
-    mine = SimpleNamespace(lead_id="01JD3V6Q8ZK0H2M4T7X9C5BRAW", duplicate=True,
-                           same_customer=True)
+    other = SimpleNamespace(
+        lead_id="01JD3V6Q8ZK0H2M4T7X9C5BRAW", duplicate=True, same_customer=False
+    )
+    mine = SimpleNamespace(lead_id="01JD3V6Q8ZK0H2M4T7X9C5BRAW", duplicate=True, same_customer=True)
     with app.test_request_context("/api/renewals", method="POST"):
         page = form_pages.thanks_page("renewal", other).get_data(as_text=True)
         assert "X9C5-BRAW" not in page and "已经有一条续保预约在跟进中" in page

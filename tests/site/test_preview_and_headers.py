@@ -24,7 +24,7 @@ def get(url: str) -> str:
 def wait_for(condition, seconds: float = 30.0):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if (value := condition()):
+        if value := condition():
             return value
         time.sleep(0.2)
     raise AssertionError("the preview did not rebuild in time")
@@ -36,8 +36,7 @@ def preview(tmp_path):
     shutil.copytree(PROJECT / "content", content)
     import datetime as dt
 
-    options = Options(content_dir=content, day=dt.date.fromisoformat(AS_OF),
-                      preview_pages=True)
+    options = Options(content_dir=content, day=dt.date.fromisoformat(AS_OF), preview_pages=True)
     live = LivePreview(options, site_dir=tmp_path / "preview", interval=0.2)
     live.start()
     server = start_server(live, localdb.free_port())
@@ -70,8 +69,11 @@ def test_preview_has_the_campaign_calendar(preview):
     _, url, _ = preview
     page = get(f"{url}/preview/calendar/")
     assert "活动日历（仅预览）" in page
-    for state, title in (("running", "冬季关爱 · 21 项免费检测"), ("scheduled", "夏日清凉"),
-                         ("ended", "")):
+    for state, title in (
+        ("running", "冬季关爱 · 21 项免费检测"),
+        ("scheduled", "夏日清凉"),
+        ("ended", ""),
+    ):
         assert f'data-state="{state}"' in page
         assert title in page
 

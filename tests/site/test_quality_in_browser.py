@@ -20,12 +20,20 @@ AXE = CHECKS / "axe-core" / "axe.min.js"
 LIGHTHOUSE = CHECKS / ".bin" / "lighthouse"
 DESKTOP = {"width": 1366, "height": 900}
 PAGES = {
-    "home": "/", "offers": "/offers/", "claims": "/claims/", "club": "/club/",
-    "charter": "/club/charter/", "renew": "/renew/", "join": "/join/?code=K7P2QX",
-    "campaign": "/offers/winter-care/", "tiers-campaign": "/offers/year-end-renewal/",
+    "home": "/",
+    "offers": "/offers/",
+    "claims": "/claims/",
+    "club": "/club/",
+    "charter": "/club/charter/",
+    "renew": "/renew/",
+    "join": "/join/?code=K7P2QX",
+    "campaign": "/offers/winter-care/",
+    "tiers-campaign": "/offers/year-end-renewal/",
     "thanks": "/thanks/?lead=01JD3V6Q8ZK0H2M4T7X9C5BRAW",
     "form-error": "/form-error/?form=renewal&errors=phone:invalid",
-    "privacy": "/privacy/", "about": "/about/", "why": "/why-renew-here/",
+    "privacy": "/privacy/",
+    "about": "/about/",
+    "why": "/why-renew-here/",
     "not-found": "/offers/ended-campaign/",
 }
 LIGHTHOUSE_PAGES = {"home": "/", "offers": "/offers/", "claims": "/claims/"}
@@ -47,8 +55,10 @@ def axe_source() -> str:
 def _axe(page, axe_source: str) -> list[dict]:
     page.evaluate(axe_source)  # evaluated by the DevTools protocol: the page's CSP allows it
     result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    return [{"rule": v["id"], "impact": v["impact"],
-             "targets": [n["target"] for n in v["nodes"]][:5]} for v in result["violations"]]
+    return [
+        {"rule": v["id"], "impact": v["impact"], "targets": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"]
+    ]
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
@@ -95,11 +105,20 @@ def lighthouse_reports(tmp_path_factory, request):
         # runtime error is run again, at most twice. A score is never retried.
         for _attempt in range(3):
             result = subprocess.run(
-                [str(tool), f"{live_site.url}{path}", "--quiet", "--output=json",
-                 f"--output-path={target}", f"--only-categories={','.join(CATEGORIES)}",
-                 f"--chrome-flags={flags}"],
-                env={**os.environ, "CHROME_PATH": CHROMIUM}, capture_output=True, text=True,
-                timeout=180)
+                [
+                    str(tool),
+                    f"{live_site.url}{path}",
+                    "--quiet",
+                    "--output=json",
+                    f"--output-path={target}",
+                    f"--only-categories={','.join(CATEGORIES)}",
+                    f"--chrome-flags={flags}",
+                ],
+                env={**os.environ, "CHROME_PATH": CHROMIUM},
+                capture_output=True,
+                text=True,
+                timeout=180,
+            )
             if result.returncode == 0 or "Runtime error encountered" not in result.stderr:
                 break
         assert result.returncode == 0, result.stderr[-2000:]
@@ -113,9 +132,11 @@ def lighthouse_reports(tmp_path_factory, request):
 
 def _failing_audits(report: dict, category: str) -> list[str]:
     audits = report["audits"]
-    return [f"{ref['id']}: {audits[ref['id']].get('displayValue', '')}"
-            for ref in report["categories"][category]["auditRefs"]
-            if ref["weight"] and (audits[ref["id"]]["score"] or 0) < 1]
+    return [
+        f"{ref['id']}: {audits[ref['id']].get('displayValue', '')}"
+        for ref in report["categories"][category]["auditRefs"]
+        if ref["weight"] and (audits[ref["id"]]["score"] or 0) < 1
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -141,9 +162,13 @@ def module_settings(dynamodb, tmp_path_factory):
     from tests.conftest import TABLE
 
     tmp = tmp_path_factory.mktemp("quality")
-    return Settings(table_name=TABLE, dynamodb_endpoint=dynamodb.endpoint,
-                    store_id=f"q{uuid.uuid4().hex[:12]}", secrets_dir=tmp / "secrets",
-                    sms_outbox_dir=tmp / "sms")
+    return Settings(
+        table_name=TABLE,
+        dynamodb_endpoint=dynamodb.endpoint,
+        store_id=f"q{uuid.uuid4().hex[:12]}",
+        secrets_dir=tmp / "secrets",
+        sms_outbox_dir=tmp / "sms",
+    )
 
 
 @pytest.mark.parametrize("name", list(LIGHTHOUSE_PAGES))
@@ -191,7 +216,8 @@ def _search(page, url: str, query: str) -> list[str]:
     page.press("input.md-search__input", "End")
     page.wait_for_selector(".md-search-result__item a")
     return page.eval_on_selector_all(
-        ".md-search-result__item > a", "els => els.map(e => new URL(e.href).pathname)")
+        ".md-search-result__item > a", "els => els.map(e => new URL(e.href).pathname)"
+    )
 
 
 def test_search_ranks_offers_and_club_above_the_fine_print(live_site, phone):
@@ -237,8 +263,9 @@ def test_numbers_never_wrap_and_tap_targets_are_44px(live_site, browser, viewpor
     """On every page: a phone number on one line, every call link and button at least 44 px;
     screenshots kept for review."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    context = browser.new_context(viewport=viewport, locale="zh-CN",
-                                  is_mobile=viewport == PHONE, has_touch=viewport == PHONE)
+    context = browser.new_context(
+        viewport=viewport, locale="zh-CN", is_mobile=viewport == PHONE, has_touch=viewport == PHONE
+    )
     page = context.new_page()
     wrapped, small = {}, {}
     try:
@@ -289,8 +316,9 @@ def test_renew_page_sends_no_referrer_as_a_header(live_site):
         assert answer.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
 
 
-def test_landing_page_weighs_no_more_than_a_bare_mkdocs_material_page(built_site, browser,
-                                                                       tmp_path):
+def test_landing_page_weighs_no_more_than_a_bare_mkdocs_material_page(
+    built_site, browser, tmp_path
+):
     """Bytes a phone downloads (gzip) for the landing page, against mkdocs-material out of the
     box with the same theme settings, measured the same way in the same run."""
     from bench.bench_site import bare_site, landing_weight
@@ -298,8 +326,11 @@ def test_landing_page_weighs_no_more_than_a_bare_mkdocs_material_page(built_site
     config = bare_site(tmp_path / "bare")
     built = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--quiet", "-f", str(config)],
-        cwd=tmp_path / "bare", capture_output=True, text=True,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+        cwd=tmp_path / "bare",
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
     assert built.returncode == 0, built.stderr
     site = landing_weight(built_site, browser)
     bare = landing_weight(tmp_path / "bare" / "out", browser)

@@ -31,8 +31,10 @@ def zensical() -> Path:
         pytest.skip("Zensical did not install here: " + unavailable.read_text().strip())
     command = ZENSICAL_VENV / "bin" / "zensical"
     if not command.exists():
-        pytest.fail("Zensical is missing: `make test` installs it into .local/zensical "
-                    "(make .local/zensical/.installed)")
+        pytest.fail(
+            "Zensical is missing: `make test` installs it into .local/zensical "
+            "(make .local/zensical/.installed)"
+        )
     return command
 
 
@@ -43,20 +45,36 @@ def html_pages(site: Path) -> set[str]:
 def test_zensical_builds_the_same_pages_from_the_generated_tree(built_site):
     command = zensical()
     env = {**os.environ, "RENEWDESK_AS_OF": AS_OF}
-    generate = subprocess.run([str(Path(sys.executable).with_name("renewdesk")), "site",
-                               "generate"], cwd=PROJECT, env=env, capture_output=True, text=True)
+    generate = subprocess.run(
+        [str(Path(sys.executable).with_name("renewdesk")), "site", "generate"],
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert generate.returncode == 0, generate.stderr
     build = PROJECT / "build"
     (build / "zensical.yml").write_text(CONFIG, encoding="utf-8")
     out = build / "zensical-site"
     shutil.rmtree(out, ignore_errors=True)
-    result = subprocess.run([str(command), "build", "-f", "zensical.yml"], cwd=build,
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [str(command), "build", "-f", "zensical.yml"],
+        cwd=build,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert html_pages(out) == html_pages(built_site)
     home = (out / "index.html").read_text(encoding="utf-8")
-    for piece in ('class="md-header rd-header"', 'class="rd-callbar"', "粤ICP备00000000号-1",
-                  'property="og:title"', '"@type": "AutoDealer"', "data-rd-bundle"):
+    for piece in (
+        'class="md-header rd-header"',
+        'class="rd-callbar"',
+        "粤ICP备00000000号-1",
+        'property="og:title"',
+        '"@type": "AutoDealer"',
+        "data-rd-bundle",
+    ):
         assert piece in home, piece
     offers = (out / "offers" / "index.html").read_text(encoding="utf-8")
     assert "data-rd-tiers" in offers and 'aria-current="page"' in offers

@@ -44,8 +44,9 @@ class Clock:
 def settings(settings):
     """The root settings with cheap argon2 hashing (production keeps 64 MiB x 3 passes) and a
     10-minute lease, so a lease can lapse while the 30-minute session idle limit has not."""
-    return settings.with_(password_hash_memory_kib=1024, password_hash_time_cost=1,
-                          lease_minutes=LEASE_MINUTES)
+    return settings.with_(
+        password_hash_memory_kib=1024, password_hash_time_cost=1, lease_minutes=LEASE_MINUTES
+    )
 
 
 @pytest.fixture
@@ -102,21 +103,40 @@ def supervisor(app, backend):
     return sign_in(app, add_staff(backend, "wang.boss", "supervisor"))
 
 
-def add_lead(backend, *, grade: str | None = None, customer_requested: bool = True,
-             due: str | None = None, created: dt.datetime | None = None,
-             lead_type: str = "renewal", expiry_date: str | None = None,
-             phone: str | None = None, source: str | None = None, name: str = "张伟") -> str:
+def add_lead(
+    backend,
+    *,
+    grade: str | None = None,
+    customer_requested: bool = True,
+    due: str | None = None,
+    created: dt.datetime | None = None,
+    lead_type: str = "renewal",
+    expiry_date: str | None = None,
+    phone: str | None = None,
+    source: str | None = None,
+    name: str = "张伟",
+) -> str:
     """A lead in the queue, stored the way public intake stores one."""
     moment = created or backend.now()
     number = next(_numbers)
     lead = new_lead(
-        lead_id=clock.new_id(moment), lead_type=lead_type, now=moment,
+        lead_id=clock.new_id(moment),
+        lead_type=lead_type,
+        now=moment,
         source=source or ("renewal_request" if lead_type == "renewal" else "referral"),
-        customer_requested=customer_requested, rank=queue.rank(grade, customer_requested),
-        due=due, name=name, phone=phone or f"+86139{number:08d}", plate=f"粤B{number:05d}",
-        expiry_date=expiry_date, consent_version="test", consent_at=clock.iso(moment),
-        grade=grade, referral_code="ABCDEF" if lead_type == "referral" else None,
-        interest="insurance" if lead_type == "referral" else None)
+        customer_requested=customer_requested,
+        rank=queue.rank(grade, customer_requested),
+        due=due,
+        name=name,
+        phone=phone or f"+86139{number:08d}",
+        plate=f"粤B{number:05d}",
+        expiry_date=expiry_date,
+        consent_version="test",
+        consent_at=clock.iso(moment),
+        grade=grade,
+        referral_code="ABCDEF" if lead_type == "referral" else None,
+        interest="insurance" if lead_type == "referral" else None,
+    )
     outcome = backend.lead_store.add_lead(NewLead(lead, ()))
     assert not outcome.duplicate
     return lead.lead_id

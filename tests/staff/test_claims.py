@@ -60,8 +60,9 @@ def test_bad_claim_type_is_400(specialist):
     assert answer.get_json()["fields"]["type"]["code"] == "invalid_choice"
 
 
-def test_a_lapsed_lease_returns_the_lead_to_the_queue_without_any_job(app, backend, specialist,
-                                                                      fake_clock):
+def test_a_lapsed_lease_returns_the_lead_to_the_queue_without_any_job(
+    app, backend, specialist, fake_clock
+):
     """Once the lease passes, the next claimer gets the same lead; the first holder lost it."""
     lead_id = add_lead(backend)
     colleague = sign_in(app, add_staff(backend, "zhao.min"))
@@ -69,8 +70,11 @@ def test_a_lapsed_lease_returns_the_lead_to_the_queue_without_any_job(app, backe
     assert claim(colleague).status_code == 204
     fake_clock.advance(minutes=LEASE_MINUTES + 1)
     assert claim(colleague).get_json()["lead_id"] == lead_id
-    late = post(specialist, f"/api/staff/leads/{lead_id}/followups",
-                {"channel": "phone", "result": "reached"})
+    late = post(
+        specialist,
+        f"/api/staff/leads/{lead_id}/followups",
+        {"channel": "phone", "result": "reached"},
+    )
     assert late.status_code == 403 and late.get_json()["error"] == "not_your_lead"
 
 
@@ -97,13 +101,17 @@ def test_the_holders_activity_renews_the_lease(specialist, backend, fake_clock, 
     assert claim(colleague).status_code == 204
 
 
-def test_a_follow_up_makes_the_lead_the_holders_beyond_the_lease(specialist, backend, fake_clock,
-                                                                  app):
+def test_a_follow_up_makes_the_lead_the_holders_beyond_the_lease(
+    specialist, backend, fake_clock, app
+):
     """Once the customer has been called the lead stays on the holder's desk."""
     lead_id = add_lead(backend)
     claim(specialist)
-    post(specialist, f"/api/staff/leads/{lead_id}/followups",
-         {"channel": "phone", "result": "no_answer"})
+    post(
+        specialist,
+        f"/api/staff/leads/{lead_id}/followups",
+        {"channel": "phone", "result": "no_answer"},
+    )
     fake_clock.advance(minutes=LEASE_MINUTES * 2)
     colleague = sign_in(app, add_staff(backend, "zhao.min"))
     assert claim(colleague).status_code == 204
@@ -133,8 +141,9 @@ def test_only_the_holder_may_release(specialist, backend, app):
     assert answer.status_code == 403
 
 
-def test_five_releases_and_lapses_send_a_lead_to_the_attention_list(specialist, supervisor,
-                                                                    backend, fake_clock):
+def test_five_releases_and_lapses_send_a_lead_to_the_attention_list(
+    specialist, supervisor, backend, fake_clock
+):
     """Claimed and released 3 times, lapsed twice: off the queue, on the supervisor's list."""
     lead_id = add_lead(backend)
     for _ in range(3):
@@ -167,15 +176,29 @@ def test_supervisor_reassigns_a_lead_to_another_specialist(specialist, superviso
     lead_id = add_lead(backend)
     claim(specialist)
     colleague = sign_in(app, add_staff(backend, "zhao.min"))
-    assert post(specialist, f"/api/staff/leads/{lead_id}/reassign",
-                {"to": "zhao.min"}).status_code == 403
+    assert (
+        post(specialist, f"/api/staff/leads/{lead_id}/reassign", {"to": "zhao.min"}).status_code
+        == 403
+    )
     moved = post(supervisor, f"/api/staff/leads/{lead_id}/reassign", {"to": "zhao.min"})
     assert moved.status_code == 200 and moved.get_json()["holder"] == "zhao.min"
     assert moved.get_json()["lease_expires_at"] is None
-    assert post(specialist, f"/api/staff/leads/{lead_id}/followups",
-                {"channel": "phone", "result": "reached"}).status_code == 403
-    assert post(colleague, f"/api/staff/leads/{lead_id}/followups",
-                {"channel": "phone", "result": "reached"}).status_code == 201
+    assert (
+        post(
+            specialist,
+            f"/api/staff/leads/{lead_id}/followups",
+            {"channel": "phone", "result": "reached"},
+        ).status_code
+        == 403
+    )
+    assert (
+        post(
+            colleague,
+            f"/api/staff/leads/{lead_id}/followups",
+            {"channel": "phone", "result": "reached"},
+        ).status_code
+        == 201
+    )
     unknown = post(supervisor, f"/api/staff/leads/{lead_id}/reassign", {"to": "ghost"})
     assert unknown.status_code == 404
 

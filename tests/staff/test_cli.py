@@ -28,8 +28,9 @@ def test_staff_add_reads_the_password_from_stdin_and_the_account_can_sign_in(run
     added = run("add", "li.na", "--role", "supervisor", stdin="a long enough secret\n")
     assert added.exit_code == 0, added.output
     assert "已创建账户 li.na（保险主管）" in added.output
-    member = Backend(settings).accounts.authenticate("li.na", "a long enough secret", None,
-                                                     "127.0.0.1")
+    member = Backend(settings).accounts.authenticate(
+        "li.na", "a long enough secret", None, "127.0.0.1"
+    )
     assert member.role == "supervisor"
 
 

@@ -20,8 +20,9 @@ def close(client, lead_id, **body):
 def guard_is_open(backend, lead_id) -> bool:
     lead = backend.queue_store.get_lead(lead_id)
     key = keys.dedupe_guard(backend.settings.store_id, "renewal", lead.plate)
-    item = backend.client.get_item(TableName=backend.settings.table_name, Key=to_item(key),
-                                   ConsistentRead=True)["Item"]
+    item = backend.client.get_item(
+        TableName=backend.settings.table_name, Key=to_item(key), ConsistentRead=True
+    )["Item"]
     return from_item(item)["is_open"]
 
 
@@ -49,8 +50,9 @@ def test_a_won_renewal_needs_premium_and_insurer(specialist, backend):
     assert won.get_json()["status"] == "won" and won.get_json()["premium"] == 4860.5
 
 
-def test_closing_frees_the_customers_dedupe_guard_and_reopening_takes_it_back(specialist,
-                                                                              supervisor, backend):
+def test_closing_frees_the_customers_dedupe_guard_and_reopening_takes_it_back(
+    specialist, supervisor, backend
+):
     """is_open flips in the same transaction as the close, and back on reopen."""
     lead_id = claimed(specialist, backend)
     assert guard_is_open(backend, lead_id) is True
@@ -67,8 +69,14 @@ def test_a_closed_lead_cannot_be_closed_or_followed_up_again(specialist, backend
     close(specialist, lead_id, outcome="lost", reason="price")
     again = close(specialist, lead_id, outcome="lost", reason="price")
     assert again.status_code == 409 and again.get_json()["error"] == "lead_closed"
-    assert post(specialist, f"/api/staff/leads/{lead_id}/followups",
-                {"channel": "phone", "result": "reached"}).status_code == 409
+    assert (
+        post(
+            specialist,
+            f"/api/staff/leads/{lead_id}/followups",
+            {"channel": "phone", "result": "reached"},
+        ).status_code
+        == 409
+    )
 
 
 def test_only_the_holder_or_a_supervisor_closes(specialist, supervisor, backend, app):

@@ -17,9 +17,12 @@ LEADS = 500
 def test_eight_specialists_claim_500_leads_each_exactly_once_and_none_is_lost(backend):
     """Every lead is claimed once, by the one specialist whose claim succeeded, and none is left."""
     with ThreadPoolExecutor(4) as pool:
-        lead_ids = set(pool.map(lambda i: add_lead(backend, grade="ABC"[i % 3],
-                                                   due=f"2026-05-{1 + i % 28:02d}"),
-                                range(LEADS)))
+        lead_ids = set(
+            pool.map(
+                lambda i: add_lead(backend, grade="ABC"[i % 3], due=f"2026-05-{1 + i % 28:02d}"),
+                range(LEADS),
+            )
+        )
     start = threading.Barrier(SPECIALISTS)
     claimed: dict[str, list[str]] = {}
     errors: list[BaseException] = []
@@ -31,8 +34,9 @@ def test_eight_specialists_claim_500_leads_each_exactly_once_and_none_is_lost(ba
             while (lead := backend.claims.claim_next(actor)) is not None:
                 mine.append(lead.lead_id)
                 # Working the lead (a call logged) takes it off the queue, as in real use.
-                backend.followups.record(actor, lead.lead_id,
-                                         FollowUp(channel="phone", result="no_answer"))
+                backend.followups.record(
+                    actor, lead.lead_id, FollowUp(channel="phone", result="no_answer")
+                )
         except BaseException as error:  # surfaced below: a thread's failure must fail the test
             errors.append(error)
 

@@ -23,11 +23,21 @@ def console(settings):
     backend.accounts.add("wang.boss", "supervisor", PASSWORD)
     now = clock.now()
     first = add_lead(backend, grade="A", name="陈静", created=now - dt.timedelta(hours=3))
-    for grade, name, kind in (("A", "刘洋", "renewal"), ("B", "王芳", "referral"),
-                              ("B", "赵磊", "renewal"), ("C", "孙丽", "renewal")):
-        add_lead(backend, grade=grade, name=name, lead_type=kind,
-                 expiry_date=(now + dt.timedelta(days=40)).date().isoformat()
-                 if kind == "renewal" else None)
+    for grade, name, kind in (
+        ("A", "刘洋", "renewal"),
+        ("B", "王芳", "referral"),
+        ("B", "赵磊", "renewal"),
+        ("C", "孙丽", "renewal"),
+    ):
+        add_lead(
+            backend,
+            grade=grade,
+            name=name,
+            lead_type=kind,
+            expiry_date=(now + dt.timedelta(days=40)).date().isoformat()
+            if kind == "renewal"
+            else None,
+        )
     url, stop = serve_in_thread(local)
     yield url, first
     stop()
@@ -41,8 +51,7 @@ def sign_in(page, url: str, username: str) -> None:
     page.wait_for_url(re.compile(r"/staff/$"))
 
 
-def test_specialist_claims_follows_up_closes_lost_and_supervisor_sees_the_defeat(console,
-                                                                                  browser):
+def test_specialist_claims_follows_up_closes_lost_and_supervisor_sees_the_defeat(console, browser):
     """The whole loop through the real console, with screenshots for review."""
     from playwright.sync_api import expect
 
@@ -61,7 +70,8 @@ def test_specialist_claims_follows_up_closes_lost_and_supervisor_sees_the_defeat
     expect(page.get_by_role("heading", name=re.compile("陈静"))).to_be_visible()
     expect(page.locator(".notice")).to_contain_text("已领取线索")
     expect(page.get_by_role("link", name=re.compile("拨打"))).to_have_attribute(
-        "href", re.compile(r"^tel:\+86"))
+        "href", re.compile(r"^tel:\+86")
+    )
 
     followup = page.locator("#followup")
     followup.get_by_text("已接通").click()
@@ -70,8 +80,13 @@ def test_specialist_claims_follows_up_closes_lost_and_supervisor_sees_the_defeat
     expect(page.locator(".notice")).to_contain_text("跟进记录已保存")
     expect(page.locator(".timeline")).to_contain_text("客户说外面报价便宜300元")
     page.screenshot(path=str(SCREENSHOTS / "staff-lead.png"), full_page=True)
-    phone = browser.new_page(viewport={"width": 390, "height": 844}, locale="zh-CN",
-                             is_mobile=True, has_touch=True, device_scale_factor=2)
+    phone = browser.new_page(
+        viewport={"width": 390, "height": 844},
+        locale="zh-CN",
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+    )
     sign_in(phone, url, "li.na")
     expect(phone.locator(".task")).to_contain_text("未预约下一步")
     phone.screenshot(path=str(SCREENSHOTS / "staff-day-phone.png"), full_page=True)

@@ -13,8 +13,11 @@ HOME, ATTACKER, OTHER = "10.1.1.1", "10.6.6.6", "10.2.2.2"
 
 def login(app, username: str, password: str, address: str):
     client = app.test_client()
-    return client.post("/api/staff/session", json={"username": username, "password": password},
-                       environ_base={"REMOTE_ADDR": address})
+    return client.post(
+        "/api/staff/session",
+        json={"username": username, "password": password},
+        environ_base={"REMOTE_ADDR": address},
+    )
 
 
 class CountingHasher:
@@ -42,10 +45,15 @@ def test_unknown_user_wrong_password_and_throttled_answer_exactly_alike(app, bac
     for _ in range(4):
         login(app, "li.na", "wrong-password", ATTACKER)
     throttled = login(app, "li.na", PASSWORD, ATTACKER)  # the right password, throttled
-    answers = [(a.status_code, a.get_json(), a.headers.get("Retry-After"))
-               for a in (unknown, wrong, throttled)]
+    answers = [
+        (a.status_code, a.get_json(), a.headers.get("Retry-After"))
+        for a in (unknown, wrong, throttled)
+    ]
     assert answers[0] == answers[1] == answers[2]
-    assert answers[0][:2] == (401, {"error": "bad_credentials", "message": answers[0][1]["message"]})
+    assert answers[0][:2] == (
+        401,
+        {"error": "bad_credentials", "message": answers[0][1]["message"]},
+    )
 
 
 def test_every_attempt_costs_one_argon2_run_known_or_not(app, backend):
@@ -79,7 +87,8 @@ def test_one_address_guessing_many_accounts_is_throttled_for_all(app, backend, s
 
 
 def test_a_guess_spread_over_many_addresses_hits_a_ceiling_a_supervisor_can_clear(
-        settings, cli_run):
+    settings, cli_run
+):
     from renewdesk.app import create_app
 
     app = create_app(settings)  # on the real clock, as the CLI is
@@ -119,9 +128,11 @@ def test_login_events_are_logged_without_addresses_or_attempted_names(app, backe
 def test_a_cross_site_post_does_not_log_the_staff_member_out(app, specialist):
     # SameSite=Lax: the browser sends no session cookie with a cross-site POST.
     stranger = app.test_client()
-    answer = stranger.post("/staff/claim", data={"csrf_token": "x"},
-                           headers={"Origin": "https://evil.example",
-                                    "Sec-Fetch-Site": "cross-site"})
+    answer = stranger.post(
+        "/staff/claim",
+        data={"csrf_token": "x"},
+        headers={"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"},
+    )
     assert answer.status_code == 303
     assert not answer.headers.getlist("Set-Cookie")
     assert specialist.get("/api/staff/session").status_code == 200
@@ -134,8 +145,12 @@ def cli_run(settings):
 
     from renewdesk.cli import main
 
-    env = {"DYNAMODB_ENDPOINT": settings.dynamodb_endpoint, "TABLE_NAME": settings.table_name,
-           "STORE_ID": settings.store_id, "RENEWDESK_LANG": "zh"}
+    env = {
+        "DYNAMODB_ENDPOINT": settings.dynamodb_endpoint,
+        "TABLE_NAME": settings.table_name,
+        "STORE_ID": settings.store_id,
+        "RENEWDESK_LANG": "zh",
+    }
 
     def run(*args: str):
         return CliRunner().invoke(main, ["staff", *args], env=env, catch_exceptions=False)

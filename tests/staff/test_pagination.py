@@ -20,8 +20,10 @@ def walk(client, limit: int, **query) -> list[list[str]]:
     """Every page of a list through the API, following next_cursor; the lead ids per page."""
     pages, cursor = [], None
     while True:
-        answer = client.get("/api/staff/leads", query_string={
-            **query, "limit": limit, **({"cursor": cursor} if cursor else {})})
+        answer = client.get(
+            "/api/staff/leads",
+            query_string={**query, "limit": limit, **({"cursor": cursor} if cursor else {})},
+        )
         assert answer.status_code == 200, answer.get_json()
         body = answer.get_json()
         pages.append([lead["lead_id"] for lead in body["leads"]])
@@ -61,8 +63,7 @@ def test_the_months_leads_walk_in_pages_across_both_utc_partitions(supervisor, b
     """A China month starts in the previous UTC month: the pages cross from one to the other,
     newest first."""
     first_morning = dt.datetime(2026, 4, 30, 17, 0, tzinfo=dt.timezone.utc)  # 1 May, 01:00
-    early = [add_lead(backend, created=first_morning + dt.timedelta(minutes=n))
-             for n in range(6)]
+    early = [add_lead(backend, created=first_morning + dt.timedelta(minutes=n)) for n in range(6)]
     later = [add_lead(backend, created=START - dt.timedelta(hours=54 - n)) for n in range(54)]
     add_lead(backend, created=first_morning - dt.timedelta(hours=2))  # 30 April: not in May
     pages = walk(supervisor, 25, month="2026-05")
@@ -90,9 +91,15 @@ def test_the_attention_list_walks_in_pages(supervisor, backend):
     for n in range(12):
         lead_id = add_lead(backend)
         at = clock.iso(START + dt.timedelta(minutes=n))
-        backend.queue_store.write(LeadChange(
-            lead_id, 0, {"status": "attention", "attention_at": at, "bounces": 5},
-            placement=Placement(attention_since=at), change_id=clock.new_id(START)))
+        backend.queue_store.write(
+            LeadChange(
+                lead_id,
+                0,
+                {"status": "attention", "attention_at": at, "bounces": 5},
+                placement=Placement(attention_since=at),
+                change_id=clock.new_id(START),
+            )
+        )
         bounced.append(lead_id)
     pages = walk(supervisor, 5, status="attention")
     assert [len(page) for page in pages] == [5, 5, 2]
@@ -128,8 +135,9 @@ def _tampered(good: str, other_store_pk: str) -> dict[str, str]:
         "an extra key": cursor_of({**position, "x": "1"}),
         "a number": cursor_of({**position, "ready_sk": 5}),
         "another store": cursor_of({**position, "pk": other_store_pk}),
-        "another list": cursor_of({**position, "ready_pk": position["ready_pk"].replace(
-            "#READY", "#ATTENTION")}),
+        "another list": cursor_of(
+            {**position, "ready_pk": position["ready_pk"].replace("#READY", "#ATTENTION")}
+        ),
         "a cut cursor": good[:-6],
     }
 
@@ -139,16 +147,21 @@ def test_a_tampered_cursor_is_a_400_with_a_clear_message(supervisor, sixty, sett
     field named, never passed to DynamoDB to fail as a 500."""
     good = supervisor.get("/api/staff/leads?status=queued&limit=10").get_json()["next_cursor"]
     for how, cursor in _tampered(good, f"ST#elsewhere#LEAD#{sixty[0]}").items():
-        answer = supervisor.get("/api/staff/leads", query_string={
-            "status": "queued", "limit": 10, "cursor": cursor})
+        answer = supervisor.get(
+            "/api/staff/leads", query_string={"status": "queued", "limit": 10, "cursor": cursor}
+        )
         assert answer.status_code == 400, how
         problem = answer.get_json()["fields"]["cursor"]
         assert problem["code"] == "invalid_cursor", how
         assert "翻页链接无效" in problem["message"], how
     # The queue's cursor is no cursor of the month list, nor of another month.
     month = supervisor.get("/api/staff/leads?month=2026-05&limit=10").get_json()["next_cursor"]
-    for query in ({"month": "2026-05", "cursor": good}, {"month": "2026-04", "cursor": month},
-                  {"status": "attention", "cursor": good}, {"mine": "1", "cursor": good}):
+    for query in (
+        {"month": "2026-05", "cursor": good},
+        {"month": "2026-04", "cursor": month},
+        {"status": "attention", "cursor": good},
+        {"mine": "1", "cursor": good},
+    ):
         assert supervisor.get("/api/staff/leads", query_string=query).status_code == 400, query
 
 
@@ -157,15 +170,17 @@ def test_a_month_cursor_outside_the_month_is_refused(supervisor, sixty):
     good = supervisor.get("/api/staff/leads?month=2026-05&limit=10").get_json()["next_cursor"]
     position = decoded(good)
     moved = cursor_of({**position, "month_sk": "2026-06-02T00:00:00.000Z#X"})
-    answer = supervisor.get("/api/staff/leads", query_string={"month": "2026-05",
-                                                              "cursor": moved})
+    answer = supervisor.get("/api/staff/leads", query_string={"month": "2026-05", "cursor": moved})
     assert answer.status_code == 400
 
 
 def test_a_tampered_cursor_in_the_console_shows_the_first_page_and_a_message(supervisor, sixty):
     """The console says what happened and shows the first page instead of an error page."""
-    for path in ("/staff/queue?cursor=broken", "/staff/queue?attention_cursor=broken",
-                 "/staff/leads?month=2026-05&cursor=broken"):
+    for path in (
+        "/staff/queue?cursor=broken",
+        "/staff/queue?attention_cursor=broken",
+        "/staff/leads?month=2026-05&cursor=broken",
+    ):
         page = supervisor.get(path)
         html = page.get_data(as_text=True)
         assert page.status_code == 400, path

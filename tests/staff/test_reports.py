@@ -25,8 +25,12 @@ def may(backend, fake_clock):
     first = add_lead(backend, due="2026-05-01")
     second = add_lead(backend, due="2026-05-02")
     referral = add_lead(backend, due="2026-05-03", lead_type="referral")
-    add_lead(backend, due="2026-05-04", created=dt.datetime(2026, 4, 30, 17, tzinfo=dt.timezone.utc))
-    add_lead(backend, due="2026-06-01", created=dt.datetime(2026, 5, 31, 17, tzinfo=dt.timezone.utc))
+    add_lead(
+        backend, due="2026-05-04", created=dt.datetime(2026, 4, 30, 17, tzinfo=dt.timezone.utc)
+    )
+    add_lead(
+        backend, due="2026-06-01", created=dt.datetime(2026, 5, 31, 17, tzinfo=dt.timezone.utc)
+    )
     fake_clock.advance(hours=2)
     assert backend.claims.claim_next(LI).lead_id == first
     backend.followups.record(LI, first, FollowUp(channel="phone", result="reached"))
@@ -34,11 +38,14 @@ def may(backend, fake_clock):
     assert backend.claims.claim_next(ZHAO).lead_id == second
     backend.followups.record(ZHAO, second, FollowUp(channel="phone", result="no_answer"))
     backend.closing.close(ZHAO, second, Close(outcome="lost", reason="price", note="外面便宜500"))
-    backend.closing.close(LI, first, Close(outcome="won", premium=Decimal("5000.50"),
-                                           insurer="平安财险"))
+    backend.closing.close(
+        LI, first, Close(outcome="won", premium=Decimal("5000.50"), insurer="平安财险")
+    )
     assert backend.claims.claim_next(LI).lead_id == referral
     backend.followups.record(LI, referral, FollowUp(channel="wechat", result="refused"))
-    backend.closing.close(LI, referral, Close(outcome="lost", reason="friend", note="表哥在保险公司"))
+    backend.closing.close(
+        LI, referral, Close(outcome="lost", reason="friend", note="表哥在保险公司")
+    )
     return {"first": first, "second": second, "referral": referral}
 
 
@@ -46,41 +53,78 @@ def test_monthly_report_counts_what_happened_in_the_local_month(may, supervisor)
     """Leads in, claimed, reached, won, lost, conversion and median time to first contact."""
     post(supervisor, "/api/staff/leads/claim")  # the supervisor claims the fourth lead too
     report = supervisor.get("/api/staff/reports/monthly?month=2026-05").get_json()
-    assert {k: report[k] for k in ("leads_in", "claimed", "followups", "reached", "won", "lost",
-                                   "conversion", "median_first_contact_hours", "premium_won")} == {
-        "leads_in": 4, "claimed": 4, "followups": 3, "reached": 2, "won": 1, "lost": 2,
-        "conversion": 0.3333, "median_first_contact_hours": 4.0, "premium_won": 5000.5}
+    assert {
+        k: report[k]
+        for k in (
+            "leads_in",
+            "claimed",
+            "followups",
+            "reached",
+            "won",
+            "lost",
+            "conversion",
+            "median_first_contact_hours",
+            "premium_won",
+        )
+    } == {
+        "leads_in": 4,
+        "claimed": 4,
+        "followups": 3,
+        "reached": 2,
+        "won": 1,
+        "lost": 2,
+        "conversion": 0.3333,
+        "median_first_contact_hours": 4.0,
+        "premium_won": 5000.5,
+    }
 
 
 def test_report_by_specialist_and_by_source(may, supervisor):
     """Each specialist's own figures; renewal requests against referrals."""
     report = supervisor.get("/api/staff/reports/monthly?month=2026-05").get_json()
     rows = {row["username"]: row for row in report["by_specialist"]}
-    assert rows["li.na"] == {"username": "li.na", "claimed": 2, "followups": 2, "reached": 2,
-                             "won": 1, "lost": 1, "conversion": 0.5, "premium_won": 5000.5,
-                             "median_first_contact_hours": 3.0}
-    assert (rows["zhao.min"]["won"], rows["zhao.min"]["lost"], rows["zhao.min"]["reached"]) == \
-        (0, 1, 0)
+    assert rows["li.na"] == {
+        "username": "li.na",
+        "claimed": 2,
+        "followups": 2,
+        "reached": 2,
+        "won": 1,
+        "lost": 1,
+        "conversion": 0.5,
+        "premium_won": 5000.5,
+        "median_first_contact_hours": 3.0,
+    }
+    assert (rows["zhao.min"]["won"], rows["zhao.min"]["lost"], rows["zhao.min"]["reached"]) == (
+        0,
+        1,
+        0,
+    )
     assert report["by_source"] == [
         {"source": "renewal_request", "leads_in": 3, "won": 1, "lost": 1, "conversion": 0.5},
-        {"source": "referral", "leads_in": 1, "won": 0, "lost": 1, "conversion": 0.0}]
+        {"source": "referral", "leads_in": 1, "won": 0, "lost": 1, "conversion": 0.0},
+    ]
 
 
 def test_defeat_analysis_gives_count_share_and_notes(may, supervisor):
     """Every defeat reason with its share of lost leads and what the specialists wrote."""
     defeats = supervisor.get("/api/staff/reports/monthly?month=2026-05").get_json()[
-        "defeat_reasons"]
+        "defeat_reasons"
+    ]
     assert [(d["reason"], d["count"], d["share"]) for d in defeats] == [
-        ("friend", 1, 0.5), ("price", 1, 0.5)]
+        ("friend", 1, 0.5),
+        ("price", 1, 0.5),
+    ]
     notes = {d["reason"]: [n["note"] for n in d["notes"]] for d in defeats}
     assert notes == {"price": ["外面便宜500"], "friend": ["表哥在保险公司"]}
 
 
 def test_target_vs_actual_by_day(may, supervisor):
     """The month's target spread evenly over its days, against renewals won to date."""
-    answer = supervisor.put("/api/staff/targets/2026-05",
-                            json={"renewals_won": 31, "premium": "155000"},
-                            headers={"X-CSRF-Token": supervisor.csrf})
+    answer = supervisor.put(
+        "/api/staff/targets/2026-05",
+        json={"renewals_won": 31, "premium": "155000"},
+        headers={"X-CSRF-Token": supervisor.csrf},
+    )
     assert answer.status_code == 200
     report = supervisor.get("/api/staff/reports/monthly?month=2026-05").get_json()
     assert report["target"]["renewals_won"] == 31 and report["target"]["premium"] == 155000.0
@@ -121,8 +165,10 @@ def test_reports_are_for_supervisors_only(may, app):
 def test_a_malformed_month_is_400(supervisor):
     """YYYY-MM only."""
     answer = supervisor.get("/api/staff/reports/monthly?month=2026-13")
-    assert answer.status_code == 400 and answer.get_json()["fields"]["month"]["code"] == \
-        "invalid_month"
+    assert (
+        answer.status_code == 400
+        and answer.get_json()["fields"]["month"]["code"] == "invalid_month"
+    )
 
 
 def test_the_monthly_report_queries_by_month_and_never_scans(may, supervisor, backend):

@@ -27,9 +27,19 @@ def plate_of(backend, lead_id: str) -> str:
 
 
 def add_policy(backend, plate: str, phone: str) -> None:
-    backend.roster_store.add_policies([Policy(
-        plate=plate, name="张伟", phone=phone, expiry_date="2026-07-01", grade="A",
-        row_hash="h", roster_id=f"R{plate[-5:]}")])
+    backend.roster_store.add_policies(
+        [
+            Policy(
+                plate=plate,
+                name="张伟",
+                phone=phone,
+                expiry_date="2026-07-01",
+                grade="A",
+                row_hash="h",
+                roster_id=f"R{plate[-5:]}",
+            )
+        ]
+    )
 
 
 @pytest.fixture
@@ -45,8 +55,9 @@ def sent(backend):
     backend.client.meta.events.unregister("before-send.dynamodb", record)
 
 
-@pytest.mark.parametrize("spelling", ["139 0013 9000", "+86 139-0013-9000", "8613900139000",
-                                      "１３９００１３９０００"])
+@pytest.mark.parametrize(
+    "spelling", ["139 0013 9000", "+86 139-0013-9000", "8613900139000", "１３９００１３９０００"]
+)
 def test_a_customer_is_found_by_mobile_number_in_any_spelling(specialist, backend, spelling):
     """Spaces, dashes, +86/86 and full-width digits all find the customer's leads."""
     lead_id = add_lead(backend, phone=PHONE)
@@ -93,12 +104,15 @@ def test_nobody_found_is_an_empty_list_and_a_message_in_the_console(specialist, 
     assert "没有找到相关线索" in page.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("text, code, message", [
-    ("", "required", "请输入手机号、车牌或线索编号"),
-    ("9000", "bad_phone", "请输入11位手机号"),
-    ("粤B12", "bad_plate", "车牌格式不对"),
-    ("张伟", "unrecognised", "无法识别"),
-])
+@pytest.mark.parametrize(
+    "text, code, message",
+    [
+        ("", "required", "请输入手机号、车牌或线索编号"),
+        ("9000", "bad_phone", "请输入11位手机号"),
+        ("粤B12", "bad_plate", "车牌格式不对"),
+        ("张伟", "unrecognised", "无法识别"),
+    ],
+)
 def test_bad_input_gets_a_clear_chinese_message(specialist, text, code, message):
     """400 naming the field q in the API; the same message in the search page, not an error
     page."""
@@ -112,8 +126,9 @@ def test_bad_input_gets_a_clear_chinese_message(specialist, text, code, message)
     assert message in html and 'id="q"' in html and 'aria-invalid="true"' in html
 
 
-def test_a_colleagues_claimed_lead_shows_masked_with_who_holds_it(app, backend, specialist,
-                                                                    supervisor):
+def test_a_colleagues_claimed_lead_shows_masked_with_who_holds_it(
+    app, backend, specialist, supervisor
+):
     """Specialists see a colleague's claimed lead masked and cannot open it; supervisors see
     it in full."""
     lead_id = add_lead(backend, phone=PHONE, name="陈静")
@@ -124,7 +139,7 @@ def test_a_colleagues_claimed_lead_shows_masked_with_who_holds_it(app, backend, 
     assert seen["contact_masked"] and seen["holder"] == "zhao.min" and not seen["may_open"]
     assert seen["phone"] == "+86139****9000" and seen["name"] == "陈*"
     html = specialist.get("/staff/search", query_string={"q": PHONE}).get_data(as_text=True)
-    results = html[html.index('class="card search-results"'):]
+    results = html[html.index('class="card search-results"') :]
     assert "zhao.min 跟进中" in results and "陈*" in results and "+86139****9000" in results
     assert f"/staff/leads/{lead_id}" not in html
     assert PHONE not in results and "陈静" not in results
@@ -145,8 +160,11 @@ def test_a_search_costs_at_most_three_dynamodb_requests_and_never_a_scan(backend
     add_policy(backend, plate, PHONE)
     for _ in range(20):
         add_lead(backend)
-    searches = {"13900139000": ["Query"], renewal: ["GetItem"],
-                plate: ["TransactGetItems", "Query", "GetItem"]}
+    searches = {
+        "13900139000": ["Query"],
+        renewal: ["GetItem"],
+        plate: ["TransactGetItems", "Query", "GetItem"],
+    }
     for text, expected in searches.items():
         sent.clear()
         _, found = backend.search.find(actor, text)

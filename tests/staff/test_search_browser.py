@@ -17,8 +17,13 @@ def test_a_specialist_finds_a_caller_from_the_top_bar_on_a_phone(console, browse
     url, first = console
     phone_number = Backend(settings.with_(local=True)).queue_store.get_lead(first).phone
     spoken = f"{phone_number[3:6]} {phone_number[6:10]} {phone_number[10:]}"
-    page = browser.new_page(viewport={"width": 390, "height": 844}, locale="zh-CN",
-                            is_mobile=True, has_touch=True, device_scale_factor=2)
+    page = browser.new_page(
+        viewport={"width": 390, "height": 844},
+        locale="zh-CN",
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+    )
     sign_in(page, url, "li.na")
     box = page.get_by_role("searchbox", name="查找客户")
     expect(box).to_be_visible()

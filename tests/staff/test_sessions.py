@@ -11,13 +11,15 @@ from tests.staff.conftest import PASSWORD, HttpsClient, add_staff, post, sign_in
 def test_login_sets_a_host_only_secure_httponly_lax_cookie_and_returns_csrf(app, backend):
     """The cookie is __Host- prefixed, Secure, HttpOnly, SameSite=Lax; the CSRF token comes back."""
     add_staff(backend, "li.na")
-    answer = app.test_client().post("/api/staff/session",
-                                    json={"username": "li.na", "password": PASSWORD})
+    answer = app.test_client().post(
+        "/api/staff/session", json={"username": "li.na", "password": PASSWORD}
+    )
     assert answer.status_code == 200
     body = answer.get_json()
     assert body["user"] == "li.na" and body["role"] == "specialist" and len(body["csrf_token"]) > 30
-    cookie = next(c for c in answer.headers.getlist("Set-Cookie")
-                  if c.startswith("__Host-renewdesk_staff="))
+    cookie = next(
+        c for c in answer.headers.getlist("Set-Cookie") if c.startswith("__Host-renewdesk_staff=")
+    )
     for attribute in ("Secure", "HttpOnly", "SameSite=Lax", "Path=/"):
         assert attribute in cookie
     assert "Domain" not in cookie
@@ -27,10 +29,12 @@ def test_plain_localhost_uses_unprefixed_cookies_without_secure(settings, backen
     """On plain-http localhost browsers refuse __Host-/Secure, so the local server drops them."""
     local_app = create_app(settings.with_(local=True))
     add_staff(local_app.extensions["renewdesk"], "li.na")
-    answer = local_app.test_client().post("/api/staff/session",
-                                          json={"username": "li.na", "password": PASSWORD})
-    cookie = next(c for c in answer.headers.getlist("Set-Cookie")
-                  if c.startswith("renewdesk_staff="))
+    answer = local_app.test_client().post(
+        "/api/staff/session", json={"username": "li.na", "password": PASSWORD}
+    )
+    cookie = next(
+        c for c in answer.headers.getlist("Set-Cookie") if c.startswith("renewdesk_staff=")
+    )
     assert "Secure" not in cookie and "HttpOnly" in cookie
 
 
@@ -61,9 +65,11 @@ def test_state_changing_calls_need_the_csrf_token(specialist):
 
 def test_cross_site_requests_are_refused_even_with_the_token(specialist):
     """A browser-declared foreign Origin is refused before anything else."""
-    answer = specialist.post("/api/staff/leads/claim", json={},
-                             headers={"X-CSRF-Token": specialist.csrf,
-                                      "Origin": "https://evil.example"})
+    answer = specialist.post(
+        "/api/staff/leads/claim",
+        json={},
+        headers={"X-CSRF-Token": specialist.csrf, "Origin": "https://evil.example"},
+    )
     assert answer.status_code == 403 and answer.get_json()["error"] == "cross_origin"
 
 
@@ -83,8 +89,10 @@ def test_logout_ends_the_session_server_side(app, backend):
     """A copy of the cookie is useless after logout."""
     client = sign_in(app, add_staff(backend, "li.na"))
     copied = client.get_cookie("__Host-renewdesk_staff").value
-    assert client.delete("/api/staff/session",
-                         headers={"X-CSRF-Token": client.csrf}).status_code == 204
+    assert (
+        client.delete("/api/staff/session", headers={"X-CSRF-Token": client.csrf}).status_code
+        == 204
+    )
     replay = HttpsClient(app)
     replay.set_cookie("__Host-renewdesk_staff", copied, domain="localhost")
     assert replay.get("/api/staff/session").status_code == 401
@@ -96,8 +104,9 @@ def test_disabling_an_account_ends_its_sessions_at_once(app, backend):
     assert client.get("/api/staff/session").status_code == 200
     backend.accounts.set_disabled("li.na", True)
     assert client.get("/api/staff/session").status_code == 401
-    refused = app.test_client().post("/api/staff/session",
-                                     json={"username": "li.na", "password": PASSWORD})
+    refused = app.test_client().post(
+        "/api/staff/session", json={"username": "li.na", "password": PASSWORD}
+    )
     assert refused.get_json()["error"] == "account_disabled"
 
 
@@ -139,8 +148,11 @@ def test_login_errors_are_in_chinese_unless_english_is_asked_for(app, backend):
     """Messages come from the catalogs."""
     client = app.test_client()
     body = {"username": "x", "password": "y"}
-    assert client.post("/api/staff/session", json=body).get_json()["message"].startswith(
-        "用户名或密码不正确")
+    assert (
+        client.post("/api/staff/session", json=body)
+        .get_json()["message"]
+        .startswith("用户名或密码不正确")
+    )
     english = client.post("/api/staff/session", json=body, headers={"Accept-Language": "en"})
     assert english.get_json()["message"].startswith("Wrong username or password")
 

@@ -29,25 +29,46 @@ from renewdesk.services import clock, worklist
 
 log = logging.getLogger(__name__)
 PACKAGE = Path(__file__).resolve().parents[1]
-bp = Blueprint("console", __name__, url_prefix="/staff",
-               template_folder=str(PACKAGE / "templates"),
-               static_folder=str(PACKAGE / "static"), static_url_path="/static")
+bp = Blueprint(
+    "console",
+    __name__,
+    url_prefix="/staff",
+    template_folder=str(PACKAGE / "templates"),
+    static_folder=str(PACKAGE / "static"),
+    static_url_path="/static",
+)
 
-CONSOLE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
-               "form-action 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'")
+CONSOLE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "form-action 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
 SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'"
 LANGUAGE_COOKIE = "renewdesk_lang"
 # Leads on one page of the queue, attention and month lists ("下一页" for the rest).
 PAGE_SIZE = 50
-NOTICES = frozenset({"claimed", "queue_empty", "followup_saved", "closed", "released",
-                     "reopened", "reassigned", "target_saved", "logged_out"})
+NOTICES = frozenset(
+    {
+        "claimed",
+        "queue_empty",
+        "followup_saved",
+        "closed",
+        "released",
+        "reopened",
+        "reassigned",
+        "target_saved",
+        "logged_out",
+    }
+)
 
 
 @bp.before_request
 def _language():
     chosen = request.cookies.get(LANGUAGE_COOKIE)
-    g.language = chosen if chosen in i18n.LANGUAGES else i18n.negotiate(
-        request.headers.get("Accept-Language"))
+    g.language = (
+        chosen
+        if chosen in i18n.LANGUAGES
+        else i18n.negotiate(request.headers.get("Accept-Language"))
+    )
 
 
 @bp.after_request
@@ -105,11 +126,18 @@ def _page(template: str, http_status: int = 200, /, **context: Any):
     """Render a console page; positional-only arguments, so ``status`` (a lead status filter)
     reaches the template instead of becoming the HTTP status."""
     session = g.get("staff_session")
-    context.setdefault("notice", request.args.get("notice") if request.args.get("notice")
-                       in NOTICES else None)
-    html = render_template(f"staff/{template}", actor=session.actor if session else None,
-                           csrf=staff_auth.csrf_cookie(), language=g.language,
-                           now_iso=clock.iso(_backend().now()), lists=worklist, **context)
+    context.setdefault(
+        "notice", request.args.get("notice") if request.args.get("notice") in NOTICES else None
+    )
+    html = render_template(
+        f"staff/{template}",
+        actor=session.actor if session else None,
+        csrf=staff_auth.csrf_cookie(),
+        language=g.language,
+        now_iso=clock.iso(_backend().now()),
+        lists=worklist,
+        **context,
+    )
     return html, http_status
 
 
@@ -119,13 +147,17 @@ def _backend():
 
 def signed_in(view):
     """Pages need a session; a missing or expired one goes to the login page."""
+
     @wraps(view)
     def wrapper(*args, **kwargs):
         try:
             staff_auth.current()
         except NotAuthenticated as error:
-            target = url_for("console.login_page", next=request.full_path.rstrip("?"),
-                             expired=1 if error.code == "session_expired" else None)
+            target = url_for(
+                "console.login_page",
+                next=request.full_path.rstrip("?"),
+                expired=1 if error.code == "session_expired" else None,
+            )
             response = redirect(target, code=303)
             staff_auth.forget_stale_session(response)
             return response
@@ -135,6 +167,7 @@ def signed_in(view):
             except Forbidden as error:
                 return _page("error.html", 403, code=error.code)
         return view(*args, **kwargs)
+
     return wrapper
 
 
@@ -144,16 +177,21 @@ def _actor():
 
 def _go(endpoint: str, notice: str | None = None, **values: Any):
     query = {"notice": notice} if notice else {}
-    return redirect(url_for(endpoint, **values) + ("?" + urlencode(query) if query else ""),
-                    code=303)
+    return redirect(
+        url_for(endpoint, **values) + ("?" + urlencode(query) if query else ""), code=303
+    )
 
 
 # -- sign in and out ----------------------------------------------------------------------
 
+
 @bp.get("/login")
 def login_page():
-    return _page("login.html", expired=request.args.get("expired") == "1",
-                 next=_safe_next(request.args.get("next")))
+    return _page(
+        "login.html",
+        expired=request.args.get("expired") == "1",
+        next=_safe_next(request.args.get("next")),
+    )
 
 
 @bp.post("/login")
@@ -161,14 +199,22 @@ def login_submit():
     next_page = _safe_next(request.form.get("next"))
     try:
         staff_auth.require_same_origin()
-        form = staff_auth.parse_input("Login", {k: v for k, v in request.form.items() if k != "next"})
-        member = _backend().accounts.authenticate(form.username, form.password, form.otp,
-                                                  web.client_address())
+        form = staff_auth.parse_input(
+            "Login", {k: v for k, v in request.form.items() if k != "next"}
+        )
+        member = _backend().accounts.authenticate(
+            form.username, form.password, form.otp, web.client_address()
+        )
     except (InvalidFields, LoginRefused, Forbidden) as error:
         code = getattr(error, "code", "bad_credentials")
-        return _page("login.html", 401, error=f"error.{code}", next=next_page,
-                     username=request.form.get("username", ""),
-                     otp_needed=code in ("otp_required", "bad_otp"))
+        return _page(
+            "login.html",
+            401,
+            error=f"error.{code}",
+            next=next_page,
+            username=request.form.get("username", ""),
+            otp_needed=code in ("otp_required", "bad_otp"),
+        )
     new = _backend().sessions.open(member, staff_auth.session_id())
     log.info("staff login: user=%s", member.username)
     response = redirect(next_page or url_for("console.day"), code=303)
@@ -187,12 +233,17 @@ def logout():
 
 @bp.get("/lang/<language>")
 def switch_language(language: str):
-    response = redirect(_safe_next(request.args.get("next")) or url_for("console.day"),
-                        code=303)
+    response = redirect(_safe_next(request.args.get("next")) or url_for("console.day"), code=303)
     if language in i18n.LANGUAGES:
-        response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 86400, path="/staff",
-                            samesite="Lax", secure=not staff_auth._settings().local,
-                            httponly=True)
+        response.set_cookie(
+            LANGUAGE_COOKIE,
+            language,
+            max_age=365 * 86400,
+            path="/staff",
+            samesite="Lax",
+            secure=not staff_auth._settings().local,
+            httponly=True,
+        )
     return response
 
 
@@ -204,6 +255,7 @@ def _safe_next(target: str | None) -> str | None:
 
 
 # -- work ---------------------------------------------------------------------------------
+
 
 @bp.get("/")
 @signed_in
@@ -232,14 +284,22 @@ def queue():
     cursors = {name: request.args.get(name) or None for name in ("cursor", "attention_cursor")}
     try:
         ready = desk.queue(actor, PAGE_SIZE, cursors["cursor"])
-        attention = desk.attention(actor, PAGE_SIZE, cursors["attention_cursor"]) \
-            if actor.is_supervisor else None
+        attention = (
+            desk.attention(actor, PAGE_SIZE, cursors["attention_cursor"])
+            if actor.is_supervisor
+            else None
+        )
     except InvalidFields:
-        return _page("queue.html", 400, leads=desk.queue(actor, PAGE_SIZE),
-                     attention=desk.attention(actor, PAGE_SIZE) if actor.is_supervisor else None,
-                     cursors={}, alert="error.invalid_cursor", section="queue")
-    return _page("queue.html", leads=ready, attention=attention, cursors=cursors,
-                 section="queue")
+        return _page(
+            "queue.html",
+            400,
+            leads=desk.queue(actor, PAGE_SIZE),
+            attention=desk.attention(actor, PAGE_SIZE) if actor.is_supervisor else None,
+            cursors={},
+            alert="error.invalid_cursor",
+            section="queue",
+        )
+    return _page("queue.html", leads=ready, attention=attention, cursors=cursors, section="queue")
 
 
 @bp.get("/leads")
@@ -257,11 +317,17 @@ def leads():
     desk = _backend().desk
     context = {"month": month, "status": status, "section": "leads"}
     try:
-        found = desk.month_leads(_actor(), month, status, PAGE_SIZE,
-                                 request.args.get("cursor") or None)
+        found = desk.month_leads(
+            _actor(), month, status, PAGE_SIZE, request.args.get("cursor") or None
+        )
     except InvalidFields:
-        return _page("leads.html", 400, leads=desk.month_leads(_actor(), month, status, PAGE_SIZE),
-                     alert="error.invalid_cursor", **context)
+        return _page(
+            "leads.html",
+            400,
+            leads=desk.month_leads(_actor(), month, status, PAGE_SIZE),
+            alert="error.invalid_cursor",
+            **context,
+        )
     return _page("leads.html", leads=found, paged=bool(request.args.get("cursor")), **context)
 
 
@@ -294,8 +360,9 @@ def _lead_page(lead_id: str, status: int = 200, **context: Any):
         return _page("error.html", 404, code="not_found")
     except Forbidden as error:
         return _page("error.html", 403, code=error.code)
-    staff = [m for m in _backend().accounts.list_all() if not m.disabled] \
-        if actor.is_supervisor else []
+    staff = (
+        [m for m in _backend().accounts.list_all() if not m.disabled] if actor.is_supervisor else []
+    )
     return _page("lead.html", status, page=page, staff=staff, section="day", **context)
 
 
@@ -304,11 +371,11 @@ def _lead_action(lead_id: str, action, notice: str, form_name: str | None = None
     try:
         action()
     except InvalidFields as error:
-        return _lead_page(lead_id, 400, errors=error.fields, form=request.form,
-                          open_form=form_name)
+        return _lead_page(lead_id, 400, errors=error.fields, form=request.form, open_form=form_name)
     except (WrongState, Forbidden) as error:
-        return _lead_page(lead_id, 409 if isinstance(error, WrongState) else 403,
-                          alert=f"error.{error.code}")
+        return _lead_page(
+            lead_id, 409 if isinstance(error, WrongState) else 403, alert=f"error.{error.code}"
+        )
     except NotFound:
         return _page("error.html", 404, code="not_found")
     return _go("console.lead", notice, lead_id=lead_id)
@@ -322,9 +389,11 @@ def _form_fields(*names: str) -> dict[str, str]:
 @signed_in
 def add_followup(lead_id: str):
     def act():
-        follow_up = staff_auth.parse_input("FollowUp", _form_fields(
-            "channel", "result", "note", "next_contact_at"))
+        follow_up = staff_auth.parse_input(
+            "FollowUp", _form_fields("channel", "result", "note", "next_contact_at")
+        )
         _backend().followups.record(_actor(), lead_id, follow_up)
+
     return _lead_action(lead_id, act, "followup_saved", "followup")
 
 
@@ -339,21 +408,20 @@ def close(lead_id: str):
             fields.pop("premium", None)
             fields.pop("insurer", None)
         _backend().closing.close(_actor(), lead_id, staff_auth.parse_input("Close", fields))
+
     return _lead_action(lead_id, act, "closed", "close")
 
 
 @bp.post("/leads/<lead_id>/release")
 @signed_in
 def release(lead_id: str):
-    return _lead_action(lead_id, lambda: _backend().claims.release(_actor(), lead_id),
-                        "released")
+    return _lead_action(lead_id, lambda: _backend().claims.release(_actor(), lead_id), "released")
 
 
 @bp.post("/leads/<lead_id>/reopen")
 @signed_in
 def reopen(lead_id: str):
-    return _lead_action(lead_id, lambda: _backend().closing.reopen(_actor(), lead_id),
-                        "reopened")
+    return _lead_action(lead_id, lambda: _backend().closing.reopen(_actor(), lead_id), "reopened")
 
 
 @bp.post("/leads/<lead_id>/reassign")
@@ -362,10 +430,12 @@ def reassign(lead_id: str):
     def act():
         to = staff_auth.parse_input("Reassign", _form_fields("to")).to
         _backend().claims.reassign(_actor(), lead_id, to)
+
     return _lead_action(lead_id, act, "reassigned", "reassign")
 
 
 # -- supervisor ---------------------------------------------------------------------------
+
 
 @bp.get("/team")
 @signed_in
@@ -376,8 +446,13 @@ def team():
     backend = _backend()
     members = backend.accounts.list_all()
     rows = backend.desk.team(actor, [m.username for m in members if not m.disabled])
-    return _page("team.html", rows=rows, members=members,
-                 attention=backend.desk.attention(actor).leads, section="team")
+    return _page(
+        "team.html",
+        rows=rows,
+        members=members,
+        attention=backend.desk.attention(actor).leads,
+        section="team",
+    )
 
 
 @bp.get("/reports")
@@ -407,8 +482,11 @@ def report_chart(month: str, chart: str):
         data = _backend().reports.monthly(actor, month)
     except InvalidFields:
         return _page("error.html", 404, code="not_found")
-    svg = (charts.target_vs_actual(data["by_day"], t) if chart == "target"
-           else charts.defeat_reasons(data["defeat_reasons"], t))
+    svg = (
+        charts.target_vs_actual(data["by_day"], t)
+        if chart == "target"
+        else charts.defeat_reasons(data["defeat_reasons"], t)
+    )
     return Response(svg, mimetype="image/svg+xml", headers={"Content-Security-Policy": SVG_CSP})
 
 
@@ -439,6 +517,12 @@ def set_target():
         return _page("error.html", 403, code=error.code)
     except InvalidFields as error:
         data = _backend().reports.monthly(actor, None)
-        return _page("report.html", 400, report=data, section="report",
-                     errors=error.fields, form=request.form)
+        return _page(
+            "report.html",
+            400,
+            report=data,
+            section="report",
+            errors=error.fields,
+            form=request.form,
+        )
     return redirect(url_for("console.report", month=month, notice="target_saved"), code=303)

@@ -17,8 +17,16 @@ from renewdesk import i18n
 
 # Each form's fields, in the order the form shows them; "form" is the whole submission.
 FORM_FIELDS: dict[str, tuple[str, ...]] = {
-    "renewal": ("token", "name", "phone", "plate", "expiry_date", "contact_time", "note",
-                "consent"),
+    "renewal": (
+        "token",
+        "name",
+        "phone",
+        "plate",
+        "expiry_date",
+        "contact_time",
+        "note",
+        "consent",
+    ),
     "referral": ("code", "name", "phone", "plate", "interest", "note", "consent"),
 }
 WHOLE_FORM = "form"
@@ -40,8 +48,14 @@ def known_errors(language: str, form: str, codes: dict[str, str]) -> list[tuple[
         if code is None:
             continue
         if f"error.{code}.{field}" in catalog or f"error.{code}" in catalog:
-            found.append((field, i18n.field_error(language, field, code) if field != WHOLE_FORM
-                          else i18n.message(language, f"error.{code}")))
+            found.append(
+                (
+                    field,
+                    i18n.field_error(language, field, code)
+                    if field != WHOLE_FORM
+                    else i18n.message(language, f"error.{code}"),
+                )
+            )
     return found
 
 
@@ -65,8 +79,9 @@ def retry_text(language: str, seconds: int, now: Any = None) -> str:
     from renewdesk.content.calendar import STORE_TZ
 
     if seconds <= 3600:
-        return i18n.message(language, "site.form.retry_minutes",
-                            minutes=str(max(1, -(-seconds // 60))))
+        return i18n.message(
+            language, "site.form.retry_minutes", minutes=str(max(1, -(-seconds // 60)))
+        )
     now = (now or dt.datetime.now(dt.timezone.utc)).astimezone(STORE_TZ)
     then = now + dt.timedelta(seconds=seconds)
     key = "site.form.retry_at" if then.date() == now.date() else "site.form.retry_tomorrow"
@@ -90,11 +105,17 @@ def error_page(form: str, codes: dict[str, str], headers: dict[str, str] | None 
         messages = []
     field_errors = {f: text for f, text in messages if f != WHOLE_FORM}
     values = {k: v for k, v in request.form.items() if k in FORM_FIELDS.get(form, ())}
-    return _page(status, headers, form=form if form in FORM_FIELDS else None,
-                 title=i18n.message(language, "site.error.title"),
-                 lead=i18n.message(language, "site.error.lead_page") if field_errors else None,
-                 messages=[text for _, text in messages], notice=notice, values=values,
-                 field_errors=field_errors)
+    return _page(
+        status,
+        headers,
+        form=form if form in FORM_FIELDS else None,
+        title=i18n.message(language, "site.error.title"),
+        lead=i18n.message(language, "site.error.lead_page") if field_errors else None,
+        messages=[text for _, text in messages],
+        notice=notice,
+        values=values,
+        field_errors=field_errors,
+    )
 
 
 def thanks_page(form: str, outcome: Any):
@@ -108,10 +129,18 @@ def thanks_page(form: str, outcome: Any):
     else:
         notice = None
     status = 200 if outcome.duplicate else 201
-    return _page(status, None, form=None, title=i18n.message(language, "site.thanks.title"),
-                 lead=i18n.message(language, "site.thanks.lead"), messages=[], notice=notice,
-                 reference=None if other else reference(outcome.lead_id), values={},
-                 field_errors={})
+    return _page(
+        status,
+        None,
+        form=None,
+        title=i18n.message(language, "site.thanks.title"),
+        lead=i18n.message(language, "site.thanks.lead"),
+        messages=[],
+        notice=notice,
+        reference=None if other else reference(outcome.lead_id),
+        values={},
+        field_errors={},
+    )
 
 
 LANGUAGE = "zh"  # the site's language, as on its static pages
@@ -131,18 +160,27 @@ def _page(status: int, headers: dict[str, str] | None, **context: Any):
     endpoint = url_for("public.submit_renewal" if form == "renewal" else "public.submit_referral")
     links = [(t("site.nav.home"), f"{site}/"), (t("site.nav.offers"), f"{site}{routes.OFFERS}")]
     html = render_template(
-        "form_pages/result_page.html", t=t, routes=routes, api_origin="", site_origin=site,
-        endpoint=endpoint, store=store, links=links, consent=current_app.extensions[
-            "renewdesk"].consent,
+        "form_pages/result_page.html",
+        t=t,
+        routes=routes,
+        api_origin="",
+        site_origin=site,
+        endpoint=endpoint,
+        store=store,
+        links=links,
+        consent=current_app.extensions["renewdesk"].consent,
         hotline={**hotline, "tel": tel_href(hotline["number"])},
         submit=t("site.renew.submit" if form == "renewal" else "site.join.submit"),
-        reference=context.pop("reference", None), **context)
+        reference=context.pop("reference", None),
+        **context,
+    )
     response = current_app.response_class(html, status=status, mimetype="text/html")
     response.headers.update(headers or {})
     # Its own policy: inline styles, posts back to this API, nothing else.
     response.headers["Content-Security-Policy"] = (
         "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
-        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    )
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
@@ -155,5 +193,8 @@ def _store(content_dir: Any) -> dict[str, Any]:
 
     data = yaml.safe_load((Path(content_dir) / "store.yml").read_text(encoding="utf-8"))
     line = data["hotlines"]["insurance"]
-    return {"short_name": data["short_name"], "name": data["name"],
-            "hotline": {"label": line["label"], "number": line["number"]}}
+    return {
+        "short_name": data["short_name"],
+        "name": data["name"],
+        "hotline": {"label": line["label"], "number": line["number"]},
+    }

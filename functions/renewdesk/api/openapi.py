@@ -18,8 +18,10 @@ class LeadAccepted(BaseModel):
     lead_id: str
     duplicate: bool
     same_customer: Literal[False] | None = Field(
-        default=None, description="Only on a duplicate whose existing lead was made from "
-                                  "another mobile number: false (show no reference)")
+        default=None,
+        description="Only on a duplicate whose existing lead was made from "
+        "another mobile number: false (show no reference)",
+    )
 
 
 class FieldError(BaseModel):
@@ -67,8 +69,17 @@ class OptedOut(BaseModel):
 def _models() -> tuple[type[BaseModel], ...]:
     from renewdesk.services.renewal_links import LinkedRenewal
 
-    return (RenewalRequest, LinkedRenewal, ReferralSignup, LeadAccepted, InvalidSubmission,
-            Health, LinkPreview, LinkOptOut, OptedOut)
+    return (
+        RenewalRequest,
+        LinkedRenewal,
+        ReferralSignup,
+        LeadAccepted,
+        InvalidSubmission,
+        Health,
+        LinkPreview,
+        LinkOptOut,
+        OptedOut,
+    )
 
 
 # The body codes each kind of answer can carry (api.web, api.public); field codes are in
@@ -84,13 +95,19 @@ def _ref(model: type[BaseModel]) -> dict[str, str]:
 
 def _problem(*codes: str) -> dict[str, Any]:
     """A JSON error body carrying one of these codes and a message in the request's language."""
-    return {"type": "object", "required": ["error", "message"], "additionalProperties": False,
-            "properties": {"error": {"enum": list(codes)}, "message": {"type": "string"}}}
+    return {
+        "type": "object",
+        "required": ["error", "message"],
+        "additionalProperties": False,
+        "properties": {"error": {"enum": list(codes)}, "message": {"type": "string"}},
+    }
 
 
 def _json(schema: dict[str, Any], description: str, **headers: str) -> dict[str, Any]:
-    answer: dict[str, Any] = {"description": description,
-                              "content": {"application/json": {"schema": schema}}}
+    answer: dict[str, Any] = {
+        "description": description,
+        "content": {"application/json": {"schema": schema}},
+    }
     if headers:
         answer["headers"] = {name: {"schema": {"type": kind}} for name, kind in headers.items()}
     return answer
@@ -98,13 +115,18 @@ def _json(schema: dict[str, Any], description: str, **headers: str) -> dict[str,
 
 def _body(*models: type[BaseModel]) -> dict[str, Any]:
     """A body as JSON or as a form; a form's fields are text only (no null, no true)."""
+
     def schema(suffix: str) -> dict[str, Any]:
         refs = [{"$ref": f"#/components/schemas/{m.__name__}{suffix}"} for m in models]
         return refs[0] if len(refs) == 1 else {"anyOf": refs}
 
-    return {"required": True, "content": {
-        "application/json": {"schema": schema("")},
-        "application/x-www-form-urlencoded": {"schema": schema(FORM_SUFFIX)}}}
+    return {
+        "required": True,
+        "content": {
+            "application/json": {"schema": schema("")},
+            "application/x-www-form-urlencoded": {"schema": schema(FORM_SUFFIX)},
+        },
+    }
 
 
 def _form_variant(schema: Any) -> Any:
@@ -120,17 +142,28 @@ def _common(*links: str) -> dict[str, Any]:
     """Answers every state-changing endpoint can give besides its own."""
     invalid = {"anyOf": [_ref(InvalidSubmission), _problem(*BODY_CODES, *links)]}
     return {
-        "303": {"description": "Form posts: to the site's result page (/thanks/, /form-error/ "
-                               "?form=…&errors=field:code,…, /renew/?optout=1); never personal "
-                               "data in the URL"},
-        "400": _json(invalid, "Invalid fields (every one at once), or a body that cannot be "
-                              "read" + (", or a forged link token" if links else "")),
-        "405": {"description": "Wrong method", "headers": {"Allow": {"schema": {"type": "string"}}},
-                "content": {"application/json": {"schema": _problem("method_not_allowed")}}},
+        "303": {
+            "description": "Form posts: to the site's result page (/thanks/, /form-error/ "
+            "?form=…&errors=field:code,…, /renew/?optout=1); never personal "
+            "data in the URL"
+        },
+        "400": _json(
+            invalid,
+            "Invalid fields (every one at once), or a body that cannot be "
+            "read" + (", or a forged link token" if links else ""),
+        ),
+        "405": {
+            "description": "Wrong method",
+            "headers": {"Allow": {"schema": {"type": "string"}}},
+            "content": {"application/json": {"schema": _problem("method_not_allowed")}},
+        },
         "413": _json(_problem("too_large"), "Body over 16 KiB"),
         "415": _json(_problem("unsupported_media_type"), "Neither JSON nor form-encoded"),
-        "503": _json(_problem("unavailable"), "Storage unavailable; nothing stored",
-                     **{"Retry-After": "integer"}),
+        "503": _json(
+            _problem("unavailable"),
+            "Storage unavailable; nothing stored",
+            **{"Retry-After": "integer"},
+        ),
     }
 
 
@@ -140,7 +173,9 @@ def _submission(body: dict[str, Any], summary: str, *links: str) -> dict[str, An
         "201": _json(_ref(LeadAccepted), "Stored as a new lead"),
         "200": _json(_ref(LeadAccepted), "Duplicate: the existing lead, nothing new stored"),
         **_common(*links),
-        "429": _json(_problem("rate_limited"), "Too many submissions", **{"Retry-After": "integer"}),
+        "429": _json(
+            _problem("rate_limited"), "Too many submissions", **{"Retry-After": "integer"}
+        ),
     }
     if links:
         responses["410"] = _json(_problem("expired_token"), "The SMS link has expired")
@@ -177,33 +212,73 @@ def document() -> dict[str, Any]:
         "410": _json(_problem("expired_token"), "expired_token: expired, or its record is gone"),
         "503": _json(_problem("unavailable"), "Storage unavailable", **{"Retry-After": "integer"}),
     }
-    optout = {**_common(*LINK_CODES), "200": _json(_ref(OptedOut), "Opted out"),
-              "410": link_answers["410"]}
+    optout = {
+        **_common(*LINK_CODES),
+        "200": _json(_ref(OptedOut), "Opted out"),
+        "410": link_answers["410"],
+    }
     return {
         "openapi": "3.1.0",
         "info": {"title": "RenewDesk public API", "version": "1"},
         "paths": {
-            "/api/renewals": {"post": _submission(
-                _body(RenewalRequest, LinkedRenewal),
-                "Ask for a renewal quote (with a token: one click)", *LINK_CODES)},
-            "/api/renewals/link": {"get": {
-                "summary": "The masked preview of a renewal link; writes nothing",
-                "parameters": [{"name": "t", "in": "query", "required": True,
-                                "schema": {"type": "string", "pattern": TOKEN_PATTERN}}],
-                "responses": {"200": _json(_ref(LinkPreview), "The policy the link names, masked"),
-                              **link_answers}}},
-            "/api/renewals/optout": {"post": {
-                "summary": "Stop reminder SMS to the mobile number of a renewal link's policy",
-                "requestBody": _body(LinkOptOut), "responses": optout}},
-            "/api/referrals": {"post": _submission(_body(ReferralSignup),
-                                                   "Sign up with a referral code")},
-            "/api/health": {"get": {"summary": "Storage health", "responses": {
-                "200": _json(_ref(Health), "The table answers"),
-                "503": _json(_problem("unavailable"), "The table does not answer",
-                             **{"Retry-After": "integer"})}}},
-            "/api/openapi.json": {"get": {"summary": "This document", "responses": {
-                "200": {"description": "OpenAPI 3.1 document",
-                        "content": {"application/json": {"schema": {"type": "object"}}}}}}},
+            "/api/renewals": {
+                "post": _submission(
+                    _body(RenewalRequest, LinkedRenewal),
+                    "Ask for a renewal quote (with a token: one click)",
+                    *LINK_CODES,
+                )
+            },
+            "/api/renewals/link": {
+                "get": {
+                    "summary": "The masked preview of a renewal link; writes nothing",
+                    "parameters": [
+                        {
+                            "name": "t",
+                            "in": "query",
+                            "required": True,
+                            "schema": {"type": "string", "pattern": TOKEN_PATTERN},
+                        }
+                    ],
+                    "responses": {
+                        "200": _json(_ref(LinkPreview), "The policy the link names, masked"),
+                        **link_answers,
+                    },
+                }
+            },
+            "/api/renewals/optout": {
+                "post": {
+                    "summary": "Stop reminder SMS to the mobile number of a renewal link's policy",
+                    "requestBody": _body(LinkOptOut),
+                    "responses": optout,
+                }
+            },
+            "/api/referrals": {
+                "post": _submission(_body(ReferralSignup), "Sign up with a referral code")
+            },
+            "/api/health": {
+                "get": {
+                    "summary": "Storage health",
+                    "responses": {
+                        "200": _json(_ref(Health), "The table answers"),
+                        "503": _json(
+                            _problem("unavailable"),
+                            "The table does not answer",
+                            **{"Retry-After": "integer"},
+                        ),
+                    },
+                }
+            },
+            "/api/openapi.json": {
+                "get": {
+                    "summary": "This document",
+                    "responses": {
+                        "200": {
+                            "description": "OpenAPI 3.1 document",
+                            "content": {"application/json": {"schema": {"type": "object"}}},
+                        }
+                    },
+                }
+            },
         },
         "components": {"schemas": components},
     }

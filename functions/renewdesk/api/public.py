@@ -44,8 +44,9 @@ def renewal_link():
     except LinkRejected as rejected:
         return _link_rejected("renewal", rejected)
     except StorageUnavailable:
-        return web.error_json(503, "unavailable",
-                              {"Retry-After": str(StorageUnavailable.retry_after)})
+        return web.error_json(
+            503, "unavailable", {"Retry-After": str(StorageUnavailable.retry_after)}
+        )
     return jsonify(preview)
 
 
@@ -97,8 +98,12 @@ def _submit(form: str):
     data = web.read_submission()
     if data.get("website"):
         log.info("honeypot submission: form=%s", form)
-        return _store(form, lambda: backend.intake.record_spam(
-            backend.new_id(), data, model.model_fields, web.client_address()))
+        return _store(
+            form,
+            lambda: backend.intake.record_spam(
+                backend.new_id(), data, model.model_fields, web.client_address()
+            ),
+        )
     if form == "renewal" and data.get("token"):
         return _submit_by_link(data)
     try:
@@ -106,8 +111,7 @@ def _submit(form: str):
     except ValidationError as error:
         return _invalid(form, submissions.field_errors(error))
     if form == "renewal":
-        return _store(form, lambda: backend.intake.submit_renewal(submission,
-                                                                  web.client_address()))
+        return _store(form, lambda: backend.intake.submit_renewal(submission, web.client_address()))
     return _store(form, lambda: backend.intake.submit_referral(submission, web.client_address()))
 
 
@@ -126,11 +130,11 @@ def _submit_by_link(data: dict[str, Any]):
         return _link_rejected("renewal", rejected)
     try:
         submission = LinkedRenewal.model_validate(
-            submissions.drop_blank_optionals(LinkedRenewal, data))
+            submissions.drop_blank_optionals(LinkedRenewal, data)
+        )
     except ValidationError as error:
         return _invalid("renewal", submissions.field_errors(error))
-    return _store("renewal", lambda: one_click.request(roster_id, submission,
-                                                      web.client_address()))
+    return _store("renewal", lambda: one_click.request(roster_id, submission, web.client_address()))
 
 
 @bp.errorhandler(web.BadRequestBody)
@@ -157,8 +161,12 @@ def _store(form: str, submit):
         return _failed(form, 429, "rate_limited", limited.retry_after)
     except StorageUnavailable:
         return _failed(form, 503, "unavailable", StorageUnavailable.retry_after)
-    log.info("submission stored: form=%s lead_id=%s duplicate=%s",
-             form, outcome.lead_id, outcome.duplicate)
+    log.info(
+        "submission stored: form=%s lead_id=%s duplicate=%s",
+        form,
+        outcome.lead_id,
+        outcome.duplicate,
+    )
     return _accepted(form, outcome)
 
 

@@ -40,14 +40,16 @@ def _acting(write: bool = True):
 
 # -- session --------------------------------------------------------------------------------
 
+
 @bp.post("/session")
 def login():
     """Sign in: a new session id every time, the CSRF token in the answer."""
     staff_auth.require_same_origin()
     form = staff_auth.parse_input("Login", _body())
     backend = staff_auth.backend()
-    member = backend.accounts.authenticate(form.username, form.password, form.otp,
-                                           web.client_address())
+    member = backend.accounts.authenticate(
+        form.username, form.password, form.otp, web.client_address()
+    )
     new = backend.sessions.open(member, staff_auth.session_id())
     log.info("staff login: user=%s", member.username)
     response = jsonify(csrf_token=new.csrf_token, user=member.username, role=member.role)
@@ -73,6 +75,7 @@ def whoami():
 
 
 # -- leads ----------------------------------------------------------------------------------
+
 
 @bp.post("/leads/claim")
 def claim():
@@ -112,8 +115,12 @@ def list_leads():
             names = [actor.username]
         else:
             names = [m.username for m in backend.accounts.list_all() if not m.disabled]
-        leads = [lead for name in names for lead in desk.desk(actor, name)
-                 if status in (None, lead["status"])]
+        leads = [
+            lead
+            for name in names
+            for lead in desk.desk(actor, name)
+            if status in (None, lead["status"])
+        ]
         return jsonify(leads=leads, next_cursor=None)
     if status == "queued":
         page = desk.queue(actor, limit, cursor)
@@ -194,11 +201,26 @@ def my_day():
     actor = _acting(write=False)
     due, later = staff_auth.backend().desk.my_day(actor)
     return jsonify(
-        due=[{"lead": item.lead, "reason": item.reason, "due_at": item.due_at,
-              "overdue": item.overdue,
-              "step": ({"step": item.step.label, "date": item.step.date.isoformat(),
-                        "state": item.step.state} if item.step else None)} for item in due],
-        later=later)
+        due=[
+            {
+                "lead": item.lead,
+                "reason": item.reason,
+                "due_at": item.due_at,
+                "overdue": item.overdue,
+                "step": (
+                    {
+                        "step": item.step.label,
+                        "date": item.step.date.isoformat(),
+                        "state": item.step.state,
+                    }
+                    if item.step
+                    else None
+                ),
+            }
+            for item in due
+        ],
+        later=later,
+    )
 
 
 @bp.get("/team")
@@ -207,11 +229,13 @@ def team():
     actor = _acting(write=False)
     backend = staff_auth.backend()
     names = [m.username for m in backend.accounts.list_all() if not m.disabled]
-    return jsonify(team=backend.desk.team(actor, names),
-                   attention=backend.desk.attention(actor).leads)
+    return jsonify(
+        team=backend.desk.team(actor, names), attention=backend.desk.attention(actor).leads
+    )
 
 
 # -- reports --------------------------------------------------------------------------------
+
 
 @bp.get("/reports/monthly")
 def monthly_report():
@@ -228,8 +252,9 @@ def set_target(month: str):
     """Supervisor: set the month's target (renewals won, premium)."""
     actor = _acting()
     target = staff_auth.parse_input("Target", _body())
-    return jsonify(staff_auth.backend().reports.set_target(actor, month, target.renewals_won,
-                                                           target.premium))
+    return jsonify(
+        staff_auth.backend().reports.set_target(actor, month, target.renewals_won, target.premium)
+    )
 
 
 def csv_response(report: dict[str, Any], language: str) -> Response:
@@ -237,8 +262,11 @@ def csv_response(report: dict[str, Any], language: str) -> Response:
     from renewdesk.services.reports import to_csv
 
     body = to_csv(report, lambda key: i18n.message(language, key))
-    return Response(body, mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="renewdesk-{report["month"]}.csv"'})
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="renewdesk-{report["month"]}.csv"'},
+    )
 
 
 def _view(lead: dict[str, Any]) -> dict[str, Any]:
@@ -248,6 +276,7 @@ def _view(lead: dict[str, Any]) -> dict[str, Any]:
 
 
 # -- errors ---------------------------------------------------------------------------------
+
 
 @bp.errorhandler(web.BadRequestBody)
 def _bad_body(bad: web.BadRequestBody):
@@ -259,8 +288,9 @@ def _bad_body(bad: web.BadRequestBody):
 @bp.errorhandler(InvalidFields)
 def _invalid(error: InvalidFields):
     language = web.language()
-    fields = {f: {"code": c, "message": i18n.field_error(language, f, c)}
-              for f, c in error.fields.items()}
+    fields = {
+        f: {"code": c, "message": i18n.field_error(language, f, c)} for f, c in error.fields.items()
+    }
     response = jsonify(error="invalid", fields=fields)
     response.status_code = 400
     return response

@@ -76,8 +76,15 @@ def set_login_cookies(response, new: NewSession) -> None:
     settings = _settings()
     max_age = settings.session_absolute_hours * 3600
     for kind, value in (("staff", new.session_id), ("csrf", new.csrf_token)):
-        response.set_cookie(cookie_name(kind), value, max_age=max_age, path="/",
-                            secure=not settings.local, httponly=True, samesite="Lax")
+        response.set_cookie(
+            cookie_name(kind),
+            value,
+            max_age=max_age,
+            path="/",
+            secure=not settings.local,
+            httponly=True,
+            samesite="Lax",
+        )
 
 
 def forget_stale_session(response) -> None:
@@ -92,8 +99,9 @@ def clear_cookies(response) -> None:
     """Forget the session in the browser too."""
     settings = _settings()
     for kind in ("staff", "csrf"):
-        response.delete_cookie(cookie_name(kind), path="/", secure=not settings.local,
-                               httponly=True, samesite="Lax")
+        response.delete_cookie(
+            cookie_name(kind), path="/", secure=not settings.local, httponly=True, samesite="Lax"
+        )
 
 
 def parse_input(model: str, data: dict):

@@ -103,7 +103,7 @@ def _json_object(raw: bytes) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise BadRequestBody(400, "not_json_object")
     if duplicates:
-        raise BadRequestBody(400, "invalid", {key: "duplicate_key" for key in duplicates})
+        raise BadRequestBody(400, "invalid", dict.fromkeys(duplicates, "duplicate_key"))
     return data
 
 
@@ -133,8 +133,9 @@ def _form_fields(raw: bytes) -> dict[str, str]:
             continue
         raw_key, _, raw_value = pair.partition(b"=")
         # Decoded by hand: urllib's parse_qsl replaces bad UTF-8 with U+FFFD, silently.
-        raw_key, raw_value = (unquote_to_bytes(part.replace(b"+", b" "))
-                              for part in (raw_key, raw_value))
+        raw_key, raw_value = (
+            unquote_to_bytes(part.replace(b"+", b" ")) for part in (raw_key, raw_value)
+        )
         try:
             key = raw_key.decode("utf-8")
         except UnicodeDecodeError:
@@ -156,8 +157,11 @@ def _read_body():
     """Read every state-changing JSON or form body strictly before a view sees it, so a
     malformed one is a 4xx wherever it is sent (handled by each blueprint's BadRequestBody
     handler), and request.form can be trusted by the console."""
-    if (request.method not in SAFE_METHODS and request.mimetype in (JSON, FORM)
-            and request.routing_exception is None):
+    if (
+        request.method not in SAFE_METHODS
+        and request.mimetype in (JSON, FORM)
+        and request.routing_exception is None
+    ):
         read_submission()
 
 
@@ -205,7 +209,9 @@ def _security_headers(response):
     )
     headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
     headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "no-referrer" if api else "strict-origin-when-cross-origin")
+    headers.setdefault(
+        "Referrer-Policy", "no-referrer" if api else "strict-origin-when-cross-origin"
+    )
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
@@ -215,8 +221,12 @@ def _security_headers(response):
 
 
 def _http_error(error: HTTPException):
-    codes = {405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type",
-             404: "not_found"}
+    codes = {
+        405: "method_not_allowed",
+        413: "too_large",
+        415: "unsupported_media_type",
+        404: "not_found",
+    }
     code = codes.get(error.code or 500, "internal")
     response = error_json(error.code or 500, code)
     if error.code == 405:
@@ -226,8 +236,7 @@ def _http_error(error: HTTPException):
 
 def _unexpected_error(error: Exception):
     # The exception type only: messages and tracebacks can carry submitted data.
-    log.error("unhandled error on %s %s: %s", request.method, request.path,
-              type(error).__name__)
+    log.error("unhandled error on %s %s: %s", request.method, request.path, type(error).__name__)
     return error_json(500, "internal")
 
 
@@ -238,8 +247,11 @@ def init_app(app: Flask) -> None:
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     CORS(
         app,
-        resources={r"/api/(renewals|referrals|health)(/.*)?": {
-            "origins": [app.config["SETTINGS"].site_origin]}},
+        resources={
+            r"/api/(renewals|referrals|health)(/.*)?": {
+                "origins": [app.config["SETTINGS"].site_origin]
+            }
+        },
         methods=["GET", "POST"],
         allow_headers=["Content-Type", "Accept-Language"],
         max_age=600,

@@ -29,8 +29,10 @@ def is_running(campaign: Any, day: dt.date) -> bool:
 
 def running(campaigns: Sequence[Any], day: dt.date) -> list[Any]:
     """Campaigns running on a day, the ones ending soonest first."""
-    return sorted((c for c in campaigns if is_running(c, day)),
-                  key=lambda c: (c.meta.end, c.meta.start, c.slug))
+    return sorted(
+        (c for c in campaigns if is_running(c, day)),
+        key=lambda c: (c.meta.end, c.meta.start, c.slug),
+    )
 
 
 def gift_tiers(content: Any, day: dt.date) -> tuple[Sequence[Any], Any | None]:
@@ -57,6 +59,11 @@ def calendar(campaigns: Sequence[Any], day: dt.date) -> list[tuple[Any, str]]:
     order = {"running": 0, "scheduled": 1, "ended": 2}
     entries = [(c, state(c, day)) for c in campaigns]
     # Ended ones newest first: the campaign that just finished is the one marketing checks.
-    return sorted(entries, key=lambda e: (order[e[1]], -e[0].meta.end.toordinal()
-                                          if e[1] == "ended" else e[0].meta.start.toordinal(),
-                                          e[0].slug))
+    return sorted(
+        entries,
+        key=lambda e: (
+            order[e[1]],
+            -e[0].meta.end.toordinal() if e[1] == "ended" else e[0].meta.start.toordinal(),
+            e[0].slug,
+        ),
+    )

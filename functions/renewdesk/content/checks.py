@@ -44,9 +44,14 @@ def gift_tiers(file: str, path: tuple[Any, ...], tiers: Sequence[Any]) -> list[P
         elif tier.premium_from is None:
             problems.append(Problem(file, at(index, "premium_from"), "band_missing_from"))
         elif tier.premium_to is not None and tier.premium_to <= tier.premium_from:
-            problems.append(Problem(file, at(index, "premium_to"), "band_empty",
-                                    {"low": yuan(tier.premium_from),
-                                     "high": yuan(tier.premium_to)}))
+            problems.append(
+                Problem(
+                    file,
+                    at(index, "premium_to"),
+                    "band_empty",
+                    {"low": yuan(tier.premium_from), "high": yuan(tier.premium_to)},
+                )
+            )
         else:
             commercial.append((index, tier))
     if problems:
@@ -56,37 +61,58 @@ def gift_tiers(file: str, path: tuple[Any, ...], tiers: Sequence[Any]) -> list[P
     commercial.sort(key=lambda pair: pair[1].premium_from)
     first_index, first = commercial[0]
     if first.premium_from != 0:
-        problems.append(Problem(file, at(first_index, "premium_from"), "bands_start",
-                                {"start": yuan(first.premium_from)}))
+        problems.append(
+            Problem(
+                file,
+                at(first_index, "premium_from"),
+                "bands_start",
+                {"start": yuan(first.premium_from)},
+            )
+        )
     for (prev_index, prev), (index, tier) in pairwise(commercial):
         if prev.premium_to is None:
             problems.append(Problem(file, at(prev_index, "premium_to"), "band_open_not_last"))
         elif tier.premium_from < prev.premium_to:
-            problems.append(Problem(file, at(index, "premium_from"), "bands_overlap",
-                                    {"previous": band_text(prev)}))
+            problems.append(
+                Problem(
+                    file, at(index, "premium_from"), "bands_overlap", {"previous": band_text(prev)}
+                )
+            )
         elif tier.premium_from > prev.premium_to:
-            problems.append(Problem(file, at(index, "premium_from"), "bands_gap",
-                                    {"low": yuan(prev.premium_to),
-                                     "high": yuan(tier.premium_from)}))
+            problems.append(
+                Problem(
+                    file,
+                    at(index, "premium_from"),
+                    "bands_gap",
+                    {"low": yuan(prev.premium_to), "high": yuan(tier.premium_from)},
+                )
+            )
     last_index, last = commercial[-1]
     if last.premium_to is not None:
-        problems.append(Problem(file, at(last_index, "premium_to"), "band_top_open",
-                                {"high": yuan(last.premium_to)}))
+        problems.append(
+            Problem(
+                file, at(last_index, "premium_to"), "band_top_open", {"high": yuan(last.premium_to)}
+            )
+        )
     return problems
 
 
 def required_hotlines(file: str, store: Any) -> list[Problem]:
     """The hotlines the site's buttons and guides need."""
-    return [Problem(file, f"hotlines.{key}", "missing_hotline", {"name": key})
-            for key in REQUIRED_HOTLINES if key not in store.hotlines]
+    return [
+        Problem(file, f"hotlines.{key}", "missing_hotline", {"name": key})
+        for key in REQUIRED_HOTLINES
+        if key not in store.hotlines
+    ]
 
 
 def hotline_reference(file: str, field: str, key: str, store: Any) -> list[Problem]:
     """A reference to a hotline by key must name one in store.yml."""
     if key in store.hotlines:
         return []
-    return [Problem(file, field, "unknown_hotline",
-                    {"name": key, "known": "、".join(store.hotlines)})]
+    return [
+        Problem(file, field, "unknown_hotline", {"name": key, "known": "、".join(store.hotlines)})
+    ]
 
 
 def unique_keys(file: str, field: str, keys: Iterable[str]) -> list[Problem]:
@@ -106,8 +132,14 @@ def club(file: str, data: Any) -> list[Problem]:
     for index, service in enumerate(data.services):
         for position, key in enumerate(service.tiers):
             if key not in known:
-                problems.append(Problem(file, f"services[{index}].tiers[{position}]",
-                                        "unknown_tier", {"name": key, "known": "、".join(known)}))
+                problems.append(
+                    Problem(
+                        file,
+                        f"services[{index}].tiers[{position}]",
+                        "unknown_tier",
+                        {"name": key, "known": "、".join(known)},
+                    )
+                )
         if service.cost == "paid" and not service.price:
             problems.append(Problem(file, f"services[{index}].price", "price_required"))
         if service.cost == "free" and service.price:
@@ -117,19 +149,34 @@ def club(file: str, data: Any) -> list[Problem]:
 
 def markers_in_data(file: str, data: Any, known: Sequence[str]) -> list[Problem]:
     """Unknown {{ markers }} anywhere in a YAML file."""
-    return [Problem(file, field_path(path), "unknown_marker",
-                    {"marker": "{{ " + found.name + " }}", "known": " ".join(known)})
-            for path, text in markers.walk_strings(data)
-            for found in markers.find(text) if found.name not in known]
+    return [
+        Problem(
+            file,
+            field_path(path),
+            "unknown_marker",
+            {"marker": "{{ " + found.name + " }}", "known": " ".join(known)},
+        )
+        for path, text in markers.walk_strings(data)
+        for found in markers.find(text)
+        if found.name not in known
+    ]
 
 
-def markers_in_markdown(file: str, body: str, known: Sequence[str],
-                        line_offset: int) -> list[Problem]:
+def markers_in_markdown(
+    file: str, body: str, known: Sequence[str], line_offset: int
+) -> list[Problem]:
     """Unknown {{ markers }} in a Markdown body (lines counted from the top of the file)."""
-    return [Problem(file, "", "unknown_marker_at",
-                    {"marker": "{{ " + found.name + " }}", "known": " ".join(known)},
-                    found.line + line_offset)
-            for found in markers.find(body) if found.name not in known]
+    return [
+        Problem(
+            file,
+            "",
+            "unknown_marker_at",
+            {"marker": "{{ " + found.name + " }}", "known": " ".join(known)},
+            found.line + line_offset,
+        )
+        for found in markers.find(body)
+        if found.name not in known
+    ]
 
 
 def tier_campaigns(campaigns: Sequence[Any]) -> list[Problem]:
@@ -139,10 +186,18 @@ def tier_campaigns(campaigns: Sequence[Any]) -> list[Problem]:
     for index, later in enumerate(with_tiers):
         for earlier in with_tiers[:index]:
             if later.meta.start <= earlier.meta.end and earlier.meta.start <= later.meta.end:
-                problems.append(Problem(later.source, "gift_tiers", "tier_campaigns_overlap",
-                                        {"other": earlier.source,
-                                         "start": max(later.meta.start, earlier.meta.start),
-                                         "end": min(later.meta.end, earlier.meta.end)}))
+                problems.append(
+                    Problem(
+                        later.source,
+                        "gift_tiers",
+                        "tier_campaigns_overlap",
+                        {
+                            "other": earlier.source,
+                            "start": max(later.meta.start, earlier.meta.start),
+                            "end": min(later.meta.end, earlier.meta.end),
+                        },
+                    )
+                )
     return problems
 
 
@@ -154,13 +209,22 @@ EXTERNAL_RE = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//|#)", re.I)
 def campaign_hotline(campaign: Any, store: Any) -> list[Problem]:
     """A call-to-action "call" campaign must say which line to call."""
     if campaign.meta.cta == "call" and not campaign.meta.hotline:
-        return [Problem(campaign.source, "cta", "cta_needs_hotline",
-                        {"known": "、".join(store.hotlines)})]
+        return [
+            Problem(
+                campaign.source, "cta", "cta_needs_hotline", {"known": "、".join(store.hotlines)}
+            )
+        ]
     return []
 
 
-def links(file: str, text: str, pages: Iterable[str], images: Iterable[str], field: str = "",
-          line_offset: int = 0) -> list[Problem]:
+def links(
+    file: str,
+    text: str,
+    pages: Iterable[str],
+    images: Iterable[str],
+    field: str = "",
+    line_offset: int = 0,
+) -> list[Problem]:
     """Links to pages that do not exist and pictures that are not in content/images.
 
     `pages` are the site's addresses (/offers/, /about/); links may also name a page's file
@@ -191,8 +255,9 @@ def _page_address(path: str) -> str:
     return f"/{name}/" if name else "/"
 
 
-def image(file: str, field: str, name: str, root: Any, kind: str = "poster"
-          ) -> tuple[list[Problem], Any]:
+def image(
+    file: str, field: str, name: str, root: Any, kind: str = "poster"
+) -> tuple[list[Problem], Any]:
     """A referenced picture: it exists, is what it claims, and fits its use."""
     from renewdesk.content import images
 

@@ -21,12 +21,12 @@ def parse_days(text: str) -> list[str]:
     found: list[int] = []
     for part in re.split(r"[、,，和及]\s*", text):
         part = part.strip()
-        if (match := _RANGE_RE.match(part)):
+        if match := _RANGE_RE.match(part):
             first, last = _DAY_NAMES[match.group(1)], _DAY_NAMES[match.group(2)]
             if last < first:
                 raise ValueError(text)
             found += range(first, last + 1)
-        elif (match := _ONE_RE.match(part)):
+        elif match := _ONE_RE.match(part):
             found.append(_DAY_NAMES[match.group(1)])
         else:
             raise ValueError(text)

@@ -51,10 +51,10 @@ def _jpeg(data: bytes, size: int) -> ImageInfo:
         if data[at] != 0xFF:
             raise NotAnImage("jpeg")
         marker = data[at + 1]
-        length = struct.unpack(">H", data[at + 2:at + 4])[0]
+        length = struct.unpack(">H", data[at + 2 : at + 4])[0]
         # Start-of-frame markers carry the dimensions (not DHT C4, JPG C8, DAC CC).
         if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-            height, width = struct.unpack(">HH", data[at + 5:at + 9])
+            height, width = struct.unpack(">HH", data[at + 5 : at + 9])
             return ImageInfo("jpeg", width, height, size)
         at += 2 + length
     raise NotAnImage("jpeg")
@@ -81,9 +81,18 @@ def poster_problems(info: ImageInfo) -> list[tuple[str, dict]]:
     if info.size > MAX_BYTES:
         found.append(("image_too_heavy", {"kb": info.size // 1024, "limit": MAX_BYTES // 1024}))
     if not MIN_WIDTH <= info.width <= MAX_WIDTH or info.height < MIN_HEIGHT:
-        found.append(("image_bad_size", {"width": info.width, "height": info.height,
-                                         "min_width": MIN_WIDTH, "max_width": MAX_WIDTH,
-                                         "min_height": MIN_HEIGHT}))
+        found.append(
+            (
+                "image_bad_size",
+                {
+                    "width": info.width,
+                    "height": info.height,
+                    "min_width": MIN_WIDTH,
+                    "max_width": MAX_WIDTH,
+                    "min_height": MIN_HEIGHT,
+                },
+            )
+        )
     return found
 
 
@@ -93,6 +102,5 @@ def qr_problems(info: ImageInfo) -> list[tuple[str, dict]]:
     if info.size > MAX_BYTES:
         found.append(("image_too_heavy", {"kb": info.size // 1024, "limit": MAX_BYTES // 1024}))
     if info.width != info.height or info.width < MIN_QR:
-        found.append(("qr_bad_size", {"width": info.width, "height": info.height,
-                                      "min": MIN_QR}))
+        found.append(("qr_bad_size", {"width": info.width, "height": info.height, "min": MIN_QR}))
     return found

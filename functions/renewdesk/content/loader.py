@@ -24,8 +24,22 @@ CAMPAIGNS_DIR = "campaigns"
 PAGES_DIR = "pages"
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Addresses the site generates itself; a free page may not take them.
-RESERVED_SLUGS = frozenset({"index", "offers", "club", "claims", "renew", "join", "thanks",
-                            "form-error", "privacy", "search", "assets", "404"})
+RESERVED_SLUGS = frozenset(
+    {
+        "index",
+        "offers",
+        "club",
+        "claims",
+        "renew",
+        "join",
+        "thanks",
+        "form-error",
+        "privacy",
+        "search",
+        "assets",
+        "404",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -71,8 +85,15 @@ class _Reader:
         try:
             parsed = yamlfile.parse(text, first_line)
         except yamlfile.YamlProblem as problem:
-            self.problems.append(Problem(self.name(path), problem.field, problem.code,
-                                         {"line": problem.line, **problem.params}, problem.line))
+            self.problems.append(
+                Problem(
+                    self.name(path),
+                    problem.field,
+                    problem.code,
+                    {"line": problem.line, **problem.params},
+                    problem.line,
+                )
+            )
             return None
         self.parsed[self.name(path)] = parsed
         return parsed.data
@@ -130,8 +151,11 @@ class _Reader:
         try:
             load_templates.__wrapped__(self.root)  # uncached: the preview re-reads edits
         except ContentError as error:
-            return [Problem(self.name(path), "", "other",
-                            {"detail": str(error).replace(f"{path}: ", "")})]
+            return [
+                Problem(
+                    self.name(path), "", "other", {"detail": str(error).replace(f"{path}: ", "")}
+                )
+            ]
         return []
 
     def markdown_files(self, folder: str, model: type) -> list[MarkdownFile]:
@@ -156,8 +180,9 @@ class _Reader:
             meta = self.validate(path, model, data)
             if meta is not None:
                 body_line = text.count("\n", 0, match.end())
-                found.append(MarkdownFile(slug, self.name(path), meta, text[match.end():],
-                                          body_line))
+                found.append(
+                    MarkdownFile(slug, self.name(path), meta, text[match.end() :], body_line)
+                )
         return found
 
 
@@ -175,15 +200,23 @@ def load(root: Path, stage: str | None = None) -> SiteContent:
 
     store = parsed["store"]
     if parsed["offers"] is not None:
-        problems += checks.gift_tiers(name["offers"], ("renewal_gifts", "tiers"),
-                                      parsed["offers"].renewal_gifts.tiers)
+        problems += checks.gift_tiers(
+            name["offers"], ("renewal_gifts", "tiers"), parsed["offers"].renewal_gifts.tiers
+        )
     for campaign in campaigns:
         if campaign.meta.end < campaign.meta.start:
-            problems.append(Problem(campaign.source, "end", "end_before_start",
-                                    {"start": campaign.meta.start, "end": campaign.meta.end}))
+            problems.append(
+                Problem(
+                    campaign.source,
+                    "end",
+                    "end_before_start",
+                    {"start": campaign.meta.start, "end": campaign.meta.end},
+                )
+            )
         if campaign.meta.gift_tiers:
-            problems += checks.gift_tiers(campaign.source, ("gift_tiers",),
-                                          campaign.meta.gift_tiers)
+            problems += checks.gift_tiers(
+                campaign.source, ("gift_tiers",), campaign.meta.gift_tiers
+            )
     problems += checks.tier_campaigns(campaigns)
     if parsed["club"] is not None:
         problems += checks.club(name["club"], parsed["club"])
@@ -192,12 +225,14 @@ def load(root: Path, stage: str | None = None) -> SiteContent:
         problems += checks.required_hotlines(name["store"], store)
         if parsed["claims"] is not None:
             for index, key in enumerate(parsed["claims"].hotlines):
-                problems += checks.hotline_reference(name["claims"], f"hotlines[{index}]", key,
-                                                     store)
+                problems += checks.hotline_reference(
+                    name["claims"], f"hotlines[{index}]", key, store
+                )
         for campaign in campaigns:
             if campaign.meta.hotline:
-                problems += checks.hotline_reference(campaign.source, "hotline",
-                                                     campaign.meta.hotline, store)
+                problems += checks.hotline_reference(
+                    campaign.source, "hotline", campaign.meta.hotline, store
+                )
         if stage == "prod" and not store.icp:
             problems.append(Problem(name["store"], "icp", "icp_required"))
         known = known_markers(store)
@@ -215,15 +250,19 @@ def load(root: Path, stage: str | None = None) -> SiteContent:
         images = {}
     if problems:
         raise ContentInvalid(reader.locate(problems))
-    return SiteContent(root=reader.root, campaigns=tuple(campaigns), pages=tuple(pages),
-                       images=images, **parsed)
+    return SiteContent(
+        root=reader.root, campaigns=tuple(campaigns), pages=tuple(pages), images=images, **parsed
+    )
 
 
-def _images(root: Path, store_file: str, store: Any, campaigns: list[MarkdownFile]
-            ) -> tuple[list[Problem], dict[str, Any]]:
+def _images(
+    root: Path, store_file: str, store: Any, campaigns: list[MarkdownFile]
+) -> tuple[list[Problem], dict[str, Any]]:
     """Every picture content refers to: share image, QR code, campaign posters."""
-    wanted = [(store_file, "share_image", store.share_image, "poster"),
-              (store_file, "wechat_qr", store.wechat_qr, "qr")]
+    wanted = [
+        (store_file, "share_image", store.share_image, "poster"),
+        (store_file, "wechat_qr", store.wechat_qr, "qr"),
+    ]
     wanted += [(c.source, "image", c.meta.image, "poster") for c in campaigns]
     problems: list[Problem] = []
     infos = {}
@@ -236,8 +275,9 @@ def _images(root: Path, store_file: str, store: Any, campaigns: list[MarkdownFil
     return problems, infos
 
 
-def _links(reader: _Reader, campaigns: list[MarkdownFile], pages: list[MarkdownFile]
-           ) -> list[Problem]:
+def _links(
+    reader: _Reader, campaigns: list[MarkdownFile], pages: list[MarkdownFile]
+) -> list[Problem]:
     """Markdown links and pictures in pages, campaign bodies and every YAML text."""
     from renewdesk.content.markers import walk_strings
     from renewdesk.publish import routes
@@ -249,8 +289,7 @@ def _links(reader: _Reader, campaigns: list[MarkdownFile], pages: list[MarkdownF
     images = [f"images/{p.name}" for p in images_dir.iterdir()] if images_dir.is_dir() else []
     problems: list[Problem] = []
     for doc in [*campaigns, *pages]:
-        problems += checks.links(doc.source, doc.body, addresses, images,
-                                 line_offset=doc.body_line)
+        problems += checks.links(doc.source, doc.body, addresses, images, line_offset=doc.body_line)
     for key, data in reader.raw.items():
         file = f"{reader.root.name}/{DATA_FILES[key][0]}"
         for path, text in walk_strings(data):

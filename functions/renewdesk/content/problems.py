@@ -52,8 +52,9 @@ class Problem:
 
     def message(self, language: str = i18n.DEFAULT) -> str:
         """The problem as one line: file, line → field: reason."""
-        reason = i18n.message(language, f"content.{self.code}",
-                              **{k: str(v) for k, v in self.params.items()})
+        reason = i18n.message(
+            language, f"content.{self.code}", **{k: str(v) for k, v in self.params.items()}
+        )
         where = self.file
         if self.line:
             where = i18n.message(language, "content.at_line", file=self.file, line=str(self.line))

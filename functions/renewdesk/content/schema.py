@@ -101,6 +101,7 @@ class Model(BaseModel):
 
 # ---- store.yml ----------------------------------------------------------------------------
 
+
 class Hotline(Model):
     label: Short
     number: PhoneNumber
@@ -123,8 +124,9 @@ class Location(Model):
 
 class Store(Model):
     name: Short
-    short_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                                 max_length=12)]
+    short_name: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=12)
+    ]
     tagline: Summary
     city: Short
     address: Text
@@ -142,6 +144,7 @@ class Store(Model):
 
 
 # ---- offers.yml and campaigns/*.md ---------------------------------------------------------
+
 
 class GiftTier(Model):
     """One premium band and its gifts; or the band for compulsory insurance only."""
@@ -191,8 +194,9 @@ class Campaign(Model):
     audience: Annotated[list[Literal[AUDIENCES]], Field(min_length=1)]  # type: ignore[valid-type]
     cta: Literal[CALLS_TO_ACTION] = "renew"  # type: ignore[valid-type]
     hotline: Key | None = None
-    badge: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                            max_length=8)] | None = None
+    badge: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=8)] | None
+    ) = None
     highlights: list[Short] = []
     gift_tiers: Annotated[list[GiftTier], Field(min_length=1)] | None = None
     terms: list[Text] = []
@@ -200,6 +204,7 @@ class Campaign(Model):
 
 
 # ---- club.yml -------------------------------------------------------------------------------
+
 
 class ClubTier(Model):
     key: Key
@@ -259,6 +264,7 @@ class Club(Model):
 
 # ---- claims.yml -----------------------------------------------------------------------------
 
+
 class PublicNumber(Model):
     label: Short
     number: PhoneNumber
@@ -297,6 +303,7 @@ class Claims(Model):
 
 # ---- insurance.yml --------------------------------------------------------------------------
 
+
 class Limit(Model):
     item: Short
     amount: Annotated[int, Field(gt=0)]
@@ -326,6 +333,7 @@ class Insurance(Model):
 
 # ---- consent.yml ----------------------------------------------------------------------------
 
+
 class Consent(Model):
     version: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
     summary: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -333,6 +341,7 @@ class Consent(Model):
 
 
 # ---- pages/*.md -----------------------------------------------------------------------------
+
 
 class PageMeta(Model):
     """Front matter of a free Markdown page."""

@@ -72,13 +72,13 @@ def _field_at(node: Any, line: int, path: tuple[Any, ...] = ()) -> str:
         for key, value in node.value:
             if value.start_mark.line == line and isinstance(value, yaml.ScalarNode):
                 return field_path(path + (key.value,))
-            if (found := _field_at(value, line, path + (key.value,))):
+            if found := _field_at(value, line, path + (key.value,)):
                 return found
     elif isinstance(node, yaml.SequenceNode):
         for index, value in enumerate(node.value):
             if value.start_mark.line == line and isinstance(value, yaml.ScalarNode):
                 return field_path(path + (index,))
-            if (found := _field_at(value, line, path + (index,))):
+            if found := _field_at(value, line, path + (index,)):
                 return found
     return ""
 
@@ -89,11 +89,14 @@ def field_loc(field: str) -> tuple[Any, ...]:
 
 
 # PyYAML's usual complaints, by what a marketer did (the catalog explains each).
-_SYNTAX_CODES = (("expected <block end>", "yaml_indent"), ("cannot start any token", "yaml_tab"),
-                 ("mapping values are not allowed", "yaml_colon_in_text"),
-                 ("could not find expected ':'", "yaml_missing_colon"),
-                 ("end of stream", "yaml_unclosed_quote"),
-                 ("expected the node content", "yaml_indent"))
+_SYNTAX_CODES = (
+    ("expected <block end>", "yaml_indent"),
+    ("cannot start any token", "yaml_tab"),
+    ("mapping values are not allowed", "yaml_colon_in_text"),
+    ("could not find expected ':'", "yaml_missing_colon"),
+    ("end of stream", "yaml_unclosed_quote"),
+    ("expected the node content", "yaml_indent"),
+)
 
 
 def _syntax_code(detail: str) -> str:
@@ -110,8 +113,9 @@ def _loader():
         try:
             return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
         except ValueError:
-            raise YamlProblem("impossible_date", node.start_mark.line,
-                              {"value": node.value}) from None
+            raise YamlProblem(
+                "impossible_date", node.start_mark.line, {"value": node.value}
+            ) from None
 
     Loader.add_constructor("tag:yaml.org,2002:timestamp", timestamp)
     return Loader
@@ -122,17 +126,19 @@ def parse(text: str, first_line: int = 0) -> Parsed:
     import yaml
 
     for number, line in enumerate(text.splitlines(), start=1):
-        if (match := FULL_WIDTH_COLON_RE.match(line)) and ":" not in line[:match.end()]:
-            raise YamlProblem("full_width_colon", number + first_line, {"name": match.group(2)},
-                              match.group(2))
+        if (match := FULL_WIDTH_COLON_RE.match(line)) and ":" not in line[: match.end()]:
+            raise YamlProblem(
+                "full_width_colon", number + first_line, {"name": match.group(2)}, match.group(2)
+            )
     loader = _loader()(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except YamlProblem as problem:
         field = _field_at(yaml.compose(text, Loader=yaml.SafeLoader), problem.line)
-        raise YamlProblem(problem.code, problem.line + 1 + first_line, problem.params,
-                          field) from None
+        raise YamlProblem(
+            problem.code, problem.line + 1 + first_line, problem.params, field
+        ) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = (mark.line + 1 + first_line) if mark is not None else first_line + 1

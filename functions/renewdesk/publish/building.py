@@ -43,8 +43,7 @@ def run_mkdocs(site_dir: Path) -> None:
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     # From the project folder: mkdocs.yml names the jieba dictionary relative to it.
     with contextlib.chdir(PROJECT_ROOT):
-        config = load_config(config_file=str(MKDOCS_CONFIG),
-                             site_dir=str(Path(site_dir).resolve()))
+        config = load_config(config_file=str(MKDOCS_CONFIG), site_dir=str(Path(site_dir).resolve()))
         config.plugins.on_startup(command="build", dirty=False)
         try:
             mkdocs_build(config)
@@ -64,11 +63,18 @@ def calendar_text(options: Options) -> str:
     for campaign, state in calendar.calendar(content.campaigns, day):
         meta = campaign.meta
         audience = "、".join(i18n.message(language, f"site.audience.{a}") for a in meta.audience)
-        lines.append(i18n.message(
-            language, "site.calendar.cli_line",
-            state=i18n.message(language, f"site.calendar.state.{state}"),
-            start=meta.start.isoformat(), end=meta.end.isoformat(), title=meta.title,
-            audience=audience, file=campaign.source))
+        lines.append(
+            i18n.message(
+                language,
+                "site.calendar.cli_line",
+                state=i18n.message(language, f"site.calendar.state.{state}"),
+                start=meta.start.isoformat(),
+                end=meta.end.isoformat(),
+                title=meta.title,
+                audience=audience,
+                file=campaign.source,
+            )
+        )
     if len(lines) == 1:
         lines.append(i18n.message(language, "site.calendar.none"))
     return "\n".join(lines)
@@ -81,8 +87,11 @@ def run_or_explain(action: Callable[[], object], fail: Callable[[str], None]) ->
         action()
     except GenerateFailed as failed:
         fail(str(failed))
-    except Exception as error:  # noqa: BLE001 - marketing never sees a traceback
+    except Exception as error:
         if os.environ.get("RENEWDESK_DEBUG"):
             traceback.print_exc()
-        fail(i18n.message(language, "site.build.crashed",
-                          detail=f"{type(error).__name__}: {str(error)[:300]}"))
+        fail(
+            i18n.message(
+                language, "site.build.crashed", detail=f"{type(error).__name__}: {str(error)[:300]}"
+            )
+        )

@@ -44,11 +44,19 @@ def _fail(text: str) -> None:
     sys.exit(1)
 
 
-STAGE_OPTION = click.option("--stage", default=None, metavar="STAGE",
-                            help="Stage from site/stages.yml (default RENEWDESK_STAGE or local); "
-                                 "decides where the forms post.")
-AS_OF_OPTION = click.option("--as-of", default=None, metavar="YYYY-MM-DD",
-                            help="Preview as of another day (a preview cannot be published).")
+STAGE_OPTION = click.option(
+    "--stage",
+    default=None,
+    metavar="STAGE",
+    help="Stage from site/stages.yml (default RENEWDESK_STAGE or local); "
+    "decides where the forms post.",
+)
+AS_OF_OPTION = click.option(
+    "--as-of",
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="Preview as of another day (a preview cannot be published).",
+)
 
 
 @site.command("generate")
@@ -65,8 +73,12 @@ def generate_command(stage: str | None, as_of: str | None) -> None:
 @site.command("build")
 @STAGE_OPTION
 @AS_OF_OPTION
-@click.option("--site-dir", type=click.Path(path_type=Path), default=DEFAULT_SITE_DIR,
-              show_default="build/site")
+@click.option(
+    "--site-dir",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_SITE_DIR,
+    show_default="build/site",
+)
 def build(stage: str | None, as_of: str | None, site_dir: Path) -> None:
     """Generate the pages from content/ and build the site with mkdocs."""
     from renewdesk.publish import building
@@ -80,8 +92,9 @@ def calendar_command(as_of: str | None) -> None:
     """Every campaign with its dates, audience and state (running, scheduled, ended)."""
     from renewdesk.publish import building
 
-    building.run_or_explain(lambda: click.echo(building.calendar_text(_options(None, as_of))),
-                            _fail)
+    building.run_or_explain(
+        lambda: click.echo(building.calendar_text(_options(None, as_of))), _fail
+    )
 
 
 @site.command("preview")
@@ -97,8 +110,12 @@ def preview(as_of: str | None, port: int) -> None:
 
 @site.command("publish")
 @click.option("--stage", required=True, help="Stage from site/stages.yml, e.g. prod.")
-@click.option("--site-dir", type=click.Path(path_type=Path), default=DEFAULT_SITE_DIR,
-              show_default="build/site")
+@click.option(
+    "--site-dir",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_SITE_DIR,
+    show_default="build/site",
+)
 @click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
 @click.option("--force", is_flag=True, help="Upload every file, changed or not.")
 def publish(stage: str, site_dir: Path, dry_run: bool, force: bool) -> None:
@@ -112,8 +129,9 @@ def publish(stage: str, site_dir: Path, dry_run: bool, force: bool) -> None:
         target = stages.load(stage)
         s3sync.check_build(site_dir, stage)
     except stages.UnknownStage as unknown:
-        raise click.ClickException(_say("content.bad_stage", value=unknown.name,
-                                        known="、".join(unknown.known))) from None
+        raise click.ClickException(
+            _say("content.bad_stage", value=unknown.name, known="、".join(unknown.known))
+        ) from None
     except s3sync.NotPublishable as refused:
         raise click.ClickException(_say(f"publish.{refused.code}", **refused.params)) from None
     if not target.bucket:
@@ -122,13 +140,18 @@ def publish(stage: str, site_dir: Path, dry_run: bool, force: bool) -> None:
     client = boto3.client("s3", region_name=target.region)
     try:
         todo = s3sync.plan(client, target.bucket, site_dir, force=force)
-        counts = {"bucket": target.bucket, "uploaded": len(todo.uploads),
-                  "unchanged": len(todo.unchanged), "deleted": len(todo.deletions)}
+        counts = {
+            "bucket": target.bucket,
+            "uploaded": len(todo.uploads),
+            "unchanged": len(todo.unchanged),
+            "deleted": len(todo.deletions),
+        }
         if dry_run:
             click.echo(_say("publish.dry_run", **counts))
             return
         s3sync.apply(client, target.bucket, todo)
     except (BotoCoreError, ClientError) as error:
-        raise click.ClickException(_say("publish.s3_failed", detail=type(error).__name__ + ": "
-                                        + str(error)[:300])) from None
+        raise click.ClickException(
+            _say("publish.s3_failed", detail=type(error).__name__ + ": " + str(error)[:300])
+        ) from None
     click.echo(_say("publish.done", **counts))

@@ -35,9 +35,16 @@ GENERATED_DIR = PROJECT_ROOT / "build" / "generated"
 OVERRIDES_DIR = PROJECT_ROOT / "site" / "overrides"
 # The theme's texts: every rd.t['key'] in site/overrides, checked against the catalog.
 THEME_TEXT_RE = re.compile(r"""rd\.t\[['"]([a-z0-9_.]+)['"]\]""")
-FORM_MESSAGE_KEYS = ("site.form.sending", "site.form.network", "site.form.fix_fields",
-                     "site.form.unexpected", "site.form.retry_minutes",
-                     "site.form.retry_at", "site.form.retry_tomorrow", "site.form.limit")
+FORM_MESSAGE_KEYS = (
+    "site.form.sending",
+    "site.form.network",
+    "site.form.fix_fields",
+    "site.form.unexpected",
+    "site.form.retry_minutes",
+    "site.form.retry_at",
+    "site.form.retry_tomorrow",
+    "site.form.limit",
+)
 
 
 class GenerateFailed(Exception):
@@ -46,7 +53,8 @@ class GenerateFailed(Exception):
 
 def json_for_script(data: Any) -> Markup:
     """JSON safe inside <script type="application/json">: no "</script>" can close it early."""
-    return Markup(json.dumps(data, ensure_ascii=False).replace("<", "\\u003c"))
+    # Escaped here: every "<" is \u003c, so the markup cannot end the script element.
+    return Markup(json.dumps(data, ensure_ascii=False).replace("<", "\\u003c"))  # nosec B704
 
 
 @dataclass(frozen=True)
@@ -55,7 +63,7 @@ class Options:
 
     content_dir: Path
     out_dir: Path = GENERATED_DIR
-    day: dt.date | None = None   # None: today at the store
+    day: dt.date | None = None  # None: today at the store
     stage: str = stages.LOCAL
     preview_pages: bool = False  # the campaign calendar page of `make preview`
     language: str = i18n.DEFAULT
@@ -71,7 +79,8 @@ class Options:
             raise GenerateFailed(i18n.message(language, "content.bad_as_of", value=as_of)) from None
         values: dict[str, Any] = {
             "content_dir": Path(env.get("RENEWDESK_CONTENT_DIR") or PROJECT_ROOT / "content"),
-            "day": day, "stage": (env.get("RENEWDESK_STAGE") or stages.LOCAL).strip(),
+            "day": day,
+            "stage": (env.get("RENEWDESK_STAGE") or stages.LOCAL).strip(),
             "language": language,
         }
         return cls(**{**values, **overrides})
@@ -83,8 +92,11 @@ def generate(options: Options) -> Path:
     try:
         stage = stages.load(options.stage)
     except stages.UnknownStage as unknown:
-        raise GenerateFailed(i18n.message(language, "content.bad_stage", value=unknown.name,
-                                          known="、".join(unknown.known))) from None
+        raise GenerateFailed(
+            i18n.message(
+                language, "content.bad_stage", value=unknown.name, known="、".join(unknown.known)
+            )
+        ) from None
     try:
         content = load(options.content_dir, stage=stage.name)
     except ContentInvalid as invalid:
@@ -111,25 +123,36 @@ class _SiteWriter:
         self.assets = Assets()
         self.seo = Seo(content, stage.site_origin)
         self.pages = generated_pages(content, self.day, preview_pages=options.preview_pages)
-        self.renderer = Renderer(content, {
-            "content": content, "store": store, "routes": routes, "day": self.day,
-            "api_origin": self.api_origin, "site_origin": "", "asset": self.assets.url,
-            "image": self.seo.image_url,
-            "maps": self.seo.map_links(),
-            "field_error": lambda field, code: i18n.field_error(SITE_LANGUAGE, field, code),
-            "form_messages_json": json_for_script({k: t(k) for k in FORM_MESSAGE_KEYS}),
-            "error_messages_json": json_for_script(self._error_messages()),
-        })
+        self.renderer = Renderer(
+            content,
+            {
+                "content": content,
+                "store": store,
+                "routes": routes,
+                "day": self.day,
+                "api_origin": self.api_origin,
+                "site_origin": "",
+                "asset": self.assets.url,
+                "image": self.seo.image_url,
+                "maps": self.seo.map_links(),
+                "field_error": lambda field, code: i18n.field_error(SITE_LANGUAGE, field, code),
+                "form_messages_json": json_for_script({k: t(k) for k in FORM_MESSAGE_KEYS}),
+                "error_messages_json": json_for_script(self._error_messages()),
+            },
+        )
 
     @staticmethod
     def _error_messages() -> dict[str, Any]:
         from renewdesk.api.form_pages import FORM_FIELDS
 
         catalog = i18n.catalog(SITE_LANGUAGE)
-        texts = {k: v for k, v in catalog.items()
-                 if k.startswith(("error.", "field.", "site.error."))}
-        return {"texts": texts, "forms": {form: list(fields) for form, fields in
-                                          FORM_FIELDS.items()}}
+        texts = {
+            k: v for k, v in catalog.items() if k.startswith(("error.", "field.", "site.error."))
+        }
+        return {
+            "texts": texts,
+            "forms": {form: list(fields) for form, fields in FORM_FIELDS.items()},
+        }
 
     def write(self, root: Path) -> None:
         docs = root / "docs"
@@ -165,52 +188,78 @@ class _SiteWriter:
         }
         if self.stage.site_origin:
             config["site_url"] = self.stage.site_origin + "/"
-        return ("# Generated by `renewdesk site generate` from content/: do not edit.\n"
-                + yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
+        return (
+            "# Generated by `renewdesk site generate` from content/: do not edit.\n"
+            + yaml.safe_dump(config, allow_unicode=True, sort_keys=False)
+        )
 
     def theme_data(self) -> dict[str, Any]:
         """Everything site/overrides shows that no page's metadata carries."""
         store = self.content.store
-        hotlines = [{"key": key, "label": h.label, "number": h.number, "tel": tel_href(h.number)}
-                    for key, h in store.hotlines.items()]
+        hotlines = [
+            {"key": key, "label": h.label, "number": h.number, "tel": tel_href(h.number)}
+            for key, h in store.hotlines.items()
+        ]
         by_key = {h["key"]: h for h in hotlines}
         return {
             "t": self._theme_texts(),
             "asset": {name: self.assets.url(name) for name in self.assets.targets},
             "routes": {name: getattr(routes, name) for name in routes.PAGE_NAMES},
-            "store": {"name": store.name, "short_name": store.short_name,
-                      "address": store.address,
-                      "opening_hours": [r.model_dump() for r in store.opening_hours]},
+            "store": {
+                "name": store.name,
+                "short_name": store.short_name,
+                "address": store.address,
+                "opening_hours": [r.model_dump() for r in store.opening_hours],
+            },
             "wechat": self.seo.wechat(),
             "filing": self.seo.filings(),
-            "hotlines": hotlines, "insurance": by_key["insurance"], "rescue": by_key["rescue"],
+            "hotlines": hotlines,
+            "insurance": by_key["insurance"],
+            "rescue": by_key["rescue"],
             "maps": self.seo.map_links() or {},
             # key: the address without slashes, which page.url starts with (aria-current).
-            "menu": [{"title": title, "url": url, "key": url.strip("/")} for title, url, source
-                     in self._menu(with_home=False) if source.endswith("/index.md")],
-            "page_links": [{"title": title, "url": url} for title, url, source in
-                           self._menu(with_home=False) if not source.endswith("/index.md")],
+            "menu": [
+                {"title": title, "url": url, "key": url.strip("/")}
+                for title, url, source in self._menu(with_home=False)
+                if source.endswith("/index.md")
+            ],
+            "page_links": [
+                {"title": title, "url": url}
+                for title, url, source in self._menu(with_home=False)
+                if not source.endswith("/index.md")
+            ],
             "preview_day": self.day.isoformat() if self.preview else "",
             "share_image": (self.seo.image_url(store.share_image) if store.share_image else ""),
-            "csp": self.csp() or "", "year": self.day.year,
+            "csp": self.csp() or "",
+            "year": self.day.year,
         }
 
     @staticmethod
     def _theme_texts() -> dict[str, str]:
-        keys = sorted({key for path in OVERRIDES_DIR.rglob("*.html")
-                       for key in THEME_TEXT_RE.findall(path.read_text(encoding="utf-8"))})
+        keys = sorted(
+            {
+                key
+                for path in OVERRIDES_DIR.rglob("*.html")
+                for key in THEME_TEXT_RE.findall(path.read_text(encoding="utf-8"))
+            }
+        )
         return {key: t(key) for key in keys}  # t() fails the build on a missing key
 
     def _menu(self, with_home: bool) -> list[tuple[str, str, str]]:
         # (title, address, source file): main sections, then free pages marked `menu: true`.
-        main = [("site.nav.offers", routes.OFFERS), ("site.nav.claims", routes.CLAIMS),
-                ("site.nav.club", routes.CLUB), ("site.nav.renew", routes.RENEW),
-                ("site.nav.join", routes.JOIN)]
+        main = [
+            ("site.nav.offers", routes.OFFERS),
+            ("site.nav.claims", routes.CLAIMS),
+            ("site.nav.club", routes.CLUB),
+            ("site.nav.renew", routes.RENEW),
+            ("site.nav.join", routes.JOIN),
+        ]
         if with_home:
             main.insert(0, ("site.nav.home", routes.HOME))
         items = [(t(key), url, routes.src_uri(url)) for key, url in main]
-        pages = sorted((p for p in self.content.pages if p.meta.menu),
-                       key=lambda p: (p.meta.order, p.slug))
+        pages = sorted(
+            (p for p in self.content.pages if p.meta.menu), key=lambda p: (p.meta.order, p.slug)
+        )
         items += [(p.meta.title, routes.page(p.slug), f"{p.slug}.md") for p in pages]
         return items
 
@@ -219,9 +268,11 @@ class _SiteWriter:
         if self.stage.name == stages.LOCAL:
             return None  # the local server sends the policy as a header
         api = f" {self.api_origin}" if self.api_origin else ""
-        return ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-                f"img-src 'self' data:; connect-src 'self'{api}; form-action 'self'{api}; "
-                "base-uri 'self'; object-src 'none'")
+        return (
+            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+            f"img-src 'self' data:; connect-src 'self'{api}; form-action 'self'{api}; "
+            "base-uri 'self'; object-src 'none'"
+        )
 
     def build_info(self) -> str:
         """What was built, for which stage and day: `renewdesk site publish` checks it."""

@@ -37,48 +37,105 @@ class GeneratedPage:
     structured_data: bool = False
 
 
-def generated_pages(content: Any, day: dt.date, preview_pages: bool = False
-                    ) -> list[GeneratedPage]:
+def generated_pages(content: Any, day: dt.date, preview_pages: bool = False) -> list[GeneratedPage]:
     """Every generated page as of a day (campaigns only while they run)."""
     store = content.store
     running = calendar.running(content.campaigns, day)
     tiers, tier_campaign = calendar.gift_tiers(content, day)
     offers = {"campaigns": running, "tiers": tiers, "tier_campaign": tier_campaign}
-    referral_campaigns = [c for c in running if c.meta.cta == "join"
-                          or "referral" in c.meta.audience]
+    referral_campaigns = [
+        c for c in running if c.meta.cta == "join" or "referral" in c.meta.audience
+    ]
     pages = [
-        GeneratedPage(routes.HOME, store.short_name, "home.html", store.tagline, offers,
-                      structured_data=True),
-        GeneratedPage(routes.OFFERS, t("site.offers.title"), "offers.html",
-                      content.offers.renewal_gifts.summary, offers, boost=BOOST_MAIN),
-        GeneratedPage(routes.CLUB, content.club.name, "club.html", content.club.intro[:150],
-                      boost=BOOST_MAIN),
-        GeneratedPage(routes.CHARTER, t("site.club.charter_title", club=content.club.name),
-                      "charter.html", content.club.name, boost=BOOST_FINE_PRINT),
-        GeneratedPage(routes.CLAIMS, t("site.claims.title"), "claims.html",
-                      content.claims.intro[:150], boost=BOOST_MAIN),
-        GeneratedPage(routes.RENEW, t("site.renew.title"), "renew.html", t("site.renew.lead"),
-                      scripts=(FORM_SCRIPT, ONE_CLICK_SCRIPT), referrer="no-referrer"),
-        GeneratedPage(routes.JOIN, content.offers.referral.title, "join.html",
-                      content.offers.referral.summary, {"campaigns": referral_campaigns},
-                      scripts=(FORM_SCRIPT,)),
-        GeneratedPage(routes.THANKS, t("site.thanks.title"), "thanks.html", t("site.thanks.lead"),
-                      searchable=False),
-        GeneratedPage(routes.FORM_ERROR, t("site.error.title"), "form_error.html",
-                      t("site.error.lead"), searchable=False),
-        GeneratedPage(routes.PRIVACY, t("site.privacy.title"), "privacy.html",
-                      content.consent.summary[:150], boost=BOOST_FINE_PRINT),
+        GeneratedPage(
+            routes.HOME, store.short_name, "home.html", store.tagline, offers, structured_data=True
+        ),
+        GeneratedPage(
+            routes.OFFERS,
+            t("site.offers.title"),
+            "offers.html",
+            content.offers.renewal_gifts.summary,
+            offers,
+            boost=BOOST_MAIN,
+        ),
+        GeneratedPage(
+            routes.CLUB, content.club.name, "club.html", content.club.intro[:150], boost=BOOST_MAIN
+        ),
+        GeneratedPage(
+            routes.CHARTER,
+            t("site.club.charter_title", club=content.club.name),
+            "charter.html",
+            content.club.name,
+            boost=BOOST_FINE_PRINT,
+        ),
+        GeneratedPage(
+            routes.CLAIMS,
+            t("site.claims.title"),
+            "claims.html",
+            content.claims.intro[:150],
+            boost=BOOST_MAIN,
+        ),
+        GeneratedPage(
+            routes.RENEW,
+            t("site.renew.title"),
+            "renew.html",
+            t("site.renew.lead"),
+            scripts=(FORM_SCRIPT, ONE_CLICK_SCRIPT),
+            referrer="no-referrer",
+        ),
+        GeneratedPage(
+            routes.JOIN,
+            content.offers.referral.title,
+            "join.html",
+            content.offers.referral.summary,
+            {"campaigns": referral_campaigns},
+            scripts=(FORM_SCRIPT,),
+        ),
+        GeneratedPage(
+            routes.THANKS,
+            t("site.thanks.title"),
+            "thanks.html",
+            t("site.thanks.lead"),
+            searchable=False,
+        ),
+        GeneratedPage(
+            routes.FORM_ERROR,
+            t("site.error.title"),
+            "form_error.html",
+            t("site.error.lead"),
+            searchable=False,
+        ),
+        GeneratedPage(
+            routes.PRIVACY,
+            t("site.privacy.title"),
+            "privacy.html",
+            content.consent.summary[:150],
+            boost=BOOST_FINE_PRINT,
+        ),
     ]
     for campaign in running:
-        pages.append(GeneratedPage(routes.campaign(campaign.slug), campaign.meta.title,
-                                   "campaign.html", campaign.meta.summary,
-                                   {"campaign": campaign}, body=campaign.body,
-                                   image=campaign.meta.image))
+        pages.append(
+            GeneratedPage(
+                routes.campaign(campaign.slug),
+                campaign.meta.title,
+                "campaign.html",
+                campaign.meta.summary,
+                {"campaign": campaign},
+                body=campaign.body,
+                image=campaign.meta.image,
+            )
+        )
     if preview_pages:
-        pages.append(GeneratedPage(routes.CALENDAR, t("site.calendar.title"), "calendar.html",
-                                   t("site.calendar.lead"),
-                                   {"entries": calendar.calendar(content.campaigns, day)},
-                                   searchable=False))
+        pages.append(
+            GeneratedPage(
+                routes.CALENDAR,
+                t("site.calendar.title"),
+                "calendar.html",
+                t("site.calendar.lead"),
+                {"entries": calendar.calendar(content.campaigns, day)},
+                searchable=False,
+            )
+        )
     return pages
 
 

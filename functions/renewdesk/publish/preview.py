@@ -26,7 +26,8 @@ WATCHED = (PROJECT_ROOT / "site", PROJECT_ROOT / "functions" / "renewdesk" / "me
 RELOAD_PATH = "/__preview__/reload.js"
 VERSION_PATH = "/__preview__/version"
 ASSET_SUFFIXES = (".css", ".js", ".svg", ".png", ".jpg", ".jpeg", ".webp", ".json")
-RELOAD_JS = """(function () {
+RELOAD_JS = (
+    """(function () {
   var seen = null;
   function check() {
     fetch("%s", {cache: "no-store"}).then(function (r) { return r.json(); }).then(function (v) {
@@ -36,7 +37,9 @@ RELOAD_JS = """(function () {
   }
   check();
 })();
-""" % VERSION_PATH
+"""
+    % VERSION_PATH
+)
 
 
 class LivePreview:
@@ -55,9 +58,15 @@ class LivePreview:
         return [Path(self.options.content_dir), *WATCHED]
 
     def _snapshot(self) -> tuple:
-        return tuple(sorted((str(p), p.stat().st_mtime_ns, p.stat().st_size)
-                            for root in self.watched() if root.is_dir()
-                            for p in root.rglob("*") if p.is_file()))
+        return tuple(
+            sorted(
+                (str(p), p.stat().st_mtime_ns, p.stat().st_size)
+                for root in self.watched()
+                if root.is_dir()
+                for p in root.rglob("*")
+                if p.is_file()
+            )
+        )
 
     def rebuild(self) -> None:
         """One build; a failure becomes the page every address shows."""
@@ -66,12 +75,14 @@ class LivePreview:
             self.error = None
         except GenerateFailed as failed:
             self.error = str(failed)
-        except Exception as error:  # noqa: BLE001 - shown in the page, never a traceback
-            self.error = i18n.message(self.options.language, "site.build.crashed",
-                                      detail=f"{type(error).__name__}: {str(error)[:300]}")
+        except Exception as error:
+            self.error = i18n.message(
+                self.options.language,
+                "site.build.crashed",
+                detail=f"{type(error).__name__}: {str(error)[:300]}",
+            )
         self.version += 1
-        print(self.error or i18n.message(self.options.language, "site.preview.rebuilt"),
-              flush=True)
+        print(self.error or i18n.message(self.options.language, "site.preview.rebuilt"), flush=True)
 
     def watch(self) -> None:
         """Rebuild whenever a watched file changes, until stopped."""
@@ -93,15 +104,17 @@ class LivePreview:
         language = self.options.language
         title = i18n.message(language, "site.preview.error_title")
         hint = i18n.message(language, "site.preview.error_hint")
-        body = (f'<!doctype html><html lang="zh"><head><meta charset="utf-8">'
-                f'<meta name="viewport" content="width=device-width,initial-scale=1">'
-                f"<title>{html.escape(title)}</title><style>body{{font-family:sans-serif;"
-                f"margin:1.5rem;line-height:1.6;color:#1c2433}}h1{{color:#b3261e;font-size:1.3rem}}"
-                f"pre{{white-space:pre-wrap;background:#fff6f5;border:2px solid #b3261e;"
-                f"border-radius:8px;padding:1rem;font-size:.95rem}}</style></head><body>"
-                f"<h1>{html.escape(title)}</h1><p>{html.escape(hint)}</p>"
-                f'<pre data-rd-preview-error>{html.escape(self.error or "")}</pre>'
-                f'<script src="{RELOAD_PATH}"></script></body></html>')
+        body = (
+            f'<!doctype html><html lang="zh"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width,initial-scale=1">'
+            f"<title>{html.escape(title)}</title><style>body{{font-family:sans-serif;"
+            f"margin:1.5rem;line-height:1.6;color:#1c2433}}h1{{color:#b3261e;font-size:1.3rem}}"
+            f"pre{{white-space:pre-wrap;background:#fff6f5;border:2px solid #b3261e;"
+            f"border-radius:8px;padding:1rem;font-size:.95rem}}</style></head><body>"
+            f"<h1>{html.escape(title)}</h1><p>{html.escape(hint)}</p>"
+            f"<pre data-rd-preview-error>{html.escape(self.error or '')}</pre>"
+            f'<script src="{RELOAD_PATH}"></script></body></html>'
+        )
         return body.encode("utf-8")
 
 
@@ -119,11 +132,12 @@ class _Handler(SimpleHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:
         path = self.path.split("?")[0]
         if path == VERSION_PATH:
-            return self._send(200, "application/json",
-                              json.dumps({"version": self.preview.version}).encode())
+            return self._send(
+                200, "application/json", json.dumps({"version": self.preview.version}).encode()
+            )
         if path == RELOAD_PATH:
             return self._send(200, "text/javascript; charset=utf-8", RELOAD_JS.encode())
         if self.preview.error is not None and Path(path).suffix not in ASSET_SUFFIXES:
@@ -133,15 +147,17 @@ class _Handler(SimpleHTTPRequestHandler):
             target = target / "index.html"
         if target.suffix == ".html" and target.is_file():
             page = target.read_bytes().replace(
-                b"</body>", f'<script src="{RELOAD_PATH}"></script></body>'.encode(), 1)
+                b"</body>", f'<script src="{RELOAD_PATH}"></script></body>'.encode(), 1
+            )
             return self._send(200, "text/html; charset=utf-8", page)
         return super().do_GET()
 
 
 def start_server(preview: LivePreview, port: int) -> ThreadingHTTPServer:
     """The preview's HTTP server on 127.0.0.1 (serve_forever it in a thread or here)."""
-    handler = partial(type("PreviewHandler", (_Handler,), {"preview": preview}),
-                      directory=str(preview.site_dir))
+    handler = partial(
+        type("PreviewHandler", (_Handler,), {"preview": preview}), directory=str(preview.site_dir)
+    )
     return ThreadingHTTPServer(("127.0.0.1", port), handler)
 
 
@@ -150,8 +166,10 @@ def serve(options: Options, port: int) -> None:
     preview = LivePreview(options)
     preview.start()
     server = start_server(preview, port)
-    print(i18n.message(options.language, "site.preview.running", url=f"http://127.0.0.1:{port}/"),
-          flush=True)
+    print(
+        i18n.message(options.language, "site.preview.running", url=f"http://127.0.0.1:{port}/"),
+        flush=True,
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -10,13 +10,14 @@ from typing import Any
 from markupsafe import Markup
 
 from renewdesk import i18n
+from renewdesk.config import PROJECT_ROOT
 from renewdesk.content import markers
 
-from renewdesk.config import PROJECT_ROOT
-
 # The site's page templates, then the form pieces the API's no-JavaScript pages share with them.
-TEMPLATE_DIRS = (PROJECT_ROOT / "site" / "templates",
-                 Path(__file__).resolve().parents[1] / "templates" / "form_pages")
+TEMPLATE_DIRS = (
+    PROJECT_ROOT / "site" / "templates",
+    Path(__file__).resolve().parents[1] / "templates" / "form_pages",
+)
 # The site is written in Simplified Chinese; the catalogs' English texts serve the console/API.
 SITE_LANGUAGE = "zh"
 MARKDOWN_EXTENSIONS = ["attr_list", "tables", "sane_lists", "toc"]
@@ -65,14 +66,16 @@ class Renderer:
             lstrip_blocks=True,
             finalize=self._finalize,
         )
-        self.env.filters.update(md=self.markdown, inline=self.inline, yuan=yuan,
-                                date_cn=date_cn, tel=tel_href)
+        self.env.filters.update(
+            md=self.markdown, inline=self.inline, yuan=yuan, date_cn=date_cn, tel=tel_href
+        )
         self.env.globals.update(globals_, t=t)
 
     def expand_markdown(self, text: str) -> str:
         """Markers in Markdown: hotlines become tap-to-call links."""
-        return markers.expand(text, self.store,
-                              lambda key, h: f"[{h.number}]({tel_href(h.number)}){{: .rd-nowrap }}")
+        return markers.expand(
+            text, self.store, lambda key, h: f"[{h.number}]({tel_href(h.number)}){{: .rd-nowrap }}"
+        )
 
     def markdown(self, text: str) -> Markup:
         """Block Markdown (paragraphs, lists, tables) to HTML."""

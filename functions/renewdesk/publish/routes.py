@@ -28,6 +28,17 @@ def src_uri(route: str) -> str:
     path = route.strip("/")
     return f"{path}/index.md" if path else "index.md"
 
+
 # The addresses the theme links to by name (config.extra.rd.routes).
-PAGE_NAMES = ("HOME", "OFFERS", "CLUB", "CHARTER", "CLAIMS", "RENEW", "JOIN", "THANKS",
-              "FORM_ERROR", "PRIVACY")
+PAGE_NAMES = (
+    "HOME",
+    "OFFERS",
+    "CLUB",
+    "CHARTER",
+    "CLAIMS",
+    "RENEW",
+    "JOIN",
+    "THANKS",
+    "FORM_ERROR",
+    "PRIVACY",
+)

@@ -85,8 +85,12 @@ def check_build(site_dir: Path, stage: str) -> dict[str, Any]:
     except (OSError, ValueError):
         raise NotPublishable("no_build", site_dir=site_dir, stage=stage) from None
     if info.get("stage") != stage:
-        raise NotPublishable("wrong_stage", built=info.get("stage"), stage=stage,
-                             api=info.get("api_origin") or "/api")
+        raise NotPublishable(
+            "wrong_stage",
+            built=info.get("stage"),
+            stage=stage,
+            api=info.get("api_origin") or "/api",
+        )
     if info.get("preview"):
         raise NotPublishable("preview_build", as_of=info.get("as_of"))
     return info
@@ -131,9 +135,15 @@ def apply(client: Any, bucket: str, todo: Plan) -> None:
     """Upload, then delete what the build no longer has."""
     for upload in todo.uploads:
         with upload.path.open("rb") as body:
-            client.put_object(Bucket=bucket, Key=upload.key, Body=body,
-                              ContentType=upload.content_type, CacheControl=upload.cache_control)
+            client.put_object(
+                Bucket=bucket,
+                Key=upload.key,
+                Body=body,
+                ContentType=upload.content_type,
+                CacheControl=upload.cache_control,
+            )
     for start in range(0, len(todo.deletions), 1000):  # DeleteObjects takes 1,000 keys at most
-        batch = todo.deletions[start:start + 1000]
-        client.delete_objects(Bucket=bucket,
-                              Delete={"Objects": [{"Key": k} for k in batch], "Quiet": True})
+        batch = todo.deletions[start : start + 1000]
+        client.delete_objects(
+            Bucket=bucket, Delete={"Objects": [{"Key": k} for k in batch], "Quiet": True}
+        )

@@ -43,23 +43,34 @@ class Seo:
     def share(self, route: str, title: str, description: str, image: str | None) -> dict:
         """Open Graph and WeChat/QQ share card of one page."""
         picture = image or self.store.share_image
-        card = {"title": title, "description": description, "site_name": self.store.short_name,
-                "url": self.url(route), "type": "article" if image else "website",
-                "image": self.image_url(picture) if picture else ""}
+        card = {
+            "title": title,
+            "description": description,
+            "site_name": self.store.short_name,
+            "url": self.url(route),
+            "type": "article" if image else "website",
+            "image": self.image_url(picture) if picture else "",
+        }
         return card
 
     def wechat(self) -> dict:
         """The official account's name and QR code, if configured."""
-        return {"name": self.store.wechat or "",
-                "qr": "/" + self.store.wechat_qr if self.store.wechat_qr else ""}
+        return {
+            "name": self.store.wechat or "",
+            "qr": "/" + self.store.wechat_qr if self.store.wechat_qr else "",
+        }
 
     def filings(self) -> dict:
         """ICP filing (required to publish in mainland China) and public-security filing."""
-        return {"icp": self.store.icp or "", "icp_url": ICP_URL,
-                "police": self.store.police_filing or "", "police_url": POLICE_URL}
+        return {
+            "icp": self.store.icp or "",
+            "icp_url": ICP_URL,
+            "police": self.store.police_filing or "",
+            "police_url": POLICE_URL,
+        }
 
     def map_links(self) -> dict | None:
-        """"Navigate to the store" in AMap and Baidu Maps, both given GCJ-02 coordinates.
+        """ "Navigate to the store" in AMap and Baidu Maps, both given GCJ-02 coordinates.
 
         AMap takes `position=lng,lat` (longitude first); Baidu takes `location=lat,lng`
         (latitude first) and is told the coordinates are GCJ-02, not its own BD-09.
@@ -69,39 +80,66 @@ class Seo:
             return None
         lat, lng = geo.to_gcj02(location.lat, location.lng, location.system)
         name, src = self.store.short_name, "renewdesk.site"
-        amap = {"position": f"{lng:.6f},{lat:.6f}", "name": name, "src": src,
-                "coordinate": "gaode", "callnative": "1"}
-        baidu = {"location": f"{lat:.6f},{lng:.6f}", "title": name,
-                 "content": self.store.address, "output": "html", "coord_type": "gcj02",
-                 "src": src}
-        return {"amap": f"{AMAP_MARKER}?{urlencode(amap)}",
-                "baidu": f"{BAIDU_MARKER}?{urlencode(baidu)}"}
+        amap = {
+            "position": f"{lng:.6f},{lat:.6f}",
+            "name": name,
+            "src": src,
+            "coordinate": "gaode",
+            "callnative": "1",
+        }
+        baidu = {
+            "location": f"{lat:.6f},{lng:.6f}",
+            "title": name,
+            "content": self.store.address,
+            "output": "html",
+            "coord_type": "gcj02",
+            "src": src,
+        }
+        return {
+            "amap": f"{AMAP_MARKER}?{urlencode(amap)}",
+            "baidu": f"{BAIDU_MARKER}?{urlencode(baidu)}",
+        }
 
     def structured_data(self) -> str:
         """schema.org AutoDealer JSON-LD (safe inside a script element)."""
         store = self.store
         data: dict[str, Any] = {
-            "@context": "https://schema.org", "@type": "AutoDealer", "name": store.name,
-            "alternateName": store.short_name, "description": store.tagline,
-            "address": {"@type": "PostalAddress", "streetAddress": store.address,
-                        "addressLocality": store.city, "addressCountry": "CN"},
+            "@context": "https://schema.org",
+            "@type": "AutoDealer",
+            "name": store.name,
+            "alternateName": store.short_name,
+            "description": store.tagline,
+            "address": {
+                "@type": "PostalAddress",
+                "streetAddress": store.address,
+                "addressLocality": store.city,
+                "addressCountry": "CN",
+            },
             "telephone": store.hotlines["insurance"].number,
-            "contactPoint": [{"@type": "ContactPoint", "contactType": h.label,
-                              "telephone": h.number} for h in store.hotlines.values()],
+            "contactPoint": [
+                {"@type": "ContactPoint", "contactType": h.label, "telephone": h.number}
+                for h in store.hotlines.values()
+            ],
             "openingHoursSpecification": [
-                {"@type": "OpeningHoursSpecification", "name": row.what,
-                 "dayOfWeek": [f"https://schema.org/{d}" for d in hours.parse_days(row.days)],
-                 "opens": hours.parse_hours(row.hours)[0],
-                 "closes": hours.parse_hours(row.hours)[1]}
-                for row in store.opening_hours],
+                {
+                    "@type": "OpeningHoursSpecification",
+                    "name": row.what,
+                    "dayOfWeek": [f"https://schema.org/{d}" for d in hours.parse_days(row.days)],
+                    "opens": hours.parse_hours(row.hours)[0],
+                    "closes": hours.parse_hours(row.hours)[1],
+                }
+                for row in store.opening_hours
+            ],
         }
         if store.province:
             data["address"]["addressRegion"] = store.province
         if store.location is not None:
-            lat, lng = geo.to_wgs84(store.location.lat, store.location.lng,
-                                    store.location.system)
-            data["geo"] = {"@type": "GeoCoordinates", "latitude": round(lat, 6),
-                           "longitude": round(lng, 6)}
+            lat, lng = geo.to_wgs84(store.location.lat, store.location.lng, store.location.system)
+            data["geo"] = {
+                "@type": "GeoCoordinates",
+                "latitude": round(lat, 6),
+                "longitude": round(lng, 6),
+            }
             data["hasMap"] = self.map_links()["amap"]  # type: ignore[index]
         if self.origin:
             data["url"] = self.url("/")
@@ -111,8 +149,12 @@ class Seo:
 
     def robots_txt(self) -> str:
         """robots.txt fit for Baidu and the others: result pages out, one plain sitemap."""
-        lines = ["User-agent: *", f"Disallow: {routes.THANKS}", f"Disallow: {routes.FORM_ERROR}",
-                 "Disallow: /preview/"]
+        lines = [
+            "User-agent: *",
+            f"Disallow: {routes.THANKS}",
+            f"Disallow: {routes.FORM_ERROR}",
+            "Disallow: /preview/",
+        ]
         if self.origin:
             lines.append(f"Sitemap: {self.origin}/sitemap.xml")
         return "\n".join(lines) + "\n"

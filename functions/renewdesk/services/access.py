@@ -17,12 +17,37 @@ from renewdesk.services.records import OptOut, Policy
 from renewdesk.services.referrers import Referrer
 
 # Storage plumbing and staff identities: not the customer's information.
-NOT_THEIRS = frozenset({
-    "pk", "sk", "ready_pk", "ready_sk", "desk_pk", "desk_sk", "month_pk", "month_sk", "coll_pk",
-    "coll_sk", "version", "rank", "row_hash", "roster_id", "holder", "owner", "closed_by", "by",
-    "event_id", "lead_id", "lead_type", "lead_created_at", "lease_until", "close_event_at",
-    "close_event_id", "superseded", "expires_at",
-})
+NOT_THEIRS = frozenset(
+    {
+        "pk",
+        "sk",
+        "ready_pk",
+        "ready_sk",
+        "desk_pk",
+        "desk_sk",
+        "month_pk",
+        "month_sk",
+        "coll_pk",
+        "coll_sk",
+        "version",
+        "rank",
+        "row_hash",
+        "roster_id",
+        "holder",
+        "owner",
+        "closed_by",
+        "by",
+        "event_id",
+        "lead_id",
+        "lead_type",
+        "lead_created_at",
+        "lease_until",
+        "close_event_at",
+        "close_event_id",
+        "superseded",
+        "expires_at",
+    }
+)
 
 
 class AccessStore(Protocol):
@@ -49,9 +74,15 @@ class CustomerRecords:
 
     def as_json(self) -> dict[str, Any]:
         """The records as one JSON document."""
-        return {"phone": self.phone, "leads": self.leads, "policies": self.policies,
-                "referral": self.referral, "optout": self.optout, "spam": self.spam,
-                "counts": self.counts}
+        return {
+            "phone": self.phone,
+            "leads": self.leads,
+            "policies": self.policies,
+            "referral": self.referral,
+            "optout": self.optout,
+            "spam": self.spam,
+            "counts": self.counts,
+        }
 
 
 def shown(item: dict[str, Any]) -> dict[str, Any]:
@@ -65,8 +96,7 @@ def shown(item: dict[str, Any]) -> dict[str, Any]:
             return {k: plain(v) for k, v in value.items() if k not in NOT_THEIRS}
         return value
 
-    return plain({k: v for k, v in item.items()
-                  if k not in NOT_THEIRS and v not in (None, {}, [])})
+    return plain({k: v for k, v in item.items() if k not in NOT_THEIRS and v not in (None, {}, [])})
 
 
 @dataclass
@@ -79,20 +109,24 @@ class Access:
     def export(self, phone: str) -> CustomerRecords:
         """Everything held about the customer with this (normalised) phone."""
         survey = self.erasure.survey(phone)
-        leads = [{**shown(dataclasses.asdict(lead)),
-                  "events": [shown(e.as_dict()) for e in events]}
-                 for lead, events, _ in survey.leads]
+        leads = [
+            {**shown(dataclasses.asdict(lead)), "events": [shown(e.as_dict()) for e in events]}
+            for lead, events, _ in survey.leads
+        ]
         code = survey.referral_code
         referral = self.store.referrer_record(code) if code else None
         optout = self.store.optout_record(phone) if survey.opted_out else None
         return CustomerRecords(
             phone=phone,
             leads=leads,
-            policies=[shown(dataclasses.asdict(p))
-                      for p in self.store.policy_records(survey.policies)],
+            policies=[
+                shown(dataclasses.asdict(p)) for p in self.store.policy_records(survey.policies)
+            ],
             referral=shown(dataclasses.asdict(referral)) if referral else None,
             optout=shown(dataclasses.asdict(optout)) if optout else None,
-            spam=[{"received_at": s.get("received_at"), "fields": s["fields"]}
-                  for s in survey.spam_records],
+            spam=[
+                {"received_at": s.get("received_at"), "fields": s["fields"]}
+                for s in survey.spam_records
+            ],
             counts=survey.counts(),
         )

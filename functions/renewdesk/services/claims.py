@@ -29,8 +29,9 @@ CONTENTION_WINDOW = 8
 class ClaimStore(worklist.WorkStore, Protocol):
     """The ready queue, on top of lead reads and writes."""
 
-    def ready_page(self, lead_type: str | None, now_iso: str, limit: int,
-                   start_key: dict | None = None) -> tuple[list[Lead], dict | None]: ...
+    def ready_page(
+        self, lead_type: str | None, now_iso: str, limit: int, start_key: dict | None = None
+    ) -> tuple[list[Lead], dict | None]: ...
 
 
 @dataclass
@@ -50,8 +51,9 @@ class Claims:
         now = self.now()
         start = None
         while True:
-            candidates, start = self.store.ready_page(lead_type, clock.iso(now), self.page_size,
-                                                      start)
+            candidates, start = self.store.ready_page(
+                lead_type, clock.iso(now), self.page_size, start
+            )
             for candidate in _contention_order(candidates):
                 claimed = self._try_claim(candidate, actor, now)
                 if claimed is not None:
@@ -65,8 +67,11 @@ class Claims:
         now_iso = clock.iso(now)
         cid = worklist.change_id(now)
         if lapsed_from and bounces >= self.attention_after:
-            self._write_quietly(self._to_attention(lead, actor, now, cid, bounces, "lapse",
-                                                   lapsed_from, claimable_at=now_iso))
+            self._write_quietly(
+                self._to_attention(
+                    lead, actor, now, cid, bounces, "lapse", lapsed_from, claimable_at=now_iso
+                )
+            )
             return None
         lease_until = clock.iso(now + dt.timedelta(minutes=self.lease_minutes))
         values = {
@@ -79,16 +84,20 @@ class Claims:
             "bounces": bounces,
         }
         change = LeadChange(
-            lead_id=lead.lead_id, version=lead.version, set=values,
+            lead_id=lead.lead_id,
+            version=lead.version,
+            set=values,
             event=worklist.event("claim", actor, now, lead, lapsed_from=lapsed_from),
             placement=Placement(queue=(lead.rank, lead.due), desk=(actor.username, now_iso)),
-            claimable_at=now_iso, change_id=cid)
+            claimable_at=now_iso,
+            change_id=cid,
+        )
         if not self._write_quietly(change):
             return None
         return change.applied_to(lead)
 
     def renew(self, lead: Lead, actor: Actor) -> Lead:
-        """The holder is active on a leased lead: push the lease out again (at most once a minute)."""
+        """The holder is active on a leased lead: push its lease out (at most once a minute)."""
         now = self.now()
         now_iso = clock.iso(now)
         if worklist.holder(lead, now_iso) != actor.username or not lead.lease_until:
@@ -96,8 +105,12 @@ class Claims:
         lease_until = now + dt.timedelta(minutes=self.lease_minutes)
         if (lease_until - clock.parse_iso(lead.lease_until)).total_seconds() < RENEW_AFTER_SECONDS:
             return lead
-        change = LeadChange(lead.lead_id, lead.version, {"lease_until": clock.iso(lease_until)},
-                            change_id=worklist.change_id(now))
+        change = LeadChange(
+            lead.lead_id,
+            lead.version,
+            {"lease_until": clock.iso(lease_until)},
+            change_id=worklist.change_id(now),
+        )
         if not self._write_quietly(change):
             return lead
         return change.applied_to(lead)
@@ -114,14 +127,27 @@ class Claims:
         bounces = lead.bounces + 1
         cid = worklist.change_id(now)
         if bounces >= self.attention_after:
-            return self._write(self._to_attention(lead, actor, now, cid, bounces, "release",
-                                                  lead.holder), lead)
-        values = {"status": "queued", "bounces": bounces, "holder": None, "lease_until": None,
-                  "claimed_at": None}
-        return self._write(LeadChange(
-            lead_id, lead.version, values,
-            event=worklist.event("release", actor, now, lead, holder=lead.holder),
-            placement=Placement(queue=(lead.rank, lead.due)), change_id=cid), lead)
+            return self._write(
+                self._to_attention(lead, actor, now, cid, bounces, "release", lead.holder), lead
+            )
+        values = {
+            "status": "queued",
+            "bounces": bounces,
+            "holder": None,
+            "lease_until": None,
+            "claimed_at": None,
+        }
+        return self._write(
+            LeadChange(
+                lead_id,
+                lead.version,
+                values,
+                event=worklist.event("release", actor, now, lead, holder=lead.holder),
+                placement=Placement(queue=(lead.rank, lead.due)),
+                change_id=cid,
+            ),
+            lead,
+        )
 
     def reassign(self, actor: Actor, lead_id: str, to: str) -> Lead:
         """A supervisor gives an open lead to a staff member, who owns it from now on."""
@@ -132,34 +158,74 @@ class Claims:
         lead = worklist.require_lead(self.store.get_lead(lead_id), lead_id)
         if worklist.effective_status(lead, clock.iso(now)) in worklist.CLOSED:
             raise WrongState("lead_closed")
-        values = {"status": "claimed", "holder": to, "lease_until": None,
-                  "claimed_at": clock.iso(now), "bounces": 0}
+        values = {
+            "status": "claimed",
+            "holder": to,
+            "lease_until": None,
+            "claimed_at": clock.iso(now),
+            "bounces": 0,
+        }
         moved = lead.changed(**values)
-        return self._write(LeadChange(
-            lead_id, lead.version, values,
-            event=worklist.event("reassign", actor, now, lead,
-                                 holder=worklist.holder(lead, clock.iso(now)), to=to),
-            placement=worklist.desk_placement(moved, to),
-            change_id=worklist.change_id(now)), lead)
+        return self._write(
+            LeadChange(
+                lead_id,
+                lead.version,
+                values,
+                event=worklist.event(
+                    "reassign",
+                    actor,
+                    now,
+                    lead,
+                    holder=worklist.holder(lead, clock.iso(now)),
+                    to=to,
+                ),
+                placement=worklist.desk_placement(moved, to),
+                change_id=worklist.change_id(now),
+            ),
+            lead,
+        )
 
-    def _to_attention(self, lead: Lead, actor: Actor, now: dt.datetime, cid: str, bounces: int,
-                      cause: str, holder: str | None,
-                      claimable_at: str | None = None) -> LeadChange:
-        values = {"status": "attention", "bounces": bounces, "holder": None, "lease_until": None,
-                  "claimed_at": None, "attention_at": clock.iso(now)}
+    def _to_attention(
+        self,
+        lead: Lead,
+        actor: Actor,
+        now: dt.datetime,
+        cid: str,
+        bounces: int,
+        cause: str,
+        holder: str | None,
+        claimable_at: str | None = None,
+    ) -> LeadChange:
+        values = {
+            "status": "attention",
+            "bounces": bounces,
+            "holder": None,
+            "lease_until": None,
+            "claimed_at": None,
+            "attention_at": clock.iso(now),
+        }
         return LeadChange(
-            lead.lead_id, lead.version, values,
-            event=worklist.event("attention", actor, now, lead, cause=cause, holder=holder,
-                                 bounces=bounces),
+            lead.lead_id,
+            lead.version,
+            values,
+            event=worklist.event(
+                "attention", actor, now, lead, cause=cause, holder=holder, bounces=bounces
+            ),
             placement=Placement(attention_since=clock.iso(now)),
-            claimable_at=claimable_at, change_id=cid)
+            claimable_at=claimable_at,
+            change_id=cid,
+        )
 
     def _requeue(self, lead: Lead, actor: Actor, now: dt.datetime) -> LeadChange:
         values = {"status": "queued", "bounces": 0, "attention_at": None}
-        return LeadChange(lead.lead_id, lead.version, values,
-                          event=worklist.event("requeue", actor, now, lead),
-                          placement=Placement(queue=(lead.rank, lead.due)),
-                          change_id=worklist.change_id(now))
+        return LeadChange(
+            lead.lead_id,
+            lead.version,
+            values,
+            event=worklist.event("requeue", actor, now, lead),
+            placement=Placement(queue=(lead.rank, lead.due)),
+            change_id=worklist.change_id(now),
+        )
 
     def _write(self, change: LeadChange, lead: Lead) -> Lead:
         """Write a change decided on a fresh read; a concurrent change → WrongState (try again)."""
@@ -187,7 +253,7 @@ def _contention_order(candidates: list[Lead]) -> Iterator[Lead]:
     if not candidates:
         return
     yield candidates[0]
-    window = candidates[1:1 + CONTENTION_WINDOW]
+    window = candidates[1 : 1 + CONTENTION_WINDOW]
     random.shuffle(window)
     yield from window
-    yield from candidates[1 + CONTENTION_WINDOW:]
+    yield from candidates[1 + CONTENTION_WINDOW :]

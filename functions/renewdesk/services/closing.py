@@ -19,7 +19,6 @@ from renewdesk.services.staff_inputs import Close, close_problems
 from renewdesk.services.worklist import GuardChange, LeadChange, Placement
 
 
-
 @dataclass
 class Closing:
     """Closes and reopens leads."""
@@ -61,12 +60,27 @@ class Closing:
             "close_event_at": now_iso,
             "close_event_id": cid,
         }
-        event = worklist.event("close", actor, now, lead, owner=values["owner"],
-                               outcome=close.outcome, reason=values["reason"],
-                               note=values["close_note"], premium=values["premium"],
-                               insurer=values["insurer"])
-        change = LeadChange(lead_id, lead.version, values, event=event, placement=Placement(),
-                            guard=GuardChange(lead.type, lead.identity, False), change_id=cid)
+        event = worklist.event(
+            "close",
+            actor,
+            now,
+            lead,
+            owner=values["owner"],
+            outcome=close.outcome,
+            reason=values["reason"],
+            note=values["close_note"],
+            premium=values["premium"],
+            insurer=values["insurer"],
+        )
+        change = LeadChange(
+            lead_id,
+            lead.version,
+            values,
+            event=event,
+            placement=Placement(),
+            guard=GuardChange(lead.type, lead.identity, False),
+            change_id=cid,
+        )
         self._write_with_guard(change)
         return change.applied_to(lead)
 
@@ -95,12 +109,17 @@ class Closing:
         if lead.close_event_id and lead.close_event_at:
             supersede = (lead.close_event_at, lead.close_event_id)
         change = LeadChange(
-            lead_id, lead.version, values,
-            event=worklist.event("reopen", actor, now, lead, outcome=lead.outcome,
-                                 to=values["holder"]),
-            placement=placement, supersede=supersede,
+            lead_id,
+            lead.version,
+            values,
+            event=worklist.event(
+                "reopen", actor, now, lead, outcome=lead.outcome, to=values["holder"]
+            ),
+            placement=placement,
+            supersede=supersede,
             guard=GuardChange(lead.type, lead.identity, True),
-            change_id=worklist.change_id(now))
+            change_id=worklist.change_id(now),
+        )
         self._write_with_guard(change)
         return change.applied_to(lead)
 

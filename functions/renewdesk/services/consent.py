@@ -26,4 +26,6 @@ def load_notice(content_dir: Path) -> ConsentNotice:
     for key in ("version", "summary", "text"):
         if not str(data.get(key) or "").strip():
             raise ValueError(f"{path}: field '{key}' is required")
-    return ConsentNotice(str(data["version"]).strip(), data["summary"].strip(), data["text"].strip())
+    return ConsentNotice(
+        str(data["version"]).strip(), data["summary"].strip(), data["text"].strip()
+    )

@@ -22,20 +22,27 @@ LIST_LIMIT = 100
 class DeskStore(worklist.WorkStore, Protocol):
     """Reads of work lists (implemented by store.queue)."""
 
-    def desk_page(self, username: str, due_before: str | None = None, limit: int = 200,
-                  start_key: dict | None = None): ...
+    def desk_page(
+        self,
+        username: str,
+        due_before: str | None = None,
+        limit: int = 200,
+        start_key: dict | None = None,
+    ): ...
 
     def ready_page(self, lead_type, now_iso, limit, start_key=None): ...
 
     def attention_page(self, limit: int, start_key: dict | None = None): ...
 
-    def month_leads_page(self, utc_month, after, before, limit, start_key=None,
-                         newest_first=False): ...
+    def month_leads_page(
+        self, utc_month, after, before, limit, start_key=None, newest_first=False
+    ): ...
 
     def customer_leads(self, phone: str, limit: int = 20) -> list[Lead]: ...
 
-    def resume(self, cursor: str, listing: str,
-               months: list[tuple[str, str, str]] | None = None) -> tuple[int, dict]: ...
+    def resume(
+        self, cursor: str, listing: str, months: list[tuple[str, str, str]] | None = None
+    ) -> tuple[int, dict]: ...
 
     def cursor_after(self, lead: Lead, listing: str) -> str: ...
 
@@ -88,8 +95,9 @@ class Desk:
                 later.append({**shown, "due_at": due_at})
         return due, later
 
-    def _day_item(self, lead: Lead, shown: dict[str, Any], due_at: str, now_iso: str,
-                  today: dt.date) -> DayItem:
+    def _day_item(
+        self, lead: Lead, shown: dict[str, Any], due_at: str, now_iso: str, today: dt.date
+    ) -> DayItem:
         if lead.lease_until:
             return DayItem(shown, "new_claim", due_at, False)
         last = lead.last_contact_at
@@ -99,8 +107,7 @@ class Desk:
         if upcoming:
             label, day = upcoming
             state = "due" if day == today else "missed" if day < today else "upcoming"
-            return DayItem(shown, "plan_step", due_at, day < today,
-                           plan.Step(label, day, state))
+            return DayItem(shown, "plan_step", due_at, day < today, plan.Step(label, day, state))
         return DayItem(shown, "no_next_step", due_at, True)
 
     def lead_page(self, actor: Actor, lead_id: str) -> dict[str, Any]:
@@ -109,27 +116,36 @@ class Desk:
         now = self.now()
         now_iso = clock.iso(now)
         found, events = self.store.lead_with_history(lead_id)
-        lead = worklist.within_retention(worklist.require_lead(found, lead_id), now_iso,
-                                         self.retention_days)
+        lead = worklist.within_retention(
+            worklist.require_lead(found, lead_id), now_iso, self.retention_days
+        )
         if lead.erased_at:
             # Past retention (purged or not): no free text the customer may be named in.
             events = [dataclasses.replace(e, **dict.fromkeys(EVENT_FREE_TEXT)) for e in events]
         with_contact = worklist.require_visible(lead, actor, now_iso)
         lead = self.claims.renew(lead, actor)
-        contact_days = [clock.local_date(clock.parse_iso(e.at))
-                        for e in events if e.kind == "followup"]
+        contact_days = [
+            clock.local_date(clock.parse_iso(e.at)) for e in events if e.kind == "followup"
+        ]
         steps = plan.steps(lead, contact_days, clock.local_date(now))
         earlier = []
         if with_contact and not lead.erased_at and lead.phone:
-            earlier = [worklist.view(other, now_iso, worklist.may_see_contact(other, actor, now_iso),
-                                     self.retention_days)
-                       for other in self.store.customer_leads(lead.phone)
-                       if other.lead_id != lead_id]
+            earlier = [
+                worklist.view(
+                    other,
+                    now_iso,
+                    worklist.may_see_contact(other, actor, now_iso),
+                    self.retention_days,
+                )
+                for other in self.store.customer_leads(lead.phone)
+                if other.lead_id != lead_id
+            ]
         return {
             "lead": worklist.view(lead, now_iso, with_contact),
             "history": [_event_view(e) for e in reversed(events)],
-            "plan": [{"step": s.label, "date": s.date.isoformat(), "state": s.state}
-                     for s in steps],
+            "plan": [
+                {"step": s.label, "date": s.date.isoformat(), "state": s.state} for s in steps
+            ],
             "earlier_leads": earlier,
         }
 
@@ -141,8 +157,7 @@ class Desk:
         items, next_cursor = self._fill(pages, limit, "ready")
         return Page([worklist.view(i, now_iso, actor.is_supervisor) for i in items], next_cursor)
 
-    def attention(self, actor: Actor, limit: int = LIST_LIMIT,
-                  cursor: str | None = None) -> Page:
+    def attention(self, actor: Actor, limit: int = LIST_LIMIT, cursor: str | None = None) -> Page:
         """Leads that bounced too often (supervisor)."""
         worklist.require_supervisor(actor)
         now_iso = clock.iso(self.now())
@@ -157,11 +172,20 @@ class Desk:
             worklist.require_supervisor(actor)
         now_iso = clock.iso(self.now())
         leads, _ = self.store.desk_page(username, limit=500)
-        return [{**worklist.view(lead, now_iso), "due_at": lead.desk_due_at}
-                for lead in leads if worklist.holder(lead, now_iso) == username]
+        return [
+            {**worklist.view(lead, now_iso), "due_at": lead.desk_due_at}
+            for lead in leads
+            if worklist.holder(lead, now_iso) == username
+        ]
 
-    def month_leads(self, actor: Actor, month: str, status: str | None = None,
-                    limit: int = LIST_LIMIT, cursor: str | None = None) -> Page:
+    def month_leads(
+        self,
+        actor: Actor,
+        month: str,
+        status: str | None = None,
+        limit: int = LIST_LIMIT,
+        cursor: str | None = None,
+    ) -> Page:
         """Leads submitted in a local month, newest first, optionally of one status."""
         now_iso = clock.iso(self.now())
         months = list(reversed(month_partitions(month)))
@@ -172,23 +196,30 @@ class Desk:
                 utc_month, after, before = months[number]
                 later_months = number < len(months) - 1
                 for items, more in _pages(
-                        lambda key, m=utc_month, a=after, b=before: self.store.month_leads_page(
-                            m, a, b, 200, key, newest_first=True),
-                        start if number == first else None):
+                    lambda key, m=utc_month, a=after, b=before: self.store.month_leads_page(
+                        m, a, b, 200, key, newest_first=True
+                    ),
+                    start if number == first else None,
+                ):
                     yield items, more or later_months
 
         def shown(lead: Lead) -> bool:
             if status and worklist.effective_status(lead, now_iso) != status:
                 return False
             return actor.is_supervisor or actor.username in (
-                lead.owner, worklist.holder(lead, now_iso))
+                lead.owner,
+                worklist.holder(lead, now_iso),
+            )
 
         items, next_cursor = self._fill(reads(), limit, "month", shown)
-        return Page([worklist.view(i, now_iso, retention_days=self.retention_days)
-                     for i in items], next_cursor)
+        return Page(
+            [worklist.view(i, now_iso, retention_days=self.retention_days) for i in items],
+            next_cursor,
+        )
 
-    def _fill(self, reads, limit: int, listing: str,
-              keep: Callable[[Lead], bool] = lambda item: True) -> tuple[list[Lead], str | None]:
+    def _fill(
+        self, reads, limit: int, listing: str, keep: Callable[[Lead], bool] = lambda item: True
+    ) -> tuple[list[Lead], str | None]:
         """Up to ``limit`` kept items from successive Query pages ((items, more follow)), and
         the cursor after the last one shown. The cursor is that item's own key, not the page's
         LastEvaluatedKey: a page cut short must not skip the items it read but did not show."""
@@ -212,17 +243,20 @@ class Desk:
         rows = []
         for username in usernames:
             held = self.desk(actor, username)
-            rows.append({
-                "username": username,
-                "held": len(held),
-                "due_today": sum(1 for i in held if i["due_at"] < clock.iso(day_end)),
-                "overdue": sum(1 for i in held if i["due_at"] < now_iso),
-            })
+            rows.append(
+                {
+                    "username": username,
+                    "held": len(held),
+                    "due_today": sum(1 for i in held if i["due_at"] < clock.iso(day_end)),
+                    "overdue": sum(1 for i in held if i["due_at"] < now_iso),
+                }
+            )
         return rows
 
 
-def _pages(read: Callable[[dict | None], tuple[list[Lead], dict | None]],
-           start: dict | None) -> Iterator[tuple[list[Lead], bool]]:
+def _pages(
+    read: Callable[[dict | None], tuple[list[Lead], dict | None]], start: dict | None
+) -> Iterator[tuple[list[Lead], bool]]:
     """Successive Query pages from a start key: (items, whether another page follows)."""
     key = start
     while True:
@@ -244,8 +278,10 @@ def month_partitions(month: str) -> list[tuple[str, str, str]]:
     first, last = start_iso[:7], end_iso[:7]
     if first == last:
         return [(first, start_iso, end_iso)]
-    return [(first, start_iso, f"{last}-01T00:00:00.000Z"), (last, f"{last}-01T00:00:00.000Z",
-                                                               end_iso)]
+    return [
+        (first, start_iso, f"{last}-01T00:00:00.000Z"),
+        (last, f"{last}-01T00:00:00.000Z", end_iso),
+    ]
 
 
 def _event_view(event: Event) -> dict[str, Any]:

@@ -35,8 +35,10 @@ PHONE_PATTERN = (
 # letters in either case, I and O never after the authority letter.
 PLATE_RE = re.compile(rf"^[{PROVINCES}][A-Z][A-HJ-NP-Z0-9]{{5,6}}$")
 _PLATE_SEPARATOR = rf"[{_SPACE}\-\uff0d·.\uff0e•]"
-_PLATE_SERIAL = r"[A-HJ-NP-Za-hj-np-z0-9\uff21-\uff28\uff2a-\uff2e\uff30-\uff3a" \
-                r"\uff41-\uff48\uff4a-\uff4e\uff50-\uff5a\uff10-\uff19]"
+_PLATE_SERIAL = (
+    r"[A-HJ-NP-Za-hj-np-z0-9\uff21-\uff28\uff2a-\uff2e\uff30-\uff3a"
+    r"\uff41-\uff48\uff4a-\uff4e\uff50-\uff5a\uff10-\uff19]"
+)
 PLATE_PATTERN = (
     rf"^{_PLATE_SEPARATOR}*[{PROVINCES}]{_PLATE_SEPARATOR}*[A-Za-z\uff21-\uff3a\uff41-\uff5a]"
     rf"{_PLATE_SEPARATOR}*(?:{_PLATE_SERIAL}{_PLATE_SEPARATOR}*){{5,6}}$"
@@ -44,14 +46,19 @@ PLATE_PATTERN = (
 
 # Names: Chinese characters and Latin letters, with the middle dot of transliterated names
 # (买买提·艾力), spaces, apostrophes, dots and hyphens between them; 1 to 40 characters.
-_LETTER = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufa6d\ufa70-\ufad9A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"
+_LETTER = (
+    r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufa6d\ufa70-\ufad9"  # CJK, compatibility ideographs
+    r"A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"
+)  # Latin, with accents
 _NAME_MARKS = r"·•\u30fb.'\-"
 _NAME_SPACE = r" \u3000"
 NAME_MAX = 40
 # Spaces around are trimmed; what is left starts with a letter, ends with a letter or mark, and
 # has at most NAME_MAX characters.
-NAME_PATTERN = (rf"^[{_NAME_SPACE}]*[{_LETTER}](?:[{_LETTER}{_NAME_MARKS}{_NAME_SPACE}]"
-                rf"{{0,{NAME_MAX - 2}}}[{_LETTER}{_NAME_MARKS}])?[{_NAME_SPACE}]*$")
+NAME_PATTERN = (
+    rf"^[{_NAME_SPACE}]*[{_LETTER}](?:[{_LETTER}{_NAME_MARKS}{_NAME_SPACE}]"
+    rf"{{0,{NAME_MAX - 2}}}[{_LETTER}{_NAME_MARKS}])?[{_NAME_SPACE}]*$"
+)
 NAME_RE = re.compile(NAME_PATTERN)
 NOTE_MAX = 500
 DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")

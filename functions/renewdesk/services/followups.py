@@ -53,14 +53,26 @@ class FollowUps:
         }
         updated = lead.changed(**values)
         change = LeadChange(
-            lead_id, lead.version, values,
+            lead_id,
+            lead.version,
+            values,
             event=worklist.event(
-                "followup", actor, now, lead, owner=owner, channel=follow_up.channel,
-                result=follow_up.result, note=follow_up.note or None,
-                next_contact_at=next_contact, reached=reached,
-                first_contact=first_contact or None, first_reached=first_reached or None),
+                "followup",
+                actor,
+                now,
+                lead,
+                owner=owner,
+                channel=follow_up.channel,
+                result=follow_up.result,
+                note=follow_up.note or None,
+                next_contact_at=next_contact,
+                reached=reached,
+                first_contact=first_contact or None,
+                first_reached=first_reached or None,
+            ),
             placement=worklist.desk_placement(updated, owner),
-            change_id=worklist.change_id(now))
+            change_id=worklist.change_id(now),
+        )
         try:
             self.store.write(change)
         except StaleWrite:

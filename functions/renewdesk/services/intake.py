@@ -43,8 +43,9 @@ class LeadIntakeStore(Protocol):
 
     def add_lead(self, lead: NewLead) -> Outcome: ...
 
-    def add_spam(self, spam_id: str, values: dict[str, Any], expires_at: int,
-                 limit: RateLimit) -> None: ...
+    def add_spam(
+        self, spam_id: str, values: dict[str, Any], expires_at: int, limit: RateLimit
+    ) -> None: ...
 
 
 @dataclass
@@ -59,8 +60,9 @@ class Intake:
     spam_retention_days: int = 30
     now: Any = field(default=clock.now)
 
-    def submit_renewal(self, request: RenewalRequest, client_address: str,
-                       roster: dict[str, Any] | None = None) -> Outcome:
+    def submit_renewal(
+        self, request: RenewalRequest, client_address: str, roster: dict[str, Any] | None = None
+    ) -> Outcome:
         """Queue a customer's renewal request, once per vehicle (``roster``: what the policy
         roster adds when the request comes from a renewal link: grade, plan, source...)."""
         values = {
@@ -89,47 +91,78 @@ class Intake:
             "referral_code": code,
             "source": "referral",
         }
-        return self._submit("referral", signup.phone, values, client_address,
-                            referral_code=code)
+        return self._submit("referral", signup.phone, values, client_address, referral_code=code)
 
-    def record_spam(self, spam_id: str, fields: dict[str, Any], known: Iterable[str],
-                    client_address: str) -> Outcome:
+    def record_spam(
+        self, spam_id: str, fields: dict[str, Any], known: Iterable[str], client_address: str
+    ) -> Outcome:
         """Keep a honeypot submission apart, for a while, and answer as if it were accepted; it
         counts against the client address's limit like any submission (RateLimited)."""
         now = self.now()
         expires = now + dt.timedelta(days=self.spam_retention_days)
         # The form's own fields only, as text: a bot's invented keys are not worth keeping.
         kept = {k: str(v)[:500] for k, v in fields.items() if k in set(known)}
-        self.store.add_spam(spam_id, {"received_at": clock.iso(now), "fields": kept},
-                            int(expires.timestamp()), self.address_limit(client_address, now))
+        self.store.add_spam(
+            spam_id,
+            {"received_at": clock.iso(now), "fields": kept},
+            int(expires.timestamp()),
+            self.address_limit(client_address, now),
+        )
         return Outcome(spam_id, duplicate=False)
 
-    def _submit(self, lead_type: LeadType, phone: str, values: dict[str, Any],
-                client_address: str, referral_code: str | None = None) -> Outcome:
+    def _submit(
+        self,
+        lead_type: LeadType,
+        phone: str,
+        values: dict[str, Any],
+        client_address: str,
+        referral_code: str | None = None,
+    ) -> Outcome:
         now = self.now()
         source = values.pop("source")
-        lead = new_lead(lead_id=clock.new_id(now), lead_type=lead_type, source=source, now=now,
-                        customer_requested=True,
-                        rank=queue.rank(grade=values.get("grade"), customer_requested=True),
-                        consent_version=self.consent_version, consent_at=clock.iso(now),
-                        **values)
-        return self.store.add_lead(NewLead(
-            lead=lead, rate_limits=self.rate_limits(phone, client_address, now),
-            referral_code=referral_code,
-            dedupe_cutoff=clock.iso(now - dt.timedelta(days=self.dedupe_days))))
+        lead = new_lead(
+            lead_id=clock.new_id(now),
+            lead_type=lead_type,
+            source=source,
+            now=now,
+            customer_requested=True,
+            rank=queue.rank(grade=values.get("grade"), customer_requested=True),
+            consent_version=self.consent_version,
+            consent_at=clock.iso(now),
+            **values,
+        )
+        return self.store.add_lead(
+            NewLead(
+                lead=lead,
+                rate_limits=self.rate_limits(phone, client_address, now),
+                referral_code=referral_code,
+                dedupe_cutoff=clock.iso(now - dt.timedelta(days=self.dedupe_days)),
+            )
+        )
 
     def rate_limits(self, phone: str, address: str, now: dt.datetime) -> tuple[RateLimit, ...]:
         """The per-phone and per-address counters a submission at ``now`` counts against."""
         day_start, day_end = clock.local_day_window(now)
         return (
-            RateLimit("phone", phone, day_start.strftime("%Y%m%d"), self.phone_limit_per_day,
-                      int(day_end.timestamp()) + 86400, clock.seconds_until(now, day_end)),
+            RateLimit(
+                "phone",
+                phone,
+                day_start.strftime("%Y%m%d"),
+                self.phone_limit_per_day,
+                int(day_end.timestamp()) + 86400,
+                clock.seconds_until(now, day_end),
+            ),
             self.address_limit(address, now),
         )
 
     def address_limit(self, address: str, now: dt.datetime) -> RateLimit:
         """The per-address counter of the clock hour of ``now``."""
         hour_start, hour_end = clock.hour_window(now)
-        return RateLimit("address", address, hour_start.strftime("%Y%m%d%H"),
-                         self.address_limit_per_hour, int(hour_end.timestamp()) + 86400,
-                         clock.seconds_until(now, hour_end))
+        return RateLimit(
+            "address",
+            address,
+            hour_start.strftime("%Y%m%d%H"),
+            self.address_limit_per_hour,
+            int(hour_end.timestamp()) + 86400,
+            clock.seconds_until(now, hour_end),
+        )

@@ -4,7 +4,9 @@ Chinese input methods type full-width digits and letters (１３８, Ａ) and th
 those count as their ASCII twins, as does any other space (a no-break space pasted from a
 page). Every other compatibility form that NFKC would turn into an ASCII digit or letter
 (mathematical 𝟏, circled ①, superscript ², ...) and every digit of another script
-(Arabic-Indic ١, Devanagari १, ...) is refused, so one person's number can only ever be spelt one way once stored. Free text (names, notes) is not folded here; it keeps what the person typed.
+(Arabic-Indic ١, Devanagari १, ...) is refused, so one person's number can only ever be spelt
+one way once stored. Free text (names, notes) is not folded here; it keeps what the person
+typed.
 """
 
 from __future__ import annotations

@@ -37,8 +37,10 @@ def plan_dates(lead: Lead) -> list[tuple[str, dt.date]]:
     else:
         return []
     created = clock.local_date(clock.parse_iso(lead.created_at)) if lead.created_at else None
-    return sorted(((label, day) for label, day in steps if created is None or day >= created),
-                  key=lambda step: step[1])
+    return sorted(
+        ((label, day) for label, day in steps if created is None or day >= created),
+        key=lambda step: step[1],
+    )
 
 
 def steps(lead: Lead, contact_days: Iterable[dt.date], today: dt.date) -> list[Step]:
@@ -89,4 +91,3 @@ def next_due_at(lead: Lead) -> str:
     if candidates:
         return min(candidates)
     return last or lead.claimed_at or lead.created_at
-

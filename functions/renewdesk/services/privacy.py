@@ -184,14 +184,20 @@ class Erasure:
         holder = self.store.guard_holder(lead.type, lead.identity)
         return lead, events, holder == lead_id
 
-    def erase_lead(self, lead: Lead, events: list[Event], guarded: bool,
-                   still: Callable[[Lead], bool] = lambda lead: True) -> bool:
+    def erase_lead(
+        self,
+        lead: Lead,
+        events: list[Event],
+        guarded: bool,
+        still: Callable[[Lead], bool] = lambda lead: True,
+    ) -> bool:
         """Write the erasure; if the lead moved on meanwhile (a claim, a follow-up), read it
         again and erase what it is now, if ``still`` holds for it. Whether it was erased."""
         for _ in range(ATTEMPTS):
             try:
-                self.store.erase_lead(LeadErasure(lead, clock.iso(self.now()),
-                                                  tuple(notes_of(events)), guarded))
+                self.store.erase_lead(
+                    LeadErasure(lead, clock.iso(self.now()), tuple(notes_of(events)), guarded)
+                )
                 return True
             except StaleWrite:
                 found = self.lead_of(lead.lead_id)
@@ -203,6 +209,7 @@ class Erasure:
 
 # -- retention ------------------------------------------------------------------------------
 
+
 class PurgeStore(Protocol):
     """What the retention purge needs from storage besides erasure (implemented by
     store.privacy; every read a Query, never a Scan)."""
@@ -211,8 +218,9 @@ class PurgeStore(Protocol):
 
     def set_purge_cursor(self, cursor: str) -> None: ...
 
-    def close_events(self, months: list[str], start: str,
-                     through: str) -> Iterator[tuple[str, str]]: ...
+    def close_events(
+        self, months: list[str], start: str, through: str
+    ) -> Iterator[tuple[str, str]]: ...
 
     def delete_expired_policy(self, plate: str, expiry_date: str) -> bool: ...
 
@@ -235,8 +243,12 @@ class PurgeReport:
 
     def summary(self) -> dict[str, Any]:
         """The run as the scheduled event answers and logs it."""
-        return {"as_of": self.as_of, "dry_run": self.dry_run, **self.counts,
-                "incomplete": self.incomplete}
+        return {
+            "as_of": self.as_of,
+            "dry_run": self.dry_run,
+            **self.counts,
+            "incomplete": self.incomplete,
+        }
 
 
 @dataclass
@@ -264,8 +276,12 @@ class Purge:
     retention_days: int
     now: Callable[[], dt.datetime] = field(default=clock.now)
 
-    def run(self, as_of: dt.datetime | None = None, dry_run: bool = False,
-            seconds_left: Callable[[], float] | None = None) -> PurgeReport:
+    def run(
+        self,
+        as_of: dt.datetime | None = None,
+        dry_run: bool = False,
+        seconds_left: Callable[[], float] | None = None,
+    ) -> PurgeReport:
         """Purge as of a moment (now by default; a later one only for a dry run)."""
         moment = as_of or self.now()
         if moment > self.now() and not dry_run:
@@ -327,8 +343,7 @@ class Purge:
             if spent():
                 return
             report.looked_at += 1
-            if report.dry_run or self.store.delete_expired_policy(policy.plate,
-                                                                  policy.expiry_date):
+            if report.dry_run or self.store.delete_expired_policy(policy.plate, policy.expiry_date):
                 report.counts["policies"] += 1
 
 

@@ -24,10 +24,13 @@ def _kept(default: Any = None, shown: bool = False, close: bool = False) -> Any:
     return field(default=default, metadata={"kept": True, "shown": shown, "close": close})
 
 
-def _personal(default: Any = None, shown: bool = True, contact: bool = False,
-              close: bool = False) -> Any:
-    return field(default=default, metadata={"kept": False, "shown": shown, "contact": contact,
-                                            "close": close})
+def _personal(
+    default: Any = None, shown: bool = True, contact: bool = False, close: bool = False
+) -> Any:
+    return field(
+        default=default,
+        metadata={"kept": False, "shown": shown, "contact": contact, "close": close},
+    )
 
 
 @dataclass(frozen=True)
@@ -106,8 +109,11 @@ class Lead:
 
 
 def _field_names(**flags: bool) -> frozenset[str]:
-    return frozenset(f.name for f in dataclasses.fields(Lead)
-                     if all(bool(f.metadata.get(k)) == v for k, v in flags.items()))
+    return frozenset(
+        f.name
+        for f in dataclasses.fields(Lead)
+        if all(bool(f.metadata.get(k)) == v for k, v in flags.items())
+    )
 
 
 LEAD_FIELDS = _field_names()
@@ -118,16 +124,32 @@ CONTACT = _field_names(contact=True)
 CLOSE = _field_names(close=True)
 
 
-def new_lead(*, lead_id: str, lead_type: LeadType, source: str, now: dt.datetime,
-             customer_requested: bool, rank: int, due: str | None = None,
-             **values: Any) -> Lead:
+def new_lead(
+    *,
+    lead_id: str,
+    lead_type: LeadType,
+    source: str,
+    now: dt.datetime,
+    customer_requested: bool,
+    rank: int,
+    due: str | None = None,
+    **values: Any,
+) -> Lead:
     """A queued lead as it is first stored: intake, reminders, renewal links, tests, benchmarks
     all make theirs here."""
     from renewdesk.services import clock
 
-    return Lead(lead_id=lead_id, type=lead_type, status="queued", source=source,
-                created_at=clock.iso(now), customer_requested=customer_requested, rank=rank,
-                due=due or clock.local_date(now).isoformat(), **values)
+    return Lead(
+        lead_id=lead_id,
+        type=lead_type,
+        status="queued",
+        source=source,
+        created_at=clock.iso(now),
+        customer_requested=customer_requested,
+        rank=rank,
+        due=due or clock.local_date(now).isoformat(),
+        **values,
+    )
 
 
 @dataclass(frozen=True)

@@ -66,13 +66,21 @@ class RunReport:
 
     def counts(self) -> dict[str, Any]:
         """The figures, for logs and the scheduled handler's answer."""
-        return {"as_of": self.as_of.isoformat(), "leads_created": self.leads_created,
-                "leads_adopted": self.leads_adopted, "already_renewed": self.already_renewed,
-                "already_lost": self.already_lost, "sms_queued": self.sms_queued,
-                "sms_opted_out": self.sms_opted_out, "sms_lead_closed": self.sms_lead_closed,
-                "sms_requested": self.sms_requested,
-                "sms_today": len(self.messages), "sms_sent": self.sms_sent,
-                "sms_failed": self.sms_failed, "incomplete": self.incomplete}
+        return {
+            "as_of": self.as_of.isoformat(),
+            "leads_created": self.leads_created,
+            "leads_adopted": self.leads_adopted,
+            "already_renewed": self.already_renewed,
+            "already_lost": self.already_lost,
+            "sms_queued": self.sms_queued,
+            "sms_opted_out": self.sms_opted_out,
+            "sms_lead_closed": self.sms_lead_closed,
+            "sms_requested": self.sms_requested,
+            "sms_today": len(self.messages),
+            "sms_sent": self.sms_sent,
+            "sms_failed": self.sms_failed,
+            "incomplete": self.incomplete,
+        }
 
 
 @dataclass(frozen=True)
@@ -104,8 +112,9 @@ class ReminderStore(Protocol):
 
     def start_cycles(self, starts: list[CycleStart]) -> dict[str, Guard | str | None]: ...
 
-    def adopt_lead(self, plate: str, expiry_date: str, lead_id: str,
-                   additions: dict[str, Any]) -> bool: ...
+    def adopt_lead(
+        self, plate: str, expiry_date: str, lead_id: str, additions: dict[str, Any]
+    ) -> bool: ...
 
     def record_cycle(self, plate: str, expiry_date: str, lead_id: str, step: str) -> bool: ...
 
@@ -140,8 +149,12 @@ class Reminders:
     sender: Callable[[], SmsSender | None] = lambda: None
     now: Callable[[], dt.datetime] = field(default=clock.now)
 
-    def run(self, as_of: dt.date | None = None, write_file: bool = True,
-            seconds_left: Callable[[], float] | None = None) -> RunReport:
+    def run(
+        self,
+        as_of: dt.date | None = None,
+        write_file: bool = True,
+        seconds_left: Callable[[], float] | None = None,
+    ) -> RunReport:
         """Take every step due on ``as_of`` (default: today in China); ``seconds_left``: how
         long the run may still take (Lambda's remaining time)."""
         now = self.now()
@@ -154,7 +167,7 @@ class Reminders:
             if seconds_left is not None and seconds_left() < SAFETY_SECONDS:
                 report.incomplete = True
                 break
-            self._lead_step(waiting[start:start + LEAD_CHUNK], now, as_of, report)
+            self._lead_step(waiting[start : start + LEAD_CHUNK], now, as_of, report)
         in_sms_window = [p for p in policies if p.expiry_date <= _plus(as_of, SMS_DAYS)]
         # Read those again, consistently: the index may lag behind a run a moment ago, and the
         # day's file must list every message of the day.
@@ -183,18 +196,29 @@ class Reminders:
             sms = policy.sms_step if current else None
             if sms == "queued" and policy.sms_sent_at:
                 sms = "sent"
-            due.append(DuePolicy(
-                policy, (policy.lead_step or "none") if current else "none",
-                sms or ("opted_out" if policy.phone in opted_out else "none")))
+            due.append(
+                DuePolicy(
+                    policy,
+                    (policy.lead_step or "none") if current else "none",
+                    sms or ("opted_out" if policy.phone in opted_out else "none"),
+                )
+            )
         return due
 
     # -- N-90 ----------------------------------------------------------------------------
 
-    def _lead_step(self, due: list[Policy], now: dt.datetime, as_of: dt.date,
-                   report: RunReport) -> None:
-        starts = [CycleStart(policy.plate, policy.expiry_date,
-                             self._lead_of(policy, clock.new_id(now), now, as_of),
-                             _season_start(policy.expiry_date)) for policy in due]
+    def _lead_step(
+        self, due: list[Policy], now: dt.datetime, as_of: dt.date, report: RunReport
+    ) -> None:
+        starts = [
+            CycleStart(
+                policy.plate,
+                policy.expiry_date,
+                self._lead_of(policy, clock.new_id(now), now, as_of),
+                _season_start(policy.expiry_date),
+            )
+            for policy in due
+        ]
         outcomes = self.store.start_cycles(starts)
         taken: dict[str, tuple[CycleStart, Guard]] = {}
         for start in starts:
@@ -208,8 +232,7 @@ class Reminders:
             if guard.is_open:
                 lead = start.lead
                 additions = {"plan": lead.plan, "policy": lead.policy, "grade": lead.grade}
-                if self.store.adopt_lead(start.plate, start.expiry_date, guard.lead_id,
-                                         additions):
+                if self.store.adopt_lead(start.plate, start.expiry_date, guard.lead_id, additions):
                     report.leads_adopted += 1
                 continue
             known = closed.get(guard.lead_id)
@@ -225,25 +248,36 @@ class Reminders:
         today = as_of.isoformat()
         plan = follow_up_plan(expiry)
         return new_lead(
-            lead_id=lead_id, lead_type="renewal", source="roster", now=now,
-            customer_requested=False, rank=queue.rank(policy.grade, customer_requested=False),
+            lead_id=lead_id,
+            lead_type="renewal",
+            source="roster",
+            now=now,
+            customer_requested=False,
+            rank=queue.rank(policy.grade, customer_requested=False),
             # The first phone follow-up still ahead (or today, when all have passed).
             due=min((day for day in plan.values() if day >= today), default=today),
-            name=policy.name, phone=policy.phone, plate=policy.plate,
-            expiry_date=policy.expiry_date, grade=policy.grade, plan=plan,
-            policy=policy_values(policy))
+            name=policy.name,
+            phone=policy.phone,
+            plate=policy.plate,
+            expiry_date=policy.expiry_date,
+            grade=policy.grade,
+            plan=plan,
+            policy=policy_values(policy),
+        )
 
     # -- N-60 ----------------------------------------------------------------------------
 
-    def _sms_step(self, policies: list[Policy], opted_out: set[str], as_of: dt.date,
-                  report: RunReport) -> list[Policy]:
+    def _sms_step(
+        self, policies: list[Policy], opted_out: set[str], as_of: dt.date, report: RunReport
+    ) -> list[Policy]:
         """Take the SMS step of each policy whose cycle has not taken it; the policies as
         they are after it."""
         from renewdesk.services.worklist import CLOSED
 
         waiting = [p for p in policies if p.in_current_cycle and not p.sms_step]
-        leads = self.store.get_leads(p.lead_id for p in waiting
-                                     if p.lead_id and p.lead_step not in CLOSED_STEPS)
+        leads = self.store.get_leads(
+            p.lead_id for p in waiting if p.lead_id and p.lead_step not in CLOSED_STEPS
+        )
         marks, taken = [], {}
         for policy in waiting:
             lead = leads.get(policy.lead_id or "")
@@ -265,19 +299,30 @@ class Reminders:
         self.store.mark_sms(marks)
         return [taken.get(p.plate, p) for p in policies]
 
-    def _outbox(self, policies: list[Policy], opted_out: set[str],
-                as_of: dt.date) -> list[SmsMessage]:
-        todays = [p for p in policies
-                  if p.in_current_cycle and p.sms_step == "queued"
-                  and p.sms_on == as_of.isoformat() and p.phone not in opted_out]
+    def _outbox(
+        self, policies: list[Policy], opted_out: set[str], as_of: dt.date
+    ) -> list[SmsMessage]:
+        todays = [
+            p
+            for p in policies
+            if p.in_current_cycle
+            and p.sms_step == "queued"
+            and p.sms_on == as_of.isoformat()
+            and p.phone not in opted_out
+        ]
         if not todays:
             return []
         templates = self.templates()
-        return [SmsMessage(p.plate, p.expiry_date, p.phone,
-                           templates.render(p, renewal_link(self.site_origin,
-                                                            self.issue_token(p.roster_id))),
-                           sent=bool(p.sms_sent_at))
-                for p in sorted(todays, key=lambda p: (p.expiry_date, p.plate))]
+        return [
+            SmsMessage(
+                p.plate,
+                p.expiry_date,
+                p.phone,
+                templates.render(p, renewal_link(self.site_origin, self.issue_token(p.roster_id))),
+                sent=bool(p.sms_sent_at),
+            )
+            for p in sorted(todays, key=lambda p: (p.expiry_date, p.plate))
+        ]
 
     def _send(self, sender: SmsSender, report: RunReport) -> None:
         for message in report.messages:

@@ -26,7 +26,6 @@ from renewdesk.services.links import EXPIRED, TOKEN_PATTERN, LinkTokens
 from renewdesk.services.records import Lead, Policy
 from renewdesk.services.reminders import follow_up_plan
 from renewdesk.services.roster import policy_values
-from renewdesk.services.worklist import OPEN
 from renewdesk.services.submissions import (
     ExpiryDate,
     Name,
@@ -35,6 +34,7 @@ from renewdesk.services.submissions import (
     RenewalRequest,
     Submission,
 )
+from renewdesk.services.worklist import OPEN
 
 CONTACT = ("name", "phone", "plate")
 
@@ -56,9 +56,15 @@ class LinkStore(Protocol):
 
     def find_by_roster_id(self, roster_id: str) -> Policy | None: ...
 
-    def request_lead(self, lead_id: str, values: dict[str, Any], limits: list[RateLimit],
-                     token: str, queue_at: tuple[int, str] | None = None,
-                     version: int | None = None) -> tuple[bool, Lead | None]: ...
+    def request_lead(
+        self,
+        lead_id: str,
+        values: dict[str, Any],
+        limits: list[RateLimit],
+        token: str,
+        queue_at: tuple[int, str] | None = None,
+        version: int | None = None,
+    ) -> tuple[bool, Lead | None]: ...
 
     def put_optout(self, phone: str, via: str, at: str) -> None: ...
 
@@ -82,8 +88,7 @@ class OneClick:
 
         policy = self._policy(roster_id)
         masked = mask({"name": policy.name, "plate": policy.plate})
-        return {"name": masked["name"], "plate": masked["plate"],
-                "expiry_date": policy.expiry_date}
+        return {"name": masked["name"], "plate": masked["plate"], "expiry_date": policy.expiry_date}
 
     def opt_out(self, roster_id: str) -> None:
         """The customer wants no more reminder SMS."""
@@ -94,8 +99,11 @@ class OneClick:
         """Record the customer's renewal request for the linked policy (see the module doc)."""
         policy = self._policy(roster_id)
         now = self.now()
-        corrections = {f: getattr(submission, f) for f in CONTACT
-                       if getattr(submission, f) and getattr(submission, f) != getattr(policy, f)}
+        corrections = {
+            f: getattr(submission, f)
+            for f in CONTACT
+            if getattr(submission, f) and getattr(submission, f) != getattr(policy, f)
+        }
         values = {
             "customer_requested": True,
             "requested_at": clock.iso(now),
@@ -124,15 +132,22 @@ class OneClick:
             lead_id = outcome.lead_id
         return outcome
 
-    def _mark_requested(self, lead_id: str, policy: Policy, values: dict[str, Any],
-                        limits: list[RateLimit], request_id: str,
-                        now: dt.datetime) -> Outcome | None:
+    def _mark_requested(
+        self,
+        lead_id: str,
+        policy: Policy,
+        values: dict[str, Any],
+        limits: list[RateLimit],
+        request_id: str,
+        now: dt.datetime,
+    ) -> Outcome | None:
         """Mark an open lead customer-requested; None if it is closed or gone."""
         rank = queue.rank(policy.grade, customer_requested=True)
         today = clock.local_date(now).isoformat()
         marked = {**values, "rank": rank, "due": today}
-        written, lead = self.store.request_lead(lead_id, marked, limits, request_id,
-                                                queue_at=(rank, today))
+        written, lead = self.store.request_lead(
+            lead_id, marked, limits, request_id, queue_at=(rank, today)
+        )
         if written:
             return Outcome(lead_id, duplicate=False)
         if lead is None or lead.status not in OPEN:
@@ -140,21 +155,29 @@ class OneClick:
         if lead.customer_requested:
             return Outcome(lead_id, duplicate=True)
         # Open but off the ready queue (on a desk, or on the attention list): mark it where it is.
-        written, lead = self.store.request_lead(lead_id, marked, limits, request_id + "H",
-                                                version=lead.version)
+        written, lead = self.store.request_lead(
+            lead_id, marked, limits, request_id + "H", version=lead.version
+        )
         if written:
             return Outcome(lead_id, duplicate=False)
         if lead and lead.customer_requested and lead.status in OPEN:
             return Outcome(lead_id, duplicate=True)
         return None
 
-    def _new_request(self, policy: Policy, submission: LinkedRenewal,
-                     values: dict[str, Any], client_address: str) -> Outcome:
-        request = RenewalRequest.model_validate({
-            "name": policy.name, "phone": policy.phone, "plate": policy.plate,
-            "expiry_date": policy.expiry_date, "consent": True,
-            "contact_time": submission.contact_time, "note": submission.note or None,
-        })
+    def _new_request(
+        self, policy: Policy, submission: LinkedRenewal, values: dict[str, Any], client_address: str
+    ) -> Outcome:
+        request = RenewalRequest.model_validate(
+            {
+                "name": policy.name,
+                "phone": policy.phone,
+                "plate": policy.plate,
+                "expiry_date": policy.expiry_date,
+                "consent": True,
+                "contact_time": submission.contact_time,
+                "note": submission.note or None,
+            }
+        )
         roster = {
             "source": "renewal_link",
             "grade": policy.grade,

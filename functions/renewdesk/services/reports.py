@@ -63,8 +63,12 @@ class Reports:
         """The supervisor sets a month's target."""
         worklist.require_supervisor(actor)
         month = parse_month(month, self.now())
-        values = {"renewals_won": renewals_won, "premium": premium,
-                  "set_by": actor.username, "set_at": clock.iso(self.now())}
+        values = {
+            "renewals_won": renewals_won,
+            "premium": premium,
+            "set_by": actor.username,
+            "set_at": clock.iso(self.now()),
+        }
         self.store.put_target(month, values)
         return {"month": month, **values, "premium": _yuan(premium)}
 
@@ -76,14 +80,17 @@ class Reports:
         expired = clock.iso(self.now() - dt.timedelta(days=self.retention_days))
         # A close not undone by a reopen is its lead's last: at or before the cutoff, the lead
         # is past retention, and until the purge has erased its note the report must not show it.
-        events = [dataclasses.replace(e, note=None) if e.kind == "close" and e.at <= expired
-                  else e for e in self.store.events_of_month(month)]
+        events = [
+            dataclasses.replace(e, note=None) if e.kind == "close" and e.at <= expired else e
+            for e in self.store.events_of_month(month)
+        ]
         target = self.store.get_target(month)
         return build_report(month, leads, events, target)
 
 
-def build_report(month: str, leads: list[Lead], events: list[Event],
-                 target: dict[str, Any] | None) -> dict[str, Any]:
+def build_report(
+    month: str, leads: list[Lead], events: list[Event], target: dict[str, Any] | None
+) -> dict[str, Any]:
     """The report from the month's leads and events (pure: tested on its own)."""
     closes = [e for e in events if e.kind == "close" and not e.superseded]
     followups = [e for e in events if e.kind == "followup"]
@@ -114,9 +121,17 @@ def build_report(month: str, leads: list[Lead], events: list[Event],
 
 
 def _by_specialist(claims, followups, closes) -> list[dict[str, Any]]:
-    rows: dict[str, dict[str, Any]] = defaultdict(lambda: {
-        "claimed": set(), "followups": 0, "reached": set(), "won": 0, "lost": 0,
-        "premium_won": Decimal(0), "first_contact": []})
+    rows: dict[str, dict[str, Any]] = defaultdict(
+        lambda: {
+            "claimed": set(),
+            "followups": 0,
+            "reached": set(),
+            "won": 0,
+            "lost": 0,
+            "premium_won": Decimal(0),
+            "first_contact": [],
+        }
+    )
     for e in claims:
         rows[e.by]["claimed"].add(e.lead_id)
     for e in followups:
@@ -131,17 +146,20 @@ def _by_specialist(claims, followups, closes) -> list[dict[str, Any]]:
         row[e.outcome] += 1
         if e.outcome == "won":
             row["premium_won"] += Decimal(str(e.premium or 0))
-    return [{
-        "username": name,
-        "claimed": len(row["claimed"]),
-        "followups": row["followups"],
-        "reached": len(row["reached"]),
-        "won": row["won"],
-        "lost": row["lost"],
-        "conversion": _share(row["won"], row["won"] + row["lost"]),
-        "premium_won": _yuan(row["premium_won"]),
-        "median_first_contact_hours": _median(row["first_contact"]),
-    } for name, row in sorted(rows.items())]
+    return [
+        {
+            "username": name,
+            "claimed": len(row["claimed"]),
+            "followups": row["followups"],
+            "reached": len(row["reached"]),
+            "won": row["won"],
+            "lost": row["lost"],
+            "conversion": _share(row["won"], row["won"] + row["lost"]),
+            "premium_won": _yuan(row["premium_won"]),
+            "median_first_contact_hours": _median(row["first_contact"]),
+        }
+        for name, row in sorted(rows.items())
+    ]
 
 
 def _by_source(leads, closes) -> list[dict[str, Any]]:
@@ -150,8 +168,16 @@ def _by_source(leads, closes) -> list[dict[str, Any]]:
     lost = Counter(e.source or "unknown" for e in closes if e.outcome == "lost")
     present = [s for s in SOURCES if leads_in[s] or won[s] or lost[s]]
     others = sorted((set(leads_in) | set(won) | set(lost)) - set(SOURCES))
-    return [{"source": s, "leads_in": leads_in[s], "won": won[s], "lost": lost[s],
-             "conversion": _share(won[s], won[s] + lost[s])} for s in present + others]
+    return [
+        {
+            "source": s,
+            "leads_in": leads_in[s],
+            "won": won[s],
+            "lost": lost[s],
+            "conversion": _share(won[s], won[s] + lost[s]),
+        }
+        for s in present + others
+    ]
 
 
 def _defeats(lost) -> list[dict[str, Any]]:
@@ -160,11 +186,19 @@ def _defeats(lost) -> list[dict[str, Any]]:
     for reason in worklist.DEFEAT_REASONS:
         if not counts[reason]:
             continue
-        notes = [{"lead_id": e.lead_id, "by": e.owner or e.by, "at": e.at,
-                  "note": e.note}
-                 for e in lost if (e.reason or "other") == reason and e.note]
-        rows.append({"reason": reason, "count": counts[reason],
-                     "share": _share(counts[reason], len(lost)), "notes": notes})
+        notes = [
+            {"lead_id": e.lead_id, "by": e.owner or e.by, "at": e.at, "note": e.note}
+            for e in lost
+            if (e.reason or "other") == reason and e.note
+        ]
+        rows.append(
+            {
+                "reason": reason,
+                "count": counts[reason],
+                "share": _share(counts[reason], len(lost)),
+                "notes": notes,
+            }
+        )
     return sorted(rows, key=lambda r: -r["count"])
 
 
@@ -181,9 +215,15 @@ def _by_day(month: str, won, target) -> list[dict[str, Any]]:
     for day in range(1, days + 1):
         total += per_day[day]
         total_premium += premium[day]
-        rows.append({"date": f"{month}-{day:02d}", "won": per_day[day], "won_to_date": total,
-                     "premium_to_date": _yuan(total_premium),
-                     "target_to_date": round(goal * day / days, 1) if goal is not None else None})
+        rows.append(
+            {
+                "date": f"{month}-{day:02d}",
+                "won": per_day[day],
+                "won_to_date": total,
+                "premium_to_date": _yuan(total_premium),
+                "target_to_date": round(goal * day / days, 1) if goal is not None else None,
+            }
+        )
     return rows
 
 
@@ -192,9 +232,12 @@ def _target(target, won: int, premium: Decimal) -> dict[str, Any] | None:
         return None
     goal_won = int(target["renewals_won"])
     goal_premium = Decimal(str(target["premium"]))
-    return {"renewals_won": goal_won, "premium": _yuan(goal_premium),
-            "renewals_won_share": _share(won, goal_won),
-            "premium_share": _share(float(premium), float(goal_premium))}
+    return {
+        "renewals_won": goal_won,
+        "premium": _yuan(goal_premium),
+        "renewals_won_share": _share(won, goal_won),
+        "premium_share": _share(float(premium), float(goal_premium)),
+    }
 
 
 def _yuan(amount: Decimal) -> float:
@@ -218,35 +261,81 @@ def to_csv(report: dict[str, Any], label: Callable[[str], str]) -> bytes:
     to run a formula (services.exports). ``label`` turns a message key into reader's text."""
     from renewdesk.services.exports import csv_bytes
 
-    rows: list[list[Any]] = [[label("report.title"), report["month"]], [],
-                             [label("report.metric"), label("report.value")]]
-    for key in ("leads_in", "claimed", "followups", "reached", "won", "lost", "conversion",
-                "median_first_contact_hours", "premium_won", "attention"):
+    rows: list[list[Any]] = [
+        [label("report.title"), report["month"]],
+        [],
+        [label("report.metric"), label("report.value")],
+    ]
+    for key in (
+        "leads_in",
+        "claimed",
+        "followups",
+        "reached",
+        "won",
+        "lost",
+        "conversion",
+        "median_first_contact_hours",
+        "premium_won",
+        "attention",
+    ):
         rows.append([label(f"report.{key}"), _cell(report[key], key)])
     if report["target"]:
         rows.append([label("report.target_renewals"), report["target"]["renewals_won"]])
         rows.append([label("report.target_premium"), report["target"]["premium"]])
     rows.append([])
-    columns = ("claimed", "followups", "reached", "won", "lost", "conversion", "premium_won",
-               "median_first_contact_hours")
+    columns = (
+        "claimed",
+        "followups",
+        "reached",
+        "won",
+        "lost",
+        "conversion",
+        "premium_won",
+        "median_first_contact_hours",
+    )
     rows.append([label("report.by_specialist"), *(label(f"report.{c}") for c in columns)])
-    rows += [[row["username"], *(_cell(row[c], c) for c in columns)]
-             for row in report["by_specialist"]]
+    rows += [
+        [row["username"], *(_cell(row[c], c) for c in columns)] for row in report["by_specialist"]
+    ]
     rows.append([])
     columns = ("leads_in", "won", "lost", "conversion")
     rows.append([label("report.by_source"), *(label(f"report.{c}") for c in columns)])
-    rows += [[label(f"source.{row['source']}"), *(_cell(row[c], c) for c in columns)]
-             for row in report["by_source"]]
+    rows += [
+        [label(f"source.{row['source']}"), *(_cell(row[c], c) for c in columns)]
+        for row in report["by_source"]
+    ]
     rows.append([])
-    rows.append([label("report.defeat_reasons"), label("report.count"), label("report.share"),
-                 label("report.notes")])
-    rows += [[label(f"reason.{row['reason']}"), row["count"], _cell(row["share"], "share"),
-              " | ".join(n["note"] for n in row["notes"])] for row in report["defeat_reasons"]]
+    rows.append(
+        [
+            label("report.defeat_reasons"),
+            label("report.count"),
+            label("report.share"),
+            label("report.notes"),
+        ]
+    )
+    rows += [
+        [
+            label(f"reason.{row['reason']}"),
+            row["count"],
+            _cell(row["share"], "share"),
+            " | ".join(n["note"] for n in row["notes"]),
+        ]
+        for row in report["defeat_reasons"]
+    ]
     rows.append([])
-    rows.append([label("report.date"), label("report.won"), label("report.won_to_date"),
-                 label("report.target_to_date"), label("report.premium_to_date")])
-    rows += [[row["date"], row["won"], row["won_to_date"], row["target_to_date"],
-              row["premium_to_date"]] for row in report["by_day"]]
+    rows.append(
+        [
+            label("report.date"),
+            label("report.won"),
+            label("report.won_to_date"),
+            label("report.target_to_date"),
+            label("report.premium_to_date"),
+        ]
+    )
+    rows += [
+        [row["date"], row["won"], row["won_to_date"], row["target_to_date"], row["premium_to_date"]]
+        for row in report["by_day"]
+    ]
     return csv_bytes(rows)
 
 

@@ -23,8 +23,19 @@ from renewdesk.services.links import new_roster_id
 from renewdesk.services.records import Policy
 from renewdesk.services.roster_files import RosterSheet
 
-DATA_FIELDS = ("plate", "name", "phone", "expiry_date", "grade", "last_insurer",
-               "commercial_premium", "compulsory_premium", "model", "vin", "advisor")
+DATA_FIELDS = (
+    "plate",
+    "name",
+    "phone",
+    "expiry_date",
+    "grade",
+    "last_insurer",
+    "commercial_premium",
+    "compulsory_premium",
+    "model",
+    "vin",
+    "advisor",
+)
 GRADES = ("A", "B", "C")
 VIN_RE = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
 MAX_TEXT = 60
@@ -123,8 +134,9 @@ def parse_roster_date(value: Any, today: dt.date) -> str:
         if not text:
             raise RowProblem("required")
         text = text.split(" ")[0].split("T")[0]
-        match = (re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", text)
-                 or re.fullmatch(r"(\d{4})(\d{2})(\d{2})", text))
+        match = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", text) or re.fullmatch(
+            r"(\d{4})(\d{2})(\d{2})", text
+        )
         if not match:
             raise RowProblem("invalid_date")
         try:
@@ -132,8 +144,11 @@ def parse_roster_date(value: Any, today: dt.date) -> str:
         except ValueError:
             raise RowProblem("invalid_date") from None
     before, after = DATE_SPAN_YEARS
-    if not today.replace(year=today.year - before, day=1) <= day <= today.replace(
-            year=today.year + after, day=1):
+    if (
+        not today.replace(year=today.year - before, day=1)
+        <= day
+        <= today.replace(year=today.year + after, day=1)
+    ):
         raise RowProblem("out_of_range")
     return day.isoformat()
 
@@ -223,8 +238,11 @@ def check_rows(sheet: RosterSheet, today: dt.date) -> tuple[list[dict[str, Any]]
                 problems.append(Rejection(number, sheet.headers[name], name, problem.code))
         plate = record.get("plate")
         if not problems and plate in first_row_of:
-            problems.append(Rejection(number, sheet.headers["plate"], "plate", "duplicate_plate",
-                                      first_row_of[plate]))
+            problems.append(
+                Rejection(
+                    number, sheet.headers["plate"], "plate", "duplicate_plate", first_row_of[plate]
+                )
+            )
         if problems:
             rejections.extend(problems)
             continue
@@ -238,8 +256,10 @@ def check_rows(sheet: RosterSheet, today: dt.date) -> tuple[list[dict[str, Any]]
 
 def row_hash(record: dict[str, Any]) -> str:
     """A fingerprint of a record's data: equal fingerprints mean nothing to update."""
-    canonical = json.dumps([str(record.get(f)) if record.get(f) is not None else None
-                            for f in DATA_FIELDS], ensure_ascii=False)
+    canonical = json.dumps(
+        [str(record.get(f)) if record.get(f) is not None else None for f in DATA_FIELDS],
+        ensure_ascii=False,
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()[:32]
 
 
@@ -255,8 +275,12 @@ class RosterImport:
     change_batch: int = 100
     rounds: int = 5
 
-    def import_records(self, records: list[dict[str, Any]], summary: ImportSummary,
-                       progress: Callable[[int], None] = lambda n: None) -> ImportSummary:
+    def import_records(
+        self,
+        records: list[dict[str, Any]],
+        summary: ImportSummary,
+        progress: Callable[[int], None] = lambda n: None,
+    ) -> ImportSummary:
         """Add the new, update the changed, count the unchanged; ``progress`` gets chunk sizes."""
         stamp = clock.iso(self.now())
         pending = records
@@ -265,7 +289,7 @@ class RosterImport:
             changes: list[tuple[Policy, Policy]] = []
             lost: list[str] = []
             for start in range(0, len(pending), self.chunk_size):
-                chunk = pending[start:start + self.chunk_size]
+                chunk = pending[start : start + self.chunk_size]
                 self._classify(chunk, stamp, summary, adds, changes)
                 if len(adds) >= self.add_batch:
                     self._add(adds, summary)
@@ -282,15 +306,28 @@ class RosterImport:
             pending = [r for r in pending if r["plate"] in again]
         raise StaleWrite("roster records kept changing during the import")
 
-    def _classify(self, chunk: list[dict[str, Any]], stamp: str, summary: ImportSummary,
-                  adds: list[Policy], changes: list[tuple[Policy, Policy]]) -> None:
+    def _classify(
+        self,
+        chunk: list[dict[str, Any]],
+        stamp: str,
+        summary: ImportSummary,
+        adds: list[Policy],
+        changes: list[tuple[Policy, Policy]],
+    ) -> None:
         existing = self.store.get_policies([r["plate"] for r in chunk])
         for record in chunk:
             digest = row_hash(record)
             stored = existing.get(record["plate"])
             if stored is None:
-                adds.append(Policy(**record, row_hash=digest, roster_id=new_roster_id(),
-                                   imported_at=stamp, updated_at=stamp))
+                adds.append(
+                    Policy(
+                        **record,
+                        row_hash=digest,
+                        roster_id=new_roster_id(),
+                        imported_at=stamp,
+                        updated_at=stamp,
+                    )
+                )
             elif stored.row_hash == digest:
                 summary.unchanged += 1
             else:
@@ -319,5 +356,8 @@ def policy_values(policy: Policy) -> dict[str, Any]:
     keep = ("last_insurer", "commercial_premium", "compulsory_premium", "model", "vin", "advisor")
     # Stored amounts come back as float; DynamoDB takes them as Decimal.
     values = {k: getattr(policy, k) for k in keep}
-    return {k: Decimal(str(v)) if isinstance(v, float) else v
-            for k, v in values.items() if v not in (None, "")}
+    return {
+        k: Decimal(str(v)) if isinstance(v, float) else v
+        for k, v in values.items()
+        if v not in (None, "")
+    }

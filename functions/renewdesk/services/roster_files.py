@@ -20,18 +20,39 @@ from typing import Any, Iterator
 # field → (must the file have this column, accepted column names). Documented in README.md.
 COLUMNS: dict[str, tuple[bool, tuple[str, ...]]] = {
     "plate": (True, ("车牌号", "车牌", "车牌号码", "plate", "plate number", "license plate")),
-    "name": (True, ("车主姓名", "车主", "客户姓名", "姓名", "owner", "owner name", "name",
-                    "customer name")),
-    "phone": (True, ("手机号", "手机号码", "手机", "联系电话", "联系手机", "mobile", "phone",
-                     "mobile phone")),
-    "expiry_date": (True, ("保险到期日", "保险到期日期", "保单到期日", "到期日", "到期日期",
-                           "expiry date", "policy expiry", "expiry")),
-    "last_insurer": (False, ("上年承保公司", "承保公司", "上年保险公司", "保险公司",
-                             "last insurer", "insurer")),
-    "commercial_premium": (False, ("上年商业险保费", "商业险保费", "商业险", "commercial premium",
-                                   "last commercial premium")),
-    "compulsory_premium": (False, ("上年交强险保费", "交强险保费", "交强险", "compulsory premium",
-                                   "last compulsory premium")),
+    "name": (
+        True,
+        ("车主姓名", "车主", "客户姓名", "姓名", "owner", "owner name", "name", "customer name"),
+    ),
+    "phone": (
+        True,
+        ("手机号", "手机号码", "手机", "联系电话", "联系手机", "mobile", "phone", "mobile phone"),
+    ),
+    "expiry_date": (
+        True,
+        (
+            "保险到期日",
+            "保险到期日期",
+            "保单到期日",
+            "到期日",
+            "到期日期",
+            "expiry date",
+            "policy expiry",
+            "expiry",
+        ),
+    ),
+    "last_insurer": (
+        False,
+        ("上年承保公司", "承保公司", "上年保险公司", "保险公司", "last insurer", "insurer"),
+    ),
+    "commercial_premium": (
+        False,
+        ("上年商业险保费", "商业险保费", "商业险", "commercial premium", "last commercial premium"),
+    ),
+    "compulsory_premium": (
+        False,
+        ("上年交强险保费", "交强险保费", "交强险", "compulsory premium", "last compulsory premium"),
+    ),
     "grade": (False, ("客户等级", "客户级别", "等级", "grade", "customer grade")),
     "model": (False, ("车型", "model", "vehicle model")),
     "vin": (False, ("车架号", "车辆识别代号", "vin")),

@@ -121,8 +121,7 @@ class Search:
         return found
 
 
-def _shown(lead: Lead, actor: Actor, now_iso: str,
-           retention_days: int) -> dict[str, Any]:
+def _shown(lead: Lead, actor: Actor, now_iso: str, retention_days: int) -> dict[str, Any]:
     """The lead as the list shows it, and whether the actor may open its page."""
     try:
         with_contact, may_open = worklist.require_visible(lead, actor, now_iso), True

@@ -75,13 +75,16 @@ class Sessions:
         session_id = secrets.token_urlsafe(32)
         csrf_token = secrets.token_urlsafe(32)
         now = int(self.now().timestamp())
-        self.store.put_session(digest(session_id), {
-            "username": member.username,
-            "csrf_hash": digest(csrf_token),
-            "created_at": now,
-            "last_seen": now,
-            "expires_at": now + self.absolute_hours * 3600,
-        })
+        self.store.put_session(
+            digest(session_id),
+            {
+                "username": member.username,
+                "csrf_hash": digest(csrf_token),
+                "created_at": now,
+                "last_seen": now,
+                "expires_at": now + self.absolute_hours * 3600,
+            },
+        )
         return NewSession(session_id, csrf_token, Actor(member.username, member.role))
 
     def resolve(self, session_id: str | None) -> Session:
@@ -105,8 +108,12 @@ class Sessions:
             raise NotAuthenticated()
         if now - int(item["last_seen"]) >= TOUCH_EVERY_SECONDS:
             self.store.touch_session(session_hash, now)
-        return Session(session_hash, Actor(staff["username"], staff["role"]),
-                       item["csrf_hash"], int(item["created_at"]))
+        return Session(
+            session_hash,
+            Actor(staff["username"], staff["role"]),
+            item["csrf_hash"],
+            int(item["created_at"]),
+        )
 
     def close(self, session_id: str | None) -> None:
         """Log out: the session is deleted server-side."""

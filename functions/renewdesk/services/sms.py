@@ -56,9 +56,14 @@ class SmsTemplates:
         """The reminder for a policy, with its one-click link."""
         expiry = dt.date.fromisoformat(policy.expiry_date)
         text = self.by_grade[policy.grade or "none"]
-        return text.format(date=f"{expiry.year}年{expiry.month}月{expiry.day}日",
-                           month=expiry.month, day=expiry.day, store=self.store,
-                           hotline=self.hotline, link=link)
+        return text.format(
+            date=f"{expiry.year}年{expiry.month}月{expiry.day}日",
+            month=expiry.month,
+            day=expiry.day,
+            store=self.store,
+            hotline=self.hotline,
+            link=link,
+        )
 
 
 @lru_cache(maxsize=4)
@@ -106,9 +111,11 @@ def _check_text(text: str, opt_out: str, path: Path, where: str) -> None:
         raise ContentError(f"{path}: {where}.text: {error}") from None
     unknown = used - PLACEHOLDERS
     if unknown:
-        raise ContentError(f"{path}: {where}.text: unknown placeholder "
-                           f"{', '.join('{' + u + '}' for u in sorted(unknown))}; "
-                           f"allowed: {', '.join('{' + p + '}' for p in sorted(PLACEHOLDERS))}")
+        raise ContentError(
+            f"{path}: {where}.text: unknown placeholder "
+            f"{', '.join('{' + u + '}' for u in sorted(unknown))}; "
+            f"allowed: {', '.join('{' + p + '}' for p in sorted(PLACEHOLDERS))}"
+        )
     if "link" not in used:
         raise ContentError(f"{path}: {where}.text must contain {{link}}")
     if opt_out not in text:
@@ -154,7 +161,8 @@ def write_outbox(directory: Path, day: dt.date, messages: list[SmsMessage]) -> P
     from renewdesk.services.exports import write_csv
 
     with open(descriptor, "w", encoding="utf-8-sig", newline="") as out:
-        write_csv(out, [["mobile", "message"],
-                        *([local_mobile(m.phone), m.text] for m in messages)])
+        write_csv(
+            out, [["mobile", "message"], *([local_mobile(m.phone), m.text] for m in messages)]
+        )
     os.replace(draft, path)
     return path

@@ -63,11 +63,16 @@ class AccountStore(Protocol):
 
     def list_staff(self) -> list[dict[str, Any]]: ...
 
-    def update_staff(self, username: str, values: dict[str, Any],
-                     condition: tuple[str, dict[str, Any]] | None = None) -> bool: ...
+    def update_staff(
+        self,
+        username: str,
+        values: dict[str, Any],
+        condition: tuple[str, dict[str, Any]] | None = None,
+    ) -> bool: ...
 
-    def login_state(self, username: str | None, counters: list[RateLimit],
-                    now: int) -> tuple[dict[str, Any] | None, list[int]]: ...
+    def login_state(
+        self, username: str | None, counters: list[RateLimit], now: int
+    ) -> tuple[dict[str, Any] | None, list[int]]: ...
 
     def count_login_failure(self, counters: list[RateLimit]) -> None: ...
 
@@ -109,8 +114,13 @@ def check_password(password: str) -> str:
 
 
 def _member(item: dict[str, Any]) -> StaffMember:
-    return StaffMember(item["username"], item["role"], bool(item.get("disabled")),
-                       bool(item.get("totp_secret")), item.get("created_at", ""))
+    return StaffMember(
+        item["username"],
+        item["role"],
+        bool(item.get("disabled")),
+        bool(item.get("totp_secret")),
+        item.get("created_at", ""),
+    )
 
 
 @dataclass
@@ -192,29 +202,36 @@ class Accounts:
             raise NotFound(username)
         return pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name=issuer)
 
-    def authenticate(self, username: str, password: str, otp: str | None,
-                     address: str) -> StaffMember:
+    def authenticate(
+        self, username: str, password: str, otp: str | None, address: str
+    ) -> StaffMember:
         """The account if the password (and code) are right, else LoginRefused: the same
         ``bad_credentials`` for an unknown user, a wrong password and a throttled attempt."""
         now = self.now()
         known_name = USERNAME_RE.fullmatch(username) is not None
         counters = self._counters(username, address, now)
-        item, counts = self.store.login_state(username if known_name else None, counters,
-                                              int(now.timestamp()))
-        throttled = [c.scope for c, n in zip(counters, counts) if n >= c.limit]
-        self._dummy_hash  # made on the first attempt of all, known user or not: same cost
+        item, counts = self.store.login_state(
+            username if known_name else None, counters, int(now.timestamp())
+        )
+        throttled = [c.scope for c, n in zip(counters, counts, strict=True) if n >= c.limit]
+        _ = self._dummy_hash  # made on the first attempt of all, known user or not: same cost
         right = self._verify(item["password_hash"] if item else None, password)
         account = username if item else "unknown"  # never an attempted name: it may be a password
         where = _address_tag(address)
         if throttled:
-            log.warning("staff login throttled: account=%s address=%s by=%s", account, where,
-                        ",".join(throttled))
+            log.warning(
+                "staff login throttled: account=%s address=%s by=%s",
+                account,
+                where,
+                ",".join(throttled),
+            )
             raise LoginRefused("bad_credentials")
         if not right:
             self.store.count_login_failure(counters)
             log.info("staff login failed: account=%s address=%s", account, where)
             raise LoginRefused("bad_credentials")
-        assert item is not None
+        if item is None:  # unreachable: no account never verifies (see _verify)
+            raise LoginRefused("bad_credentials")
         if item.get("disabled"):
             raise LoginRefused("account_disabled")
         if item.get("totp_secret"):
@@ -234,8 +251,10 @@ class Accounts:
         from argon2.exceptions import InvalidHashError, VerificationError
 
         try:
-            return self._hasher.verify(stored_hash or self._dummy_hash, password) \
+            return (
+                self._hasher.verify(stored_hash or self._dummy_hash, password)
                 and stored_hash is not None
+            )
         except (VerificationError, InvalidHashError):
             return False
 
@@ -248,16 +267,27 @@ class Accounts:
         expires, left = end + 3600, max(1, end - int(now.timestamp()))
         return [
             RateLimit("login_address", where, window, self.limits.per_address, expires, left),
-            RateLimit("login_account_address", f"{username}#{where}", window,
-                      self.limits.per_account_address, expires, left),
+            RateLimit(
+                "login_account_address",
+                f"{username}#{where}",
+                window,
+                self.limits.per_account_address,
+                expires,
+                left,
+            ),
             self._account_counter(username, now),
         ]
 
     def _account_counter(self, username: str, now: dt.datetime) -> RateLimit:
         day_start, day_end = clock.local_day_window(now)
-        return RateLimit("login_account", username, day_start.strftime("%Y%m%d"),
-                         self.limits.per_account_per_day, int(day_end.timestamp()) + 86400,
-                         clock.seconds_until(now, day_end))
+        return RateLimit(
+            "login_account",
+            username,
+            day_start.strftime("%Y%m%d"),
+            self.limits.per_account_per_day,
+            int(day_end.timestamp()) + 86400,
+            clock.seconds_until(now, day_end),
+        )
 
     def _accept_otp(self, item: dict[str, Any], otp: str, now: dt.datetime) -> bool:
         """Check a code, once: a code already used (or an older one) is refused."""
@@ -270,9 +300,13 @@ class Accounts:
             if totp.verify(code, for_time=moment):
                 step = int(moment.timestamp()) // totp.interval
                 return self.store.update_staff(
-                    item["username"], {"totp_last_step": step},
-                    ("attribute_not_exists(totp_last_step) OR totp_last_step < :step",
-                     {":step": step}))
+                    item["username"],
+                    {"totp_last_step": step},
+                    (
+                        "attribute_not_exists(totp_last_step) OR totp_last_step < :step",
+                        {":step": step},
+                    ),
+                )
         return False
 
 

@@ -103,8 +103,9 @@ class FollowUp(StaffInput):
 
 class Close(StaffInput):
     outcome: Literal["won", "lost"]
-    reason: Literal["friend", "price", "claims_experience", "corporate", "telesales",
-                    "other"] | None = None
+    reason: (
+        Literal["friend", "price", "claims_experience", "corporate", "telesales", "other"] | None
+    ) = None
     note: Note | None = None
     premium: Money | None = None
     insurer: Annotated[str, Field(min_length=1, max_length=40)] | None = None

@@ -46,15 +46,33 @@ def _schema(**schema: Any) -> WithJsonSchema:
     return WithJsonSchema({"type": "string", **schema})
 
 
-Name = Annotated[str, BeforeValidator(normalize_name), _schema(
-    pattern=NAME_PATTERN, examples=["张伟", "买买提·艾力"],
-    description="Chinese characters or Latin letters, with · . ' - and spaces between")]
-Phone = Annotated[str, BeforeValidator(normalize_phone), _schema(
-    pattern=PHONE_PATTERN, examples=["138 0013 8000", "+86 138-0013-8000"],
-    description="Mainland mobile; +86, spaces, dashes and full-width digits accepted")]
-Plate = Annotated[str, BeforeValidator(normalize_plate), _schema(
-    pattern=PLATE_PATTERN, examples=["粤B12345", "粤b·d12345"],
-    description="Mainland plate, e.g. 粤B12345 or 粤BD12345; case, spaces and dots ignored")]
+Name = Annotated[
+    str,
+    BeforeValidator(normalize_name),
+    _schema(
+        pattern=NAME_PATTERN,
+        examples=["张伟", "买买提·艾力"],
+        description="Chinese characters or Latin letters, with · . ' - and spaces between",
+    ),
+]
+Phone = Annotated[
+    str,
+    BeforeValidator(normalize_phone),
+    _schema(
+        pattern=PHONE_PATTERN,
+        examples=["138 0013 8000", "+86 138-0013-8000"],
+        description="Mainland mobile; +86, spaces, dashes and full-width digits accepted",
+    ),
+]
+Plate = Annotated[
+    str,
+    BeforeValidator(normalize_plate),
+    _schema(
+        pattern=PLATE_PATTERN,
+        examples=["粤B12345", "粤b·d12345"],
+        description="Mainland plate, e.g. 粤B12345 or 粤BD12345; case, spaces and dots ignored",
+    ),
+]
 Consent = Annotated[
     bool,
     BeforeValidator(accept_consent),
@@ -62,8 +80,11 @@ Consent = Annotated[
 ]
 # A pattern cannot say "a real calendar date", so full-width digits (accepted too) are only in
 # the description.
-ExpiryDate = Annotated[dt.date, BeforeValidator(parse_date), _schema(
-    format="date", description="YYYY-MM-DD; the same in full-width digits is accepted too")]
+ExpiryDate = Annotated[
+    dt.date,
+    BeforeValidator(parse_date),
+    _schema(format="date", description="YYYY-MM-DD; the same in full-width digits is accepted too"),
+]
 Note = Annotated[str, BeforeValidator(bounded_note), _schema(maxLength=NOTE_MAX)]
 Honeypot = Annotated[
     str, Field(description="Leave empty: a filled value marks the submission as spam")
@@ -84,9 +105,14 @@ class RenewalRequest(Submission):
     """A car owner asks the store for a renewal quote."""
 
     # Empty or absent here: a request with a token is a LinkedRenewal (see api.public).
-    token: Annotated[str | None, WithJsonSchema({
-        "anyOf": [{"const": ""}, {"type": "null"}],
-        "description": "Empty or absent (a request through an SMS link is a LinkedRenewal)"})
+    token: Annotated[
+        str | None,
+        WithJsonSchema(
+            {
+                "anyOf": [{"const": ""}, {"type": "null"}],
+                "description": "Empty or absent (a request through an SMS link is a LinkedRenewal)",
+            }
+        ),
     ] = None
     name: Name
     phone: Phone

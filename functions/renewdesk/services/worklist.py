@@ -183,8 +183,9 @@ def mask(values: dict[str, Any]) -> dict[str, Any]:
     return masked
 
 
-def view(lead: Lead, now_iso: str, with_contact: bool = True,
-         retention_days: int | None = None) -> dict[str, Any]:
+def view(
+    lead: Lead, now_iso: str, with_contact: bool = True, retention_days: int | None = None
+) -> dict[str, Any]:
     """The lead as the staff API shows it (the fields records.Lead marks ``shown``); with
     ``retention_days``, a lead closed longer ago shows as erased even before the purge has
     erased it (views of open leads may leave it out: an open lead is never past its
@@ -195,20 +196,26 @@ def view(lead: Lead, now_iso: str, with_contact: bool = True,
         shown = mask(shown)
     status = effective_status(lead, now_iso)
     leased = status == "claimed" and lead.lease_until
-    result = {**shown, "status": status, "holder": holder(lead, now_iso),
-              "lease_expires_at": lead.lease_until if leased else None,
-              "contact_masked": not with_contact,
-              "premium": float(lead.premium) if lead.premium is not None else None}
+    result = {
+        **shown,
+        "status": status,
+        "holder": holder(lead, now_iso),
+        "lease_expires_at": lead.lease_until if leased else None,
+        "contact_masked": not with_contact,
+        "premium": float(lead.premium) if lead.premium is not None else None,
+    }
     # The roster's figures for the call, and the contact details the customer corrected on the
     # renewal page (masked with the lead's own: they name the same person).
     for part in ("policy", "corrections"):
         values = getattr(lead, part)
         if values and not with_contact:
             values = mask(values)
-        result[part] = {k: float(v) if isinstance(v, Decimal) else v
-                        for k, v in values.items()} if values else None
+        result[part] = (
+            {k: float(v) if isinstance(v, Decimal) else v for k, v in values.items()}
+            if values
+            else None
+        )
     return result
-
 
 
 def local_month(moment: dt.datetime) -> str:
@@ -219,10 +226,17 @@ def local_month(moment: dt.datetime) -> str:
 def event(kind: str, actor: Actor, now: dt.datetime, lead: Lead, **details: Any) -> Event:
     """A history event, carrying what the monthly report needs without reading the lead (its
     id is the id of the change that writes it)."""
-    return Event(kind=kind, at=clock.iso(now), month=local_month(now), by=actor.username,
-                 lead_id=lead.lead_id, lead_type=lead.type, source=lead.source,
-                 lead_created_at=lead.created_at,
-                 **{k: v for k, v in details.items() if v is not None})
+    return Event(
+        kind=kind,
+        at=clock.iso(now),
+        month=local_month(now),
+        by=actor.username,
+        lead_id=lead.lead_id,
+        lead_type=lead.type,
+        source=lead.source,
+        lead_created_at=lead.created_at,
+        **{k: v for k, v in details.items() if v is not None},
+    )
 
 
 def change_id(now: dt.datetime) -> str:

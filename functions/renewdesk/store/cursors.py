@@ -31,8 +31,9 @@ def encode(item: dict[str, Any], index: str) -> str:
     return base64.urlsafe_b64encode(text.encode("utf-8")).decode("ascii").rstrip("=")
 
 
-def decode(cursor: str, index: str, store: str,
-           ranges: Sequence[tuple[str, str | None, str | None]]) -> tuple[int, dict[str, Any]]:
+def decode(
+    cursor: str, index: str, store: str, ranges: Sequence[tuple[str, str | None, str | None]]
+) -> tuple[int, dict[str, Any]]:
     """(Which of ``ranges`` the cursor is in, the ExclusiveStartKey to resume from).
 
     ``ranges`` are the (index partition, lowest sort key, highest sort key) the list reads;
@@ -41,14 +42,18 @@ def decode(cursor: str, index: str, store: str,
     position = _parse(cursor)
     pk_name, sk_name = keys.INDEXES[index]
     if set(position) != set(_attributes(index)) or not all(
-            isinstance(v, str) and 0 < len(v) <= MAX_VALUE for v in position.values()):
+        isinstance(v, str) and 0 < len(v) <= MAX_VALUE for v in position.values()
+    ):
         raise _invalid()
     if position["sk"] != "LEAD" or not position["pk"].startswith(keys.lead(store, "")["pk"]):
         raise _invalid()
     for number, (partition, low, high) in enumerate(ranges):
         sort_key = position[sk_name]
-        if position[pk_name] == partition and (low is None or low <= sort_key) \
-                and (high is None or sort_key <= high):
+        if (
+            position[pk_name] == partition
+            and (low is None or low <= sort_key)
+            and (high is None or sort_key <= high)
+        ):
             return number, to_item(position)
     raise _invalid()
 

@@ -86,8 +86,12 @@ def with_retries(settings: Settings, call: Callable[[], T], operation: str) -> T
             if not is_retryable(error):
                 raise
             if attempt == attempts:
-                log.warning("storage gave up: operation=%s attempts=%d error=%s",
-                            operation, attempt, type(error).__name__)
+                log.warning(
+                    "storage gave up: operation=%s attempts=%d error=%s",
+                    operation,
+                    attempt,
+                    type(error).__name__,
+                )
                 raise StorageUnavailable(operation) from error
             # Retry jitter, not a secret: bandit's B311 (random) does not apply.
             time.sleep(random.uniform(0, settings.storage_backoff_seconds * 2**attempt))  # nosec B311
@@ -104,7 +108,6 @@ def pause_if(unprocessed: dict[str, Any], attempt: int) -> int:
         raise StorageUnavailable("batch left items unprocessed")
     time.sleep(min(2.0, 0.05 * 2**attempt))
     return attempt + 1
-
 
 
 @dataclass(frozen=True)
@@ -124,9 +127,9 @@ class ConditionFailed(Exception):
         self.failed = failed
 
 
-def update_expression(sets: dict[str, Any], removes: Iterable[str] = (),
-                      adds: dict[str, Any] | None = None) -> tuple[str, dict[str, str],
-                                                                   dict[str, Any]]:
+def update_expression(
+    sets: dict[str, Any], removes: Iterable[str] = (), adds: dict[str, Any] | None = None
+) -> tuple[str, dict[str, str], dict[str, Any]]:
     """SET, REMOVE and ADD clauses with every attribute and value aliased (#_n, :_v), a None
     value in ``sets`` meaning REMOVE: the one way every store builds an update."""
     names: dict[str, str] = {}
@@ -178,16 +181,27 @@ class StoreTable:
         self.table = settings.table_name
         self.store_id = settings.store_id
 
-    def _call(self, operation: str, call: Callable[[], T]) -> T:
-        return with_retries(self.settings, call, operation)
+    def _call(self, operation: str, method: Callable[..., T], /, **kwargs: Any) -> T:
+        """One DynamoDB call, ``method(**kwargs)``, with the bounded retries of with_retries:
+        the one way every store calls DynamoDB."""
+        return with_retries(self.settings, lambda: method(**kwargs), operation)
 
     # -- writes -----------------------------------------------------------------------------
 
-    def update(self, name: str, key: dict[str, str], sets: dict[str, Any] | None = None, *,
-               removes: Iterable[str] = (), adds: dict[str, Any] | None = None,
-               condition: str | None = None, values: dict[str, Any] | None = None,
-               names: dict[str, str] | None = None, expected_version: int | None = None,
-               return_old: bool = False) -> Write:
+    def update(
+        self,
+        name: str,
+        key: dict[str, str],
+        sets: dict[str, Any] | None = None,
+        *,
+        removes: Iterable[str] = (),
+        adds: dict[str, Any] | None = None,
+        condition: str | None = None,
+        values: dict[str, Any] | None = None,
+        names: dict[str, str] | None = None,
+        expected_version: int | None = None,
+        return_old: bool = False,
+    ) -> Write:
         """A conditional update. With ``expected_version`` the item must still have that
         version (none at all for 0) and the update moves it on by one: staff changes are
         written only onto what they read."""
@@ -204,44 +218,82 @@ class StoreTable:
                 conditions.append("attribute_exists(pk) AND attribute_not_exists(#_version)")
             adds["version"] = 1
         expression, own_names, own_values = update_expression(sets or {}, removes, adds)
-        action: dict[str, Any] = {"TableName": self.table, "Key": to_item(key),
-                                  "UpdateExpression": expression}
-        self._conditioned(action, conditions, {**condition_names, **own_names},
-                          {**condition_values, **own_values}, return_old)
+        action: dict[str, Any] = {
+            "TableName": self.table,
+            "Key": to_item(key),
+            "UpdateExpression": expression,
+        }
+        self._conditioned(
+            action,
+            conditions,
+            {**condition_names, **own_names},
+            {**condition_values, **own_values},
+            return_old,
+        )
         return Write(name, {"Update": action})
 
-    def put(self, name: str, item: dict[str, Any], *, condition: str | None = None,
-            values: dict[str, Any] | None = None, names: dict[str, str] | None = None,
-            return_old: bool = False) -> Write:
+    def put(
+        self,
+        name: str,
+        item: dict[str, Any],
+        *,
+        condition: str | None = None,
+        values: dict[str, Any] | None = None,
+        names: dict[str, str] | None = None,
+        return_old: bool = False,
+    ) -> Write:
         """A put, under a condition if given."""
         action: dict[str, Any] = {"TableName": self.table, "Item": to_item(item)}
-        self._conditioned(action, [condition] if condition else [], names or {}, values or {},
-                          return_old)
+        self._conditioned(
+            action, [condition] if condition else [], names or {}, values or {}, return_old
+        )
         return Write(name, {"Put": action})
 
-    def delete(self, name: str, key: dict[str, str], *, condition: str | None = None,
-               values: dict[str, Any] | None = None,
-               names: dict[str, str] | None = None) -> Write:
+    def delete(
+        self,
+        name: str,
+        key: dict[str, str],
+        *,
+        condition: str | None = None,
+        values: dict[str, Any] | None = None,
+        names: dict[str, str] | None = None,
+    ) -> Write:
         """A delete, under a condition if given."""
         action: dict[str, Any] = {"TableName": self.table, "Key": to_item(key)}
-        self._conditioned(action, [condition] if condition else [], names or {}, values or {},
-                          False)
+        self._conditioned(
+            action, [condition] if condition else [], names or {}, values or {}, False
+        )
         return Write(name, {"Delete": action})
 
-    def check(self, name: str, key: dict[str, str], condition: str, *,
-              values: dict[str, Any] | None = None, names: dict[str, str] | None = None,
-              return_old: bool = False) -> Write:
+    def check(
+        self,
+        name: str,
+        key: dict[str, str],
+        condition: str,
+        *,
+        values: dict[str, Any] | None = None,
+        names: dict[str, str] | None = None,
+        return_old: bool = False,
+    ) -> Write:
         """A condition on an item the transaction does not change."""
         action: dict[str, Any] = {"TableName": self.table, "Key": to_item(key)}
         self._conditioned(action, [condition], names or {}, values or {}, return_old)
         return Write(name, {"ConditionCheck": action})
 
     @staticmethod
-    def _conditioned(action: dict[str, Any], conditions: list[str], names: dict[str, str],
-                     values: dict[str, Any], return_old: bool) -> None:
+    def _conditioned(
+        action: dict[str, Any],
+        conditions: list[str],
+        names: dict[str, str],
+        values: dict[str, Any],
+        return_old: bool,
+    ) -> None:
         if conditions:
-            action["ConditionExpression"] = conditions[0] if len(conditions) == 1 else \
-                " AND ".join(_grouped(c) for c in conditions)
+            action["ConditionExpression"] = (
+                conditions[0]
+                if len(conditions) == 1
+                else " AND ".join(_grouped(c) for c in conditions)
+            )
         if names:
             action["ExpressionAttributeNames"] = names
         if values:
@@ -259,31 +311,38 @@ class StoreTable:
         if token:
             kwargs["ClientRequestToken"] = token
         try:
-            self._call(operation, lambda: self.client.transact_write_items(**kwargs))
+            self._call(operation, self.client.transact_write_items, **kwargs)
         except self.client.exceptions.TransactionCanceledException as error:
             reasons = error.response.get("CancellationReasons", [])
-            failed = {w.name: (from_item(r["Item"]) if r.get("Item") else None)
-                      for w, r in zip(writes, reasons) if r.get("Code") == "ConditionalCheckFailed"}
+            failed = {
+                w.name: (from_item(r["Item"]) if r.get("Item") else None)
+                for w, r in zip(writes, reasons, strict=False)  # DynamoDB gives one per item
+                if r.get("Code") == "ConditionalCheckFailed"
+            }
             if not failed:
                 raise
             raise ConditionFailed(failed) from None
 
     def _single(self, write: Write, operation: str) -> None:
         """One write without a retry token needs no transaction (half the cost)."""
-        (kind, action), = write.action.items()
-        call = {"Put": self.client.put_item, "Update": self.client.update_item,
-                "Delete": self.client.delete_item}.get(kind)
+        ((kind, action),) = write.action.items()
+        call = {
+            "Put": self.client.put_item,
+            "Update": self.client.update_item,
+            "Delete": self.client.delete_item,
+        }.get(kind)
         if call is None:  # a lone ConditionCheck writes nothing
             return None
         try:
-            self._call(operation, lambda: call(**action))
+            self._call(operation, call, **action)
         except self.client.exceptions.ConditionalCheckFailedException as error:
             old = error.response.get("Item")
             raise ConditionFailed({write.name: from_item(old) if old else None}) from None
         return None
 
-    def transact_groups(self, groups: list[list[Write]],
-                        operation: str) -> dict[int, dict[str, dict[str, Any] | None]]:
+    def transact_groups(
+        self, groups: list[list[Write]], operation: str
+    ) -> dict[int, dict[str, dict[str, Any] | None]]:
         """Write groups of items, each all or nothing, as many groups per transaction as fit.
 
         Returns the groups whose condition failed: group index → the failed items by name.
@@ -300,12 +359,16 @@ class StoreTable:
                     break
                 batch.append(index)
                 size += len(groups[index])
-            pending = pending[len(batch):]
+            pending = pending[len(batch) :]
             items = [item.action for index in batch for item in groups[index]]
             token = clock.new_id(clock.now())
             try:
-                self._call(operation, lambda: self.client.transact_write_items(
-                    TransactItems=items, ClientRequestToken=token))
+                self._call(
+                    operation,
+                    self.client.transact_write_items,
+                    TransactItems=items,
+                    ClientRequestToken=token,
+                )
             except self.client.exceptions.TransactionCanceledException as error:
                 reasons = iter(error.response.get("CancellationReasons", []))
                 retry = []
@@ -327,23 +390,32 @@ class StoreTable:
 
     # -- reads ------------------------------------------------------------------------------
 
-    def _get(self, key: dict[str, str], operation: str,
-             consistent: bool = True) -> dict[str, Any] | None:
+    def _get(
+        self, key: dict[str, str], operation: str, consistent: bool = True
+    ) -> dict[str, Any] | None:
         """One item by key, or None."""
-        answer = self._call(operation, lambda: self.client.get_item(
-            TableName=self.table, Key=to_item(key), ConsistentRead=consistent))
+        answer = self._call(
+            operation,
+            self.client.get_item,
+            TableName=self.table,
+            Key=to_item(key),
+            ConsistentRead=consistent,
+        )
         return from_item(answer["Item"]) if "Item" in answer else None
 
     def _batch_get(self, key_list: list[dict[str, str]]) -> list[dict[str, Any]]:
         """Items by key, read consistently, BATCH_GET keys a request (missing ones left out)."""
         found: list[dict[str, Any]] = []
         for start in range(0, len(key_list), BATCH_GET):
-            request = {self.table: {"Keys": [to_item(k) for k in key_list[start:start + BATCH_GET]],
-                                    "ConsistentRead": True}}
+            request = {
+                self.table: {
+                    "Keys": [to_item(k) for k in key_list[start : start + BATCH_GET]],
+                    "ConsistentRead": True,
+                }
+            }
             attempt = 0
             while request:
-                answer = self._call("batch_get", lambda: self.client.batch_get_item(
-                    RequestItems=request))
+                answer = self._call("batch_get", self.client.batch_get_item, RequestItems=request)
                 found += [from_item(i) for i in answer["Responses"].get(self.table, [])]
                 request = answer.get("UnprocessedKeys") or {}
                 attempt = pause_if(request, attempt)
@@ -353,7 +425,7 @@ class StoreTable:
         """Every item a Query finds, following its pages."""
         found: list[dict[str, Any]] = []
         while True:
-            page = self._call(operation, lambda: self.client.query(**kwargs))
+            page = self._call(operation, self.client.query, **kwargs)
             found += [from_item(i) for i in page.get("Items", [])]
             if "LastEvaluatedKey" not in page:
                 return found
@@ -423,8 +495,9 @@ def _add_missing_indexes(client, table_name: str) -> None:
         names = {k["AttributeName"] for k in index["KeySchema"]}
         client.update_table(
             TableName=table_name,
-            AttributeDefinitions=[a for a in wanted["AttributeDefinitions"]
-                                  if a["AttributeName"] in names],
+            AttributeDefinitions=[
+                a for a in wanted["AttributeDefinitions"] if a["AttributeName"] in names
+            ],
             GlobalSecondaryIndexUpdates=[{"Create": index}],
         )
         log.info("index %s added to table %s", index["IndexName"], table_name)

@@ -23,6 +23,7 @@ def _values(record: Any) -> dict[str, Any]:
 
 # -- leads ----------------------------------------------------------------------------------
 
+
 def lead_values(lead: Lead) -> dict[str, Any]:
     """The attributes of a lead's own fields; no version until its first change."""
     values = _values(lead)
@@ -47,8 +48,10 @@ def new_lead_item(store_id: str, lead: Lead) -> dict[str, Any]:
 
 def customer_place(store_id: str, lead: Lead) -> dict[str, str]:
     """The lead's place among its customer's leads (the collection index)."""
-    return {"coll_pk": keys.collection(store_id, f"CUSTOMER#{lead.phone}"),
-            "coll_sk": f"{lead.created_at}#{lead.lead_id}"}
+    return {
+        "coll_pk": keys.collection(store_id, f"CUSTOMER#{lead.phone}"),
+        "coll_sk": f"{lead.created_at}#{lead.lead_id}",
+    }
 
 
 def lead_from(item: dict[str, Any]) -> Lead:
@@ -64,26 +67,35 @@ def lead_position(store_id: str, lead: Lead, listing: str) -> dict[str, str]:
     the page after it starts."""
     position = keys.lead(store_id, lead.lead_id)
     if listing == "ready":
-        position.update(ready_pk=keys.ready_queue(store_id),
-                        ready_sk=keys.ready_position(lead.rank, lead.due, lead.lead_id))
+        position.update(
+            ready_pk=keys.ready_queue(store_id),
+            ready_sk=keys.ready_position(lead.rank, lead.due, lead.lead_id),
+        )
     elif listing == "attention":
-        position.update(ready_pk=keys.attention_list(store_id),
-                        ready_sk=f"{lead.attention_at}#{lead.lead_id}")
+        position.update(
+            ready_pk=keys.attention_list(store_id), ready_sk=f"{lead.attention_at}#{lead.lead_id}"
+        )
     else:
-        position.update(month_pk=keys.month(store_id, lead.created_at[:7]),
-                        month_sk=f"{lead.created_at}#{lead.lead_id}")
+        position.update(
+            month_pk=keys.month(store_id, lead.created_at[:7]),
+            month_sk=f"{lead.created_at}#{lead.lead_id}",
+        )
     return position
 
 
 # -- history events -------------------------------------------------------------------------
 
+
 def event_item(store_id: str, event: Event) -> dict[str, Any]:
     """An event in its lead's partition and in the month index under its local month."""
     values = _values(event)
     month = values.pop("month")
-    return {**keys.lead_event(store_id, event.lead_id, event.at, event.event_id), **values,
-            "month_pk": keys.activity_month(store_id, month),
-            "month_sk": f"{event.at}#{event.lead_id}#{event.event_id}"}
+    return {
+        **keys.lead_event(store_id, event.lead_id, event.at, event.event_id),
+        **values,
+        "month_pk": keys.activity_month(store_id, month),
+        "month_sk": f"{event.at}#{event.lead_id}#{event.event_id}",
+    }
 
 
 def event_key(store_id: str, event: Event) -> dict[str, str]:
@@ -100,17 +112,24 @@ def event_from(item: dict[str, Any]) -> Event:
 
 # -- roster policies ------------------------------------------------------------------------
 
+
 def policy_item(store_id: str, policy: Policy) -> dict[str, Any]:
     """A roster record with its places in the expiry and roster-link indexes."""
-    return {**keys.policy(store_id, policy.plate), **_values(policy),
-            **policy_places(store_id, policy)}
+    return {
+        **keys.policy(store_id, policy.plate),
+        **_values(policy),
+        **policy_places(store_id, policy),
+    }
 
 
 def policy_places(store_id: str, policy: Policy) -> dict[str, str]:
     """Where a policy sits in the expiry index (by date) and the roster-link collection."""
-    return {"month_pk": keys.expiry_month(store_id, policy.expiry_date[:7]),
-            "month_sk": f"{policy.expiry_date}#{policy.plate}",
-            "coll_pk": keys.roster_link(store_id, policy.roster_id), "coll_sk": "POLICY"}
+    return {
+        "month_pk": keys.expiry_month(store_id, policy.expiry_date[:7]),
+        "month_sk": f"{policy.expiry_date}#{policy.plate}",
+        "coll_pk": keys.roster_link(store_id, policy.roster_id),
+        "coll_sk": "POLICY",
+    }
 
 
 def policy_from(item: dict[str, Any]) -> Policy:

@@ -26,10 +26,12 @@ class PrivacyStore(QueueStore):
     def customer_lead_ids(self, phone: str) -> list[str]:
         """Every lead of the customer (all pages of the customer index)."""
         kwargs = {
-            "TableName": self.table, "IndexName": "collection",
+            "TableName": self.table,
+            "IndexName": "collection",
             "KeyConditionExpression": "coll_pk = :p",
             "ExpressionAttributeValues": to_item(
-                {":p": keys.collection(self.store_id, f"CUSTOMER#{phone}")}),
+                {":p": keys.collection(self.store_id, f"CUSTOMER#{phone}")}
+            ),
             "ProjectionExpression": "lead_id",
         }
         return [item["lead_id"] for item in self._query_all(kwargs, "customer_lead_ids")]
@@ -44,17 +46,33 @@ class PrivacyStore(QueueStore):
         transaction, so the lead stays findable until everything of it is done. StaleWrite if
         the lead or its guard changed since they were read."""
         lead = erasure.lead
-        events = [self.update(f"event:{e.event_id}", event_key(self.store_id, e),
-                              removes=EVENT_FREE_TEXT, condition="attribute_exists(pk)")
-                  for e in erasure.events]
-        last = [self.update("lead", keys.lead(self.store_id, lead.lead_id),
-                            {"status": "erased", "erased_at": erasure.erased_at},
-                            removes=[*sorted(PERSONAL), *LEAD_INDEX_ATTRIBUTES],
-                            expected_version=lead.version)]
+        events = [
+            self.update(
+                f"event:{e.event_id}",
+                event_key(self.store_id, e),
+                removes=EVENT_FREE_TEXT,
+                condition="attribute_exists(pk)",
+            )
+            for e in erasure.events
+        ]
+        last = [
+            self.update(
+                "lead",
+                keys.lead(self.store_id, lead.lead_id),
+                {"status": "erased", "erased_at": erasure.erased_at},
+                removes=[*sorted(PERSONAL), *LEAD_INDEX_ATTRIBUTES],
+                expected_version=lead.version,
+            )
+        ]
         if erasure.guarded:
-            last.append(self.delete("guard", keys.dedupe_guard(self.store_id, lead.type,
-                                                               lead.identity),
-                                    condition="lead_id = :id", values={":id": lead.lead_id}))
+            last.append(
+                self.delete(
+                    "guard",
+                    keys.dedupe_guard(self.store_id, lead.type, lead.identity),
+                    condition="lead_id = :id",
+                    values={":id": lead.lead_id},
+                )
+            )
         room = TRANSACTION - len(last)
         while len(events) > room:
             self._erase(events[:TRANSACTION], lead.lead_id)
@@ -68,21 +86,25 @@ class PrivacyStore(QueueStore):
         kwargs = {
             "TableName": self.table,
             "FilterExpression": "(begins_with(pk, :policy) AND #phone = :phone) "
-                                "OR begins_with(pk, :spam)",
+            "OR begins_with(pk, :spam)",
             "ProjectionExpression": "pk, #plate, #fields, received_at",
-            "ExpressionAttributeNames": {"#phone": "phone", "#plate": "plate",
-                                         "#fields": "fields"},
-            "ExpressionAttributeValues": to_item({":policy": prefix + "POLICY#",
-                                                  ":spam": prefix + "SPAM#", ":phone": phone}),
+            "ExpressionAttributeNames": {"#phone": "phone", "#plate": "plate", "#fields": "fields"},
+            "ExpressionAttributeValues": to_item(
+                {":policy": prefix + "POLICY#", ":spam": prefix + "SPAM#", ":phone": phone}
+            ),
         }
         plates, spam = [], []
         while True:
-            page = self._call("scan_phone", lambda: self.client.scan(**kwargs))
+            page = self._call("scan_phone", self.client.scan, **kwargs)
             for item in map(from_item, page.get("Items", [])):
                 if item["pk"].startswith(prefix + "SPAM#"):
-                    spam.append({"spam_id": item["pk"][len(prefix + "SPAM#"):],
-                                 "fields": item.get("fields") or {},
-                                 "received_at": item.get("received_at")})
+                    spam.append(
+                        {
+                            "spam_id": item["pk"][len(prefix + "SPAM#") :],
+                            "fields": item.get("fields") or {},
+                            "received_at": item.get("received_at"),
+                        }
+                    )
                 else:
                     plates.append(item["plate"])
             if "LastEvaluatedKey" not in page:
@@ -91,8 +113,13 @@ class PrivacyStore(QueueStore):
 
     def delete_policy(self, plate: str, phone: str) -> bool:
         """Delete a roster record if it is still this phone's; False if it is not (any more)."""
-        return self._delete(keys.policy(self.store_id, plate), "delete_policy",
-                            "#phone = :phone", {":phone": phone}, {"#phone": "phone"})
+        return self._delete(
+            keys.policy(self.store_id, plate),
+            "delete_policy",
+            "#phone = :phone",
+            {":phone": phone},
+            {"#phone": "phone"},
+        )
 
     def referral_code_of(self, phone: str) -> str | None:
         """The referral code issued to this phone, or None."""
@@ -101,24 +128,39 @@ class PrivacyStore(QueueStore):
 
     def delete_referrer(self, code: str, phone: str) -> None:
         """Delete a referrer and its phone guard together (each only if it is still theirs)."""
-        self._erase([
-            self.delete("phone", keys.referrer_phone(self.store_id, phone),
-                        condition="code = :code", values={":code": code}),
-            self.delete("referrer", keys.referrer(self.store_id, code),
-                        condition="attribute_not_exists(pk) OR phone = :phone",
-                        values={":phone": phone}),
-        ], code)
+        self._erase(
+            [
+                self.delete(
+                    "phone",
+                    keys.referrer_phone(self.store_id, phone),
+                    condition="code = :code",
+                    values={":code": code},
+                ),
+                self.delete(
+                    "referrer",
+                    keys.referrer(self.store_id, code),
+                    condition="attribute_not_exists(pk) OR phone = :phone",
+                    values={":phone": phone},
+                ),
+            ],
+            code,
+        )
 
     def policy_records(self, plates: list[str]) -> list[Policy]:
         """The roster records of these plates."""
-        return [policy_from(i) for i in self._batch_get(
-            [keys.policy(self.store_id, plate) for plate in plates])]
+        return [
+            policy_from(i)
+            for i in self._batch_get([keys.policy(self.store_id, plate) for plate in plates])
+        ]
 
     def referrer_record(self, code: str) -> Referrer | None:
         """The referrer of a code."""
         item = self._get(keys.referrer(self.store_id, code), "get_referrer")
-        return Referrer(item["code"], item["name"], item["phone"], item["created_at"]) \
-            if item else None
+        return (
+            Referrer(item["code"], item["name"], item["phone"], item["created_at"])
+            if item
+            else None
+        )
 
     def optout_record(self, phone: str) -> OptOut | None:
         """The reminder opt-out of a phone."""
@@ -147,33 +189,43 @@ class PrivacyStore(QueueStore):
     def set_purge_cursor(self, cursor: str) -> None:
         """Save where the purge stopped; never moves it back (an older --as-of run)."""
         try:
-            self._call("set_purge_cursor", lambda: self.client.put_item(
+            self._call(
+                "set_purge_cursor",
+                self.client.put_item,
                 TableName=self.table,
                 Item=to_item({**keys.purge_cursor(self.store_id), "leads_through": cursor}),
                 ConditionExpression="attribute_not_exists(leads_through) OR leads_through < :c",
-                ExpressionAttributeValues=to_item({":c": cursor})))
+                ExpressionAttributeValues=to_item({":c": cursor}),
+            )
         except self.client.exceptions.ConditionalCheckFailedException:
             pass  # already further on
 
-    def close_events(self, months: list[str], start: str,
-                     through: str) -> Iterator[tuple[str, str]]:
+    def close_events(
+        self, months: list[str], start: str, through: str
+    ) -> Iterator[tuple[str, str]]:
         """(lead id, position) of the close events not undone by a reopen, from the position
         ``start`` to the time ``through`` (both included), oldest first, across these local
         months; page by page, so a caller that stops early reads no further. A position is
         opaque above store/ (it is the event's month-index sort key)."""
         for month in months:
             kwargs: dict[str, Any] = {
-                "TableName": self.table, "IndexName": "month",
+                "TableName": self.table,
+                "IndexName": "month",
                 "KeyConditionExpression": "month_pk = :p AND month_sk BETWEEN :a AND :b",
                 "FilterExpression": "#kind = :close AND attribute_not_exists(superseded)",
                 "ProjectionExpression": "lead_id, month_sk",
                 "ExpressionAttributeNames": {"#kind": "kind"},
-                "ExpressionAttributeValues": to_item({
-                    ":p": keys.activity_month(self.store_id, month), ":a": start,
-                    ":b": through + "~", ":close": "close"}),
+                "ExpressionAttributeValues": to_item(
+                    {
+                        ":p": keys.activity_month(self.store_id, month),
+                        ":a": start,
+                        ":b": through + "~",
+                        ":close": "close",
+                    }
+                ),
             }
             while True:
-                page = self._call("close_events", lambda: self.client.query(**kwargs))
+                page = self._call("close_events", self.client.query, **kwargs)
                 for item in map(from_item, page.get("Items", [])):
                     yield item["lead_id"], item["month_sk"]
                 if "LastEvaluatedKey" not in page:
@@ -182,9 +234,13 @@ class PrivacyStore(QueueStore):
 
     def delete_expired_policy(self, plate: str, expiry_date: str) -> bool:
         """Delete a roster record if its expiry date is still this one (no newer import)."""
-        return self._delete(keys.policy(self.store_id, plate), "delete_expired_policy",
-                            "#expiry = :expiry", {":expiry": expiry_date},
-                            {"#expiry": "expiry_date"})
+        return self._delete(
+            keys.policy(self.store_id, plate),
+            "delete_expired_policy",
+            "#expiry = :expiry",
+            {":expiry": expiry_date},
+            {"#expiry": "expiry_date"},
+        )
 
     # -- plumbing -------------------------------------------------------------------------
 
@@ -194,16 +250,27 @@ class PrivacyStore(QueueStore):
         except ConditionFailed:
             raise StaleWrite(subject) from None
 
-    def _delete(self, key: dict[str, str], operation: str, condition: str | None = None,
-                values: dict[str, Any] | None = None,
-                names: dict[str, str] | None = None) -> bool:
-        kwargs: dict[str, Any] = {"TableName": self.table, "Key": to_item(key),
-                                  "ReturnValues": "ALL_OLD"}
+    def _delete(
+        self,
+        key: dict[str, str],
+        operation: str,
+        condition: str | None = None,
+        values: dict[str, Any] | None = None,
+        names: dict[str, str] | None = None,
+    ) -> bool:
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "Key": to_item(key),
+            "ReturnValues": "ALL_OLD",
+        }
         if condition:
-            kwargs.update(ConditionExpression=condition, ExpressionAttributeValues=to_item(values),
-                          ExpressionAttributeNames=names)
+            kwargs.update(
+                ConditionExpression=condition,
+                ExpressionAttributeValues=to_item(values),
+                ExpressionAttributeNames=names,
+            )
         try:
-            answer = self._call(operation, lambda: self.client.delete_item(**kwargs))
+            answer = self._call(operation, self.client.delete_item, **kwargs)
         except self.client.exceptions.ConditionalCheckFailedException:
             return False
         return "Attributes" in answer

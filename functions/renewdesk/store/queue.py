@@ -27,8 +27,9 @@ class QueueStore(StoreTable):
 
     # -- reads ----------------------------------------------------------------------------
 
-    def ready_page(self, lead_type: str | None, now_iso: str, limit: int,
-                   start_key: dict | None = None) -> tuple[list[Lead], dict | None]:
+    def ready_page(
+        self, lead_type: str | None, now_iso: str, limit: int, start_key: dict | None = None
+    ) -> tuple[list[Lead], dict | None]:
         """Claimable leads at the head of the queue, in claim order (one Query)."""
         condition = CLAIMABLE
         values: dict[str, Any] = {":p": keys.ready_queue(self.store_id), ":now": now_iso}
@@ -37,16 +38,23 @@ class QueueStore(StoreTable):
             condition += " AND #type = :type"
             values[":type"] = lead_type
             names = {"#type": "type"}
-        return self._leads("ready", "ready_pk", values, limit, start_key,
-                           filter_expression=condition, names=names)
+        return self._leads(
+            "ready", "ready_pk", values, limit, start_key, filter_expression=condition, names=names
+        )
 
     def attention_page(self, limit: int, start_key: dict | None = None):
         """Leads on the supervisor's attention list, oldest first."""
-        return self._leads("ready", "ready_pk", {":p": keys.attention_list(self.store_id)},
-                           limit, start_key)
+        return self._leads(
+            "ready", "ready_pk", {":p": keys.attention_list(self.store_id)}, limit, start_key
+        )
 
-    def desk_page(self, username: str, due_before: str | None = None, limit: int = 200,
-                  start_key: dict | None = None):
+    def desk_page(
+        self,
+        username: str,
+        due_before: str | None = None,
+        limit: int = 200,
+        start_key: dict | None = None,
+    ):
         """Leads on one desk by due time; only those due before a time if given."""
         values: dict[str, Any] = {":p": keys.desk(self.store_id, username)}
         sk_condition = None
@@ -55,12 +63,26 @@ class QueueStore(StoreTable):
             values[":before"] = due_before
         return self._leads("desk", "desk_pk", values, limit, start_key, sk_condition)
 
-    def month_leads_page(self, utc_month: str, after: str, before: str, limit: int,
-                         start_key: dict | None = None, newest_first: bool = False):
+    def month_leads_page(
+        self,
+        utc_month: str,
+        after: str,
+        before: str,
+        limit: int,
+        start_key: dict | None = None,
+        newest_first: bool = False,
+    ):
         """Leads created between two UTC timestamps within one UTC month partition."""
         values = {":p": keys.month(self.store_id, utc_month), ":a": after, ":b": before}
-        return self._leads("month", "month_pk", values, limit, start_key,
-                           "month_sk BETWEEN :a AND :b", newest_first=newest_first)
+        return self._leads(
+            "month",
+            "month_pk",
+            values,
+            limit,
+            start_key,
+            "month_sk BETWEEN :a AND :b",
+            newest_first=newest_first,
+        )
 
     def get_lead(self, lead_id: str) -> Lead | None:
         """One lead, read consistently."""
@@ -72,8 +94,7 @@ class QueueStore(StoreTable):
         kwargs = {
             "TableName": self.table,
             "KeyConditionExpression": "pk = :p",
-            "ExpressionAttributeValues": to_item(
-                {":p": keys.lead(self.store_id, lead_id)["pk"]}),
+            "ExpressionAttributeValues": to_item({":p": keys.lead(self.store_id, lead_id)["pk"]}),
             "ConsistentRead": True,
         }
         items = self._query_all(kwargs, "lead_with_history")
@@ -82,27 +103,40 @@ class QueueStore(StoreTable):
 
     def customer_leads(self, phone: str, limit: int = 20) -> list[Lead]:
         """A customer's leads, newest first."""
-        leads, _ = self._leads("collection", "coll_pk",
-                               {":p": keys.collection(self.store_id, f"CUSTOMER#{phone}")},
-                               limit, None, newest_first=True)
+        leads, _ = self._leads(
+            "collection",
+            "coll_pk",
+            {":p": keys.collection(self.store_id, f"CUSTOMER#{phone}")},
+            limit,
+            None,
+            newest_first=True,
+        )
         return leads
 
     def vehicle_records(self, plate: str) -> tuple[str | None, Policy | None]:
         """(The lead id the vehicle's renewal dedupe guard holds, the roster policy), in one
         TransactGetItems (one request for both, and no unprocessed keys as a batch read has)."""
-        wanted = [keys.dedupe_guard(self.store_id, "renewal", plate),
-                  keys.policy(self.store_id, plate)]
-        answer = self._call("vehicle_records", lambda: self.client.transact_get_items(
-            TransactItems=[{"Get": {"TableName": self.table, "Key": to_item(key)}}
-                           for key in wanted]))
-        guard, policy = (from_item(r["Item"]) if r.get("Item") else None
-                         for r in answer["Responses"])
+        wanted = [
+            keys.dedupe_guard(self.store_id, "renewal", plate),
+            keys.policy(self.store_id, plate),
+        ]
+        answer = self._call(
+            "vehicle_records",
+            self.client.transact_get_items,
+            TransactItems=[
+                {"Get": {"TableName": self.table, "Key": to_item(key)}} for key in wanted
+            ],
+        )
+        guard, policy = (
+            from_item(r["Item"]) if r.get("Item") else None for r in answer["Responses"]
+        )
         return (guard or {}).get("lead_id"), policy_from(policy) if policy else None
 
     # -- cursors of the paged lists (store.cursors) ---------------------------------------
 
-    def resume(self, cursor: str, listing: str,
-               months: list[tuple[str, str, str]] | None = None) -> tuple[int, dict[str, Any]]:
+    def resume(
+        self, cursor: str, listing: str, months: list[tuple[str, str, str]] | None = None
+    ) -> tuple[int, dict[str, Any]]:
         """Where a page of a list starts again: (which month partition, ExclusiveStartKey).
 
         ``listing`` is ``ready``, ``attention`` or ``month`` (with the month's UTC partitions
@@ -110,18 +144,21 @@ class QueueStore(StoreTable):
         this list handed out.
         """
         if listing == "month":
-            ranges = [(keys.month(self.store_id, m), after, before)
-                      for m, after, before in months or []]
+            ranges = [
+                (keys.month(self.store_id, m), after, before) for m, after, before in months or []
+            ]
         else:
-            partition = keys.ready_queue(self.store_id) if listing == "ready" \
+            partition = (
+                keys.ready_queue(self.store_id)
+                if listing == "ready"
                 else keys.attention_list(self.store_id)
+            )
             ranges = [(partition, None, None)]
         return cursors.decode(cursor, LISTING_INDEX[listing], self.store_id, ranges)
 
     def cursor_after(self, lead: Lead, listing: str) -> str:
         """The cursor of the page that starts after this lead of a list."""
-        return cursors.encode(lead_position(self.store_id, lead, listing),
-                              LISTING_INDEX[listing])
+        return cursors.encode(lead_position(self.store_id, lead, listing), LISTING_INDEX[listing])
 
     # -- the one write --------------------------------------------------------------------
 
@@ -133,16 +170,26 @@ class QueueStore(StoreTable):
             event = dataclasses.replace(change.event, event_id=change.change_id)
             writes.append(self.put("event", event_item(self.store_id, event)))
         if change.guard is not None:
-            writes.append(self.update(
-                "guard", keys.dedupe_guard(self.store_id, change.guard.lead_type,
-                                           change.guard.identity),
-                {"is_open": change.guard.is_open}, condition="lead_id = :id",
-                values={":id": change.lead_id}, return_old=True))
+            writes.append(
+                self.update(
+                    "guard",
+                    keys.dedupe_guard(self.store_id, change.guard.lead_type, change.guard.identity),
+                    {"is_open": change.guard.is_open},
+                    condition="lead_id = :id",
+                    values={":id": change.lead_id},
+                    return_old=True,
+                )
+            )
         if change.supersede is not None:
             at, event_id = change.supersede
-            writes.append(self.update(
-                "supersede", keys.lead_event(self.store_id, change.lead_id, at, event_id),
-                {"superseded": True}, condition="attribute_exists(pk)"))
+            writes.append(
+                self.update(
+                    "supersede",
+                    keys.lead_event(self.store_id, change.lead_id, at, event_id),
+                    {"superseded": True},
+                    condition="attribute_exists(pk)",
+                )
+            )
         # A retry after a lost answer is idempotent; the same change written again without its
         # guard (see services.closing) is a different request, so it gets a different token.
         token = change.change_id + ("G" if change.guard else "")
@@ -151,8 +198,9 @@ class QueueStore(StoreTable):
         except ConditionFailed as failed:
             if set(failed.failed) == {"guard"}:
                 old = failed.failed["guard"]
-                raise GuardTaken(old.get("lead_id") if old else None,
-                                 bool(old and old.get("is_open"))) from None
+                raise GuardTaken(
+                    old.get("lead_id") if old else None, bool(old and old.get("is_open"))
+                ) from None
             raise StaleWrite(change.lead_id) from None
 
     def _lead_update(self, change: LeadChange) -> Write:
@@ -179,16 +227,29 @@ class QueueStore(StoreTable):
         condition, values = None, None
         if change.claimable_at is not None:
             condition = f"ready_pk = :ready AND {CLAIMABLE.replace(':now', ':claimable')}"
-            values = {":ready": keys.ready_queue(self.store_id),
-                      ":claimable": change.claimable_at}
-        return self.update("lead", keys.lead(self.store_id, change.lead_id), sets,
-                           removes=removes, condition=condition, values=values,
-                           expected_version=change.version)
+            values = {":ready": keys.ready_queue(self.store_id), ":claimable": change.claimable_at}
+        return self.update(
+            "lead",
+            keys.lead(self.store_id, change.lead_id),
+            sets,
+            removes=removes,
+            condition=condition,
+            values=values,
+            expected_version=change.version,
+        )
 
-    def _leads(self, index: str, pk_name: str, values: dict[str, Any], limit: int | None,
-               start_key: dict | None, sk_condition: str | None = None,
-               newest_first: bool = False, filter_expression: str | None = None,
-               names: dict[str, str] | None = None) -> tuple[list[Lead], dict | None]:
+    def _leads(
+        self,
+        index: str,
+        pk_name: str,
+        values: dict[str, Any],
+        limit: int | None,
+        start_key: dict | None,
+        sk_condition: str | None = None,
+        newest_first: bool = False,
+        filter_expression: str | None = None,
+        names: dict[str, str] | None = None,
+    ) -> tuple[list[Lead], dict | None]:
         kwargs: dict[str, Any] = {
             "TableName": self.table,
             "IndexName": index,
@@ -205,6 +266,7 @@ class QueueStore(StoreTable):
             kwargs["FilterExpression"] = filter_expression
         if names:
             kwargs["ExpressionAttributeNames"] = names
-        page = self._call(f"query_{index}", lambda: self.client.query(**kwargs))
-        return [lead_from(from_item(i)) for i in page.get("Items", [])], \
-            page.get("LastEvaluatedKey")
+        page = self._call(f"query_{index}", self.client.query, **kwargs)
+        return [lead_from(from_item(i)) for i in page.get("Items", [])], page.get(
+            "LastEvaluatedKey"
+        )

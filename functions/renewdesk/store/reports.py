@@ -10,9 +10,25 @@ from renewdesk.store.dynamo import StoreTable, to_item
 from renewdesk.store.items import event_from, lead_from
 
 LEAD_FIELDS = ("lead_id", "source", "type", "created_at")
-EVENT_FIELDS = ("kind", "at", "by", "lead_id", "lead_type", "source", "lead_created_at", "owner",
-                "outcome", "reason", "note", "premium", "reached", "first_contact", "superseded",
-                "event_id", "month_pk")
+EVENT_FIELDS = (
+    "kind",
+    "at",
+    "by",
+    "lead_id",
+    "lead_type",
+    "source",
+    "lead_created_at",
+    "owner",
+    "outcome",
+    "reason",
+    "note",
+    "premium",
+    "reached",
+    "first_contact",
+    "superseded",
+    "event_id",
+    "month_pk",
+)
 
 
 class ReportStore(StoreTable):
@@ -22,15 +38,24 @@ class ReportStore(StoreTable):
         """Leads created within (UTC month partition, from, to) ranges; only reported fields."""
         found: list[Lead] = []
         for utc_month, after, before in partitions:
-            found += [lead_from(item) for item in self._query(
-                {":p": keys.month(self.store_id, utc_month), ":a": after, ":b": before},
-                "month_sk BETWEEN :a AND :b", LEAD_FIELDS)]
+            found += [
+                lead_from(item)
+                for item in self._query(
+                    {":p": keys.month(self.store_id, utc_month), ":a": after, ":b": before},
+                    "month_sk BETWEEN :a AND :b",
+                    LEAD_FIELDS,
+                )
+            ]
         return found
 
     def events_of_month(self, month: str) -> list[Event]:
         """Every lead event of a local month."""
-        return [event_from(item) for item in self._query(
-            {":p": keys.activity_month(self.store_id, month)}, None, EVENT_FIELDS)]
+        return [
+            event_from(item)
+            for item in self._query(
+                {":p": keys.activity_month(self.store_id, month)}, None, EVENT_FIELDS
+            )
+        ]
 
     def get_target(self, year_month: str) -> dict[str, Any] | None:
         """A month's target, or None."""
@@ -38,11 +63,13 @@ class ReportStore(StoreTable):
 
     def put_target(self, year_month: str, values: dict[str, Any]) -> None:
         """Set (or replace) a month's target."""
-        self.transact([self.put("target", {**keys.target(self.store_id, year_month), **values})],
-                      "put_target")
+        self.transact(
+            [self.put("target", {**keys.target(self.store_id, year_month), **values})], "put_target"
+        )
 
-    def _query(self, values: dict[str, str], sk_condition: str | None,
-               fields: tuple[str, ...]) -> list[dict[str, Any]]:
+    def _query(
+        self, values: dict[str, str], sk_condition: str | None, fields: tuple[str, ...]
+    ) -> list[dict[str, Any]]:
         # Every attribute aliased: several (at, by, source, type, owner) are reserved words.
         names = {f"#f{i}": name for i, name in enumerate(fields)}
         kwargs: dict[str, Any] = {

@@ -17,15 +17,13 @@ from renewdesk.services.records import Guard, Lead, Policy
 from renewdesk.services.reminders import CycleStart
 from renewdesk.store import keys
 from renewdesk.store.dynamo import ConditionFailed, StoreTable, Write, from_item, pause_if, to_item
-from renewdesk.store.items import lead_from, new_lead_item, policy_from, policy_item, \
-    policy_places
+from renewdesk.store.items import lead_from, new_lead_item, policy_from, policy_item, policy_places
 from renewdesk.store.leads import counter_updates, guard_item
 
 BATCH_WRITE = 25
 # The cycle of a policy is the expiry date its reminder steps were taken for.
 NEW_CYCLE = "expiry_date = :exp AND (attribute_not_exists(#cycle) OR #cycle <> :exp)"
-ROSTER_GUARD = ("attribute_not_exists(pk) OR "
-                "(is_open = :closed AND created_at < :season_start)")
+ROSTER_GUARD = "attribute_not_exists(pk) OR (is_open = :closed AND created_at < :season_start)"
 CYCLE_STATE = ("sms_step", "sms_on", "sms_sent_at")
 OPEN_STATUSES = {":queued": "queued", ":claimed": "claimed", ":attention": "attention"}
 
@@ -43,18 +41,27 @@ class RosterStore(StoreTable):
     def add_policies(self, policies: list[Policy]) -> None:
         """Store new records (BatchWriteItem; the import read first that they were missing)."""
         for start in range(0, len(policies), BATCH_WRITE):
-            requests = [{"PutRequest": {"Item": to_item(policy_item(self.store_id, p))}}
-                        for p in policies[start:start + BATCH_WRITE]]
+            requests = [
+                {"PutRequest": {"Item": to_item(policy_item(self.store_id, p))}}
+                for p in policies[start : start + BATCH_WRITE]
+            ]
             self._batch_write(requests)
 
     def update_policies(self, changes: list[tuple[Policy, Policy]]) -> list[str]:
         """Write changed records over stored ones, each only if it is still as read; the plates
         that changed meanwhile."""
-        groups = [[self.update("policy", keys.policy(self.store_id, stored.plate),
-                               {**_data(changed), **policy_places(self.store_id, changed)},
-                               condition="row_hash = :old_hash",
-                               values={":old_hash": stored.row_hash})]
-                  for stored, changed in changes]
+        groups = [
+            [
+                self.update(
+                    "policy",
+                    keys.policy(self.store_id, stored.plate),
+                    {**_data(changed), **policy_places(self.store_id, changed)},
+                    condition="row_hash = :old_hash",
+                    values={":old_hash": stored.row_hash},
+                )
+            ]
+            for stored, changed in changes
+        ]
         failed = self.transact_groups(groups, "update_policies")
         return [changes[i][0].plate for i in failed]
 
@@ -65,11 +72,12 @@ class RosterStore(StoreTable):
         found: list[Policy] = []
         for month in _months(first, last):
             kwargs: dict[str, Any] = {
-                "TableName": self.table, "IndexName": "month",
+                "TableName": self.table,
+                "IndexName": "month",
                 "KeyConditionExpression": "month_pk = :p AND month_sk BETWEEN :a AND :b",
-                "ExpressionAttributeValues": to_item({
-                    ":p": keys.expiry_month(self.store_id, month), ":a": first,
-                    ":b": last + "~"}),
+                "ExpressionAttributeValues": to_item(
+                    {":p": keys.expiry_month(self.store_id, month), ":a": first, ":b": last + "~"}
+                ),
             }
             found += [policy_from(i) for i in self._query_all(kwargs, "policies_expiring")]
         return found
@@ -77,13 +85,15 @@ class RosterStore(StoreTable):
     def find_by_roster_id(self, roster_id: str) -> Policy | None:
         """The policy a renewal link names, or None (one Query)."""
         kwargs = {
-            "TableName": self.table, "IndexName": "collection",
+            "TableName": self.table,
+            "IndexName": "collection",
             "KeyConditionExpression": "coll_pk = :p",
             "ExpressionAttributeValues": to_item(
-                {":p": keys.roster_link(self.store_id, roster_id)}),
+                {":p": keys.roster_link(self.store_id, roster_id)}
+            ),
             "Limit": 1,
         }
-        page = self._call("find_policy", lambda: self.client.query(**kwargs))
+        page = self._call("find_policy", self.client.query, **kwargs)
         items = page.get("Items", [])
         return policy_from(from_item(items[0])) if items else None
 
@@ -98,32 +108,48 @@ class RosterStore(StoreTable):
         """Create each policy's renewal lead with its dedupe guard and record it on the policy,
         all or nothing per policy. By plate: None when created, else the guard that holds the
         vehicle for another lead, or "stale" when the policy changed meanwhile."""
-        groups = [[
-            self.put("lead", new_lead_item(self.store_id, start.lead),
-                     condition="attribute_not_exists(pk)"),
-            self.put("guard", guard_item(self.store_id, start.lead), condition=ROSTER_GUARD,
-                     values={":closed": False, ":season_start": start.season_start},
-                     return_old=True),
-            self._cycle_update(start.plate, start.expiry_date, start.lead.lead_id, "created"),
-        ] for start in starts]
+        groups = [
+            [
+                self.put(
+                    "lead",
+                    new_lead_item(self.store_id, start.lead),
+                    condition="attribute_not_exists(pk)",
+                ),
+                self.put(
+                    "guard",
+                    guard_item(self.store_id, start.lead),
+                    condition=ROSTER_GUARD,
+                    values={":closed": False, ":season_start": start.season_start},
+                    return_old=True,
+                ),
+                self._cycle_update(start.plate, start.expiry_date, start.lead.lead_id, "created"),
+            ]
+            for start in starts
+        ]
         failed = self.transact_groups(groups, "start_cycles")
         outcome: dict[str, Guard | str | None] = {s.plate: None for s in starts}
         for index, items in failed.items():
             guard = items.get("guard")
-            outcome[starts[index].plate] = Guard(guard["lead_id"], bool(guard["is_open"])) \
-                if guard else "stale"
+            outcome[starts[index].plate] = (
+                Guard(guard["lead_id"], bool(guard["is_open"])) if guard else "stale"
+            )
         return outcome
 
-    def adopt_lead(self, plate: str, expiry_date: str, lead_id: str,
-                   additions: dict[str, Any]) -> bool:
+    def adopt_lead(
+        self, plate: str, expiry_date: str, lead_id: str, additions: dict[str, Any]
+    ) -> bool:
         """Make an open lead of the vehicle this cycle's lead: give it this cycle's plan, expiry
         date and policy data (unless it has them already) and record it on the policy; False if
         the policy changed meanwhile."""
         lead_update = self.update(
-            "lead", keys.lead(self.store_id, lead_id), {**additions, "expiry_date": expiry_date},
+            "lead",
+            keys.lead(self.store_id, lead_id),
+            {**additions, "expiry_date": expiry_date},
             condition="attribute_exists(pk) AND (attribute_not_exists(#plan) OR #expiry <> :exp)",
-            values={":exp": expiry_date}, names={"#plan": "plan", "#expiry": "expiry_date"},
-            adds={"version": 1})
+            values={":exp": expiry_date},
+            names={"#plan": "plan", "#expiry": "expiry_date"},
+            adds={"version": 1},
+        )
         cycle = self._cycle_update(plate, expiry_date, lead_id, "adopted")
         failed = self.transact_groups([[lead_update, cycle]], "adopt_lead")
         if not failed:
@@ -135,30 +161,55 @@ class RosterStore(StoreTable):
     def record_cycle(self, plate: str, expiry_date: str, lead_id: str, step: str) -> bool:
         """Record that the lead step of this cycle is taken care of by an existing lead."""
         return not self.transact_groups(
-            [[self._cycle_update(plate, expiry_date, lead_id, step)]], "record_cycle")
+            [[self._cycle_update(plate, expiry_date, lead_id, step)]], "record_cycle"
+        )
 
     def mark_sms(self, marks: list[tuple[str, str, str, str]]) -> None:
         """Record the SMS step of each (plate, expiry date, step, day) once per cycle."""
-        groups = [[self.update(
-            "policy", keys.policy(self.store_id, plate), {"sms_step": step, "sms_on": day},
-            condition="#cycle = :exp AND attribute_not_exists(sms_step)",
-            values={":exp": expiry}, names={"#cycle": "cycle"})]
-            for plate, expiry, step, day in marks]
+        groups = [
+            [
+                self.update(
+                    "policy",
+                    keys.policy(self.store_id, plate),
+                    {"sms_step": step, "sms_on": day},
+                    condition="#cycle = :exp AND attribute_not_exists(sms_step)",
+                    values={":exp": expiry},
+                    names={"#cycle": "cycle"},
+                )
+            ]
+            for plate, expiry, step, day in marks
+        ]
         self.transact_groups(groups, "mark_sms")  # a mark lost to a concurrent run is its mark
 
     def mark_sent(self, plate: str, expiry_date: str, at: str) -> None:
         """Record that the SMS of this cycle went out through the sender."""
-        self.transact_groups([[self.update(
-            "policy", keys.policy(self.store_id, plate), {"sms_sent_at": at},
-            condition="#cycle = :exp", values={":exp": expiry_date},
-            names={"#cycle": "cycle"})]], "mark_sent")
+        self.transact_groups(
+            [
+                [
+                    self.update(
+                        "policy",
+                        keys.policy(self.store_id, plate),
+                        {"sms_sent_at": at},
+                        condition="#cycle = :exp",
+                        values={":exp": expiry_date},
+                        names={"#cycle": "cycle"},
+                    )
+                ]
+            ],
+            "mark_sent",
+        )
 
     def _cycle_update(self, plate: str, expiry: str, lead_id: str, step: str) -> Write:
         # A new cycle starts with no SMS step taken.
-        return self.update("policy", keys.policy(self.store_id, plate),
-                           {"cycle": expiry, "lead_id": lead_id, "lead_step": step},
-                           removes=CYCLE_STATE, condition=NEW_CYCLE, values={":exp": expiry},
-                           names={"#cycle": "cycle"})
+        return self.update(
+            "policy",
+            keys.policy(self.store_id, plate),
+            {"cycle": expiry, "lead_id": lead_id, "lead_step": step},
+            removes=CYCLE_STATE,
+            condition=NEW_CYCLE,
+            values={":exp": expiry},
+            names={"#cycle": "cycle"},
+        )
 
     # -- opt-outs -------------------------------------------------------------------------
 
@@ -169,24 +220,39 @@ class RosterStore(StoreTable):
 
     def put_optout(self, phone: str, via: str, at: str) -> None:
         """Record an opt-out (again: the first one's time is kept)."""
-        self._call("put_optout", lambda: self.client.update_item(
-            TableName=self.table, Key=to_item(keys.optout(self.store_id, phone)),
-            UpdateExpression="SET phone = :phone, opted_out_at = if_not_exists(opted_out_at, :at),"
-                             " via = if_not_exists(via, :via)",
-            ExpressionAttributeValues=to_item({":phone": phone, ":at": at, ":via": via})))
+        self._call(
+            "put_optout",
+            self.client.update_item,
+            TableName=self.table,
+            Key=to_item(keys.optout(self.store_id, phone)),
+            UpdateExpression="SET phone = :phone, "
+            "opted_out_at = if_not_exists(opted_out_at, :at),"
+            " via = if_not_exists(via, :via)",
+            ExpressionAttributeValues=to_item({":phone": phone, ":at": at, ":via": via}),
+        )
 
     def delete_optout(self, phone: str) -> bool:
         """Take an opt-out back; False if there was none."""
-        answer = self._call("delete_optout", lambda: self.client.delete_item(
-            TableName=self.table, Key=to_item(keys.optout(self.store_id, phone)),
-            ReturnValues="ALL_OLD"))
+        answer = self._call(
+            "delete_optout",
+            self.client.delete_item,
+            TableName=self.table,
+            Key=to_item(keys.optout(self.store_id, phone)),
+            ReturnValues="ALL_OLD",
+        )
         return "Attributes" in answer
 
     # -- renewal link requests ------------------------------------------------------------
 
-    def request_lead(self, lead_id: str, values: dict[str, Any], limits: list[RateLimit],
-                     token: str, queue_at: tuple[int, str] | None = None,
-                     version: int | None = None) -> tuple[bool, Lead | None]:
+    def request_lead(
+        self,
+        lead_id: str,
+        values: dict[str, Any],
+        limits: list[RateLimit],
+        token: str,
+        queue_at: tuple[int, str] | None = None,
+        version: int | None = None,
+    ) -> tuple[bool, Lead | None]:
         """Mark an open lead as the customer's request and count the submission against the rate
         limits, in one transaction. ``queue_at`` (rank, due): the lead must be on the ready queue
         and moves to that place; else ``version``: the lead must still be at that version.
@@ -202,11 +268,17 @@ class RosterStore(StoreTable):
             condition_values[":ready"] = keys.ready_queue(self.store_id)
         else:
             expected = version or 0
-        update = self.update("lead", keys.lead(self.store_id, lead_id), sets,
-                             condition=condition, values=condition_values,
-                             names={"#status": "status"}, expected_version=expected,
-                             adds=None if expected is not None else {"version": 1},
-                             return_old=True)
+        update = self.update(
+            "lead",
+            keys.lead(self.store_id, lead_id),
+            sets,
+            condition=condition,
+            values=condition_values,
+            names={"#status": "status"},
+            expected_version=expected,
+            adds=None if expected is not None else {"version": 1},
+            return_old=True,
+        )
         try:
             self.transact([update, *counter_updates(self, limits)], "request_lead", token)
         except ConditionFailed as cancelled:
@@ -225,17 +297,18 @@ class RosterStore(StoreTable):
         pending = {self.table: requests}
         attempt = 0
         while pending:
-            answer = self._call("batch_write",
-                                lambda: self.client.batch_write_item(RequestItems=pending))
+            answer = self._call("batch_write", self.client.batch_write_item, RequestItems=pending)
             pending = answer.get("UnprocessedItems") or {}
             attempt = pause_if(pending, attempt)
 
 
-
 def _data(policy: Policy) -> dict[str, Any]:
     """A changed record's fields for an update (the cycle's state is not the import's)."""
-    return {k: v for k, v in dataclasses.asdict(policy).items()
-            if k not in ("cycle", "lead_id", "lead_step", *CYCLE_STATE)}
+    return {
+        k: v
+        for k, v in dataclasses.asdict(policy).items()
+        if k not in ("cycle", "lead_id", "lead_step", *CYCLE_STATE)
+    }
 
 
 def _months(first: str, last: str) -> list[str]:
