@@ -69,10 +69,10 @@ def test_renewal_without_javascript_gets_the_thank_you_page_with_its_reference(
     assert len(reference) == 9 and reference[4] == "-"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "no-js-thanks.png"), full_page=True)
-    assert _lead_by_reference(live_site, reference)["plate"] == "粤B7K2P9"
+    assert _lead_by_reference(live_site, reference).plate == "粤B7K2P9"
 
 
-def _lead_by_reference(live_site, reference: str) -> dict:
+def _lead_by_reference(live_site, reference: str):
     """The lead a reference names (read straight from DynamoDB Local)."""
     tail = reference.replace("-", "")
     prefix = f"ST#{live_site.settings.store_id}#LEAD#"
@@ -154,7 +154,7 @@ def test_referral_without_javascript_names_exactly_the_wrong_fields_and_keeps_th
     with page.expect_navigation():
         page.click("[data-rd-submit]")
     assert "提交成功" in page.inner_text("h1")
-    assert _lead_by_reference(live_site, page.inner_text(".reference"))["interest"] == "new_car"
+    assert _lead_by_reference(live_site, page.inner_text(".reference")).interest == "new_car"
 
 
 def test_renewal_without_javascript_lists_only_the_renewal_forms_failures(
