@@ -14,7 +14,6 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 from renewdesk import localdb
-from renewdesk.backend import Backend
 from renewdesk.config import Settings
 from renewdesk.services import clock, queue
 from renewdesk.services.records import new_lead
@@ -22,6 +21,7 @@ from renewdesk.services.staff import Actor
 from renewdesk.services.staff_inputs import Close, FollowUp
 from renewdesk.store.dynamo import to_item
 from renewdesk.store.items import new_lead_item
+from renewdesk.wiring import Services
 
 TABLE = "renewdesk-bench"
 CLAIMS = 40
@@ -46,7 +46,7 @@ class RequestCounter:
         return counts
 
 
-def _lead_item(backend: Backend, number: int, created: dt.datetime) -> dict:
+def _lead_item(backend: Services, number: int, created: dt.datetime) -> dict:
     grade = "ABC"[number % 3]
     lead = new_lead(
         lead_id=clock.new_id(created),
@@ -67,7 +67,7 @@ def _lead_item(backend: Backend, number: int, created: dt.datetime) -> dict:
     return to_item(new_lead_item(backend.settings.store_id, lead))
 
 
-def load(backend: Backend, count: int, start: dt.datetime, spread: dt.timedelta) -> None:
+def load(backend: Services, count: int, start: dt.datetime, spread: dt.timedelta) -> None:
     """Write ``count`` queued leads created over ``spread`` from ``start``, 25 per request."""
     items = [_lead_item(backend, n, start + spread * n / count) for n in range(count)]
     batches = [items[i : i + 25] for i in range(0, len(items), 25)]
@@ -81,20 +81,20 @@ def load(backend: Backend, count: int, start: dt.datetime, spread: dt.timedelta)
         list(pool.map(write, batches))
 
 
-def claim_once(backend: Backend, counter: RequestCounter) -> tuple[float, int]:
+def claim_once(backend: Services, counter: RequestCounter) -> tuple[float, int]:
     """One timed claim (ms, requests); then the call is logged (untimed) so it leaves the queue."""
     counter.take()
     started = time.perf_counter()
-    lead = backend.claims.claim_next(SPECIALIST)
+    lead = backend.staff.claims.claim_next(SPECIALIST)
     elapsed = (time.perf_counter() - started) * 1000
     requests = sum(counter.take().values())
-    backend.followups.record(
+    backend.staff.followups.record(
         SPECIALIST, lead["lead_id"], FollowUp(channel="phone", result="no_answer")
     )
     return elapsed, requests
 
 
-def measure_claims(stores: dict[int, tuple[Backend, RequestCounter]]) -> dict[int, dict]:
+def measure_claims(stores: dict[int, tuple[Services, RequestCounter]]) -> dict[int, dict]:
     """Claims alternate between the stores, after a warm-up, so both see the same JVM state."""
     for backend, counter in stores.values():
         for _ in range(WARM_UP):
@@ -114,15 +114,14 @@ def measure_claims(stores: dict[int, tuple[Backend, RequestCounter]]) -> dict[in
     return results
 
 
-def measure_report(backend: Backend, counter: RequestCounter) -> dict:
+def measure_report(backend: Services, counter: RequestCounter) -> dict:
     """A month of 10,000 leads, some closed through the real services, then the report."""
     load(
         backend, MONTH_LEADS, dt.datetime(2026, 5, 1, tzinfo=dt.timezone.utc), dt.timedelta(days=29)
     )
-    backend.now = lambda: dt.datetime(2026, 5, 31, 2, tzinfo=dt.timezone.utc)
     for n in range(MONTH_CLOSED):
-        lead = backend.claims.claim_next(SPECIALIST)
-        backend.followups.record(
+        lead = backend.staff.claims.claim_next(SPECIALIST)
+        backend.staff.followups.record(
             SPECIALIST, lead["lead_id"], FollowUp(channel="phone", result="reached")
         )
         outcome = (
@@ -130,10 +129,10 @@ def measure_report(backend: Backend, counter: RequestCounter) -> dict:
             if n % 2
             else Close(outcome="won", premium="4800", insurer="平安财险")
         )
-        backend.closing.close(SPECIALIST, lead["lead_id"], outcome)
+        backend.staff.closing.close(SPECIALIST, lead["lead_id"], outcome)
     counter.take()
     started = time.perf_counter()
-    report = backend.reports.monthly(Actor("boss", "supervisor"), "2026-05")
+    report = backend.staff.reports.monthly(Actor("boss", "supervisor"), "2026-05")
     elapsed = (time.perf_counter() - started) * 1000
     return {
         "ms": elapsed,
@@ -148,11 +147,11 @@ def main() -> None:
     db = localdb.start()
     try:
         base = Settings(table_name=TABLE, dynamodb_endpoint=db.endpoint)
-        Backend(base).ensure_table()
+        Services(base).ensure_table()
         stores = {}
         now = clock.now()
         for size in (100, 100_000):
-            backend = Backend(base.with_(store_id=f"bench{size}"))
+            backend = Services(base.with_(store_id=f"bench{size}"))
             stores[size] = (backend, RequestCounter(backend.client))
             started = time.perf_counter()
             load(backend, size, now - dt.timedelta(days=30), dt.timedelta(days=30))
@@ -175,7 +174,8 @@ def main() -> None:
         ok = large["median_ms"] <= 1.5 * small["median_ms"] and large["requests"] <= 2
         print(f"  target: 100,000 within 1.5x of 100, <= 2 requests: {'met' if ok else 'MISSED'}")
 
-        backend = Backend(base.with_(store_id="benchmonth"))
+        end_of_may = dt.datetime(2026, 5, 31, 2, tzinfo=dt.timezone.utc)
+        backend = Services(base.with_(store_id="benchmonth"), now=lambda: end_of_may)
         counter = RequestCounter(backend.client)
         month = measure_report(backend, counter)
         operations = ", ".join(f"{op} x{n}" for op, n in sorted(month["operations"].items()))

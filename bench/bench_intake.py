@@ -28,9 +28,9 @@ from pathlib import Path
 
 from renewdesk import localdb, packaging
 from renewdesk.app import create_app
-from renewdesk.backend import Backend
 from renewdesk.config import Settings
 from renewdesk.store.dynamo import make_client
+from renewdesk.wiring import Services
 
 WARMUP = 50
 SAMPLES = 300  # per transport
@@ -54,7 +54,7 @@ def main() -> None:
             site_origin="https://www.example-4s.cn",
             rate_limit_per_address_per_hour=10**6,
         )
-        Backend(settings).ensure_table()
+        Services(settings).ensure_table()
         latency = measure_latency(settings)
         requests = measure_requests(
             settings.with_(store_id="benchcount", rate_limit_per_address_per_hour=30)

@@ -31,8 +31,8 @@ import time
 from collections import Counter
 
 from renewdesk import devserver, localdb
-from renewdesk.backend import Backend
 from renewdesk.config import Settings
+from renewdesk.wiring import Services
 
 CLIENTS = 200
 DURATION = float(os.environ.get("BENCH_LOAD_SECONDS", "60"))
@@ -161,7 +161,7 @@ def run_clients(url: str, clients: int, seconds: float, first: int) -> dict:
 
 def stored_leads(settings: Settings) -> int:
     """Leads of the store in DynamoDB Local, counted by a consistent Scan."""
-    client = Backend(settings.with_(storage_timeout_seconds=60)).client
+    client = Services(settings.with_(storage_timeout_seconds=60)).client
     prefix = f"ST#{settings.store_id}#LEAD#"
     kwargs = {"TableName": settings.table_name, "ConsistentRead": True}
     count = 0
@@ -207,7 +207,7 @@ def main() -> None:
             rate_limit_per_address_per_hour=10**9,
             rate_limit_per_phone_per_day=10**9,
         )
-        Backend(base).ensure_table()
+        Services(base).ensure_table()
         runs = {}
         # A warm-up first, in a store of its own (DynamoDB Local's JIT, the app's first calls).
         for name, clients, seconds, first in (

@@ -21,7 +21,6 @@ from pathlib import Path
 from bench.bench_intake import Recorder, raw_copy, verdict
 from renewdesk import localdb
 from renewdesk.app import create_app
-from renewdesk.backend import Backend
 from renewdesk.config import Settings
 from renewdesk.roster_sample import sample_rows, write_roster
 from renewdesk.services import clock
@@ -30,6 +29,7 @@ from renewdesk.services.roster import ImportSummary, RosterImport, check_rows
 from renewdesk.services.roster_files import read_roster
 from renewdesk.store import keys
 from renewdesk.store.dynamo import make_client
+from renewdesk.wiring import Services
 
 ROWS = 20000
 MAX_IMPORT_SECONDS = 60
@@ -52,7 +52,7 @@ def main() -> None:
                 sms_outbox_dir=Path(tmp) / "sms",
                 rate_limit_per_address_per_hour=10**6,
             )
-            backend = Backend(settings)
+            backend = Services(settings)
             backend.ensure_table()
             imports = measure_imports(backend, Path(tmp))
             reminders = measure_reminders(backend)
@@ -68,12 +68,12 @@ def timed(action) -> tuple[float, object]:
     return time.perf_counter() - started, result
 
 
-def import_file(backend: Backend, path: Path) -> tuple[dict[str, float], ImportSummary]:
+def import_file(backend: Services, path: Path) -> tuple[dict[str, float], ImportSummary]:
     """Read, check and write one roster file; seconds per phase."""
     read_s, sheet = timed(lambda: read_roster(path))
     check_s, (records, rejections) = timed(lambda: check_rows(sheet, TODAY))
     summary = ImportSummary(rejections=rejections)
-    write_s, _ = timed(lambda: RosterImport(backend.roster_store).import_records(records, summary))
+    write_s, _ = timed(lambda: RosterImport(backend.stores.roster).import_records(records, summary))
     return {
         "read": read_s,
         "check": check_s,
@@ -82,7 +82,7 @@ def import_file(backend: Backend, path: Path) -> tuple[dict[str, float], ImportS
     }, summary
 
 
-def measure_imports(backend: Backend, tmp: Path) -> dict[str, tuple]:
+def measure_imports(backend: Services, tmp: Path) -> dict[str, tuple]:
     rows = sample_rows(ROWS, TODAY)
     csv_path = write_roster(tmp / "roster.csv", rows)
     xlsx_path = write_roster(tmp / "roster.xlsx", rows)
@@ -99,7 +99,7 @@ def measure_imports(backend: Backend, tmp: Path) -> dict[str, tuple]:
     return figures
 
 
-def raw_batch_write(backend: Backend) -> float:
+def raw_batch_write(backend: Services) -> float:
     """Seconds to write the stored policy items again, under another store id, with nothing
     but BatchWriteItem: the floor for the import's writes."""
     settings = backend.settings
@@ -129,11 +129,11 @@ def raw_batch_write(backend: Backend) -> float:
     return time.perf_counter() - started
 
 
-def measure_reminders(backend: Backend) -> dict[str, tuple]:
+def measure_reminders(backend: Services) -> dict[str, tuple]:
     recorder = Recorder(backend.client)
-    first_s, first = timed(lambda: backend.reminders.run(TODAY))
+    first_s, first = timed(lambda: backend.roster.reminders.run(TODAY))
     sent = list(recorder.transactions)
-    second_s, second = timed(lambda: backend.reminders.run(TODAY))
+    second_s, second = timed(lambda: backend.roster.reminders.run(TODAY))
     raw = make_client(backend.settings)
     started = time.perf_counter()
     for transaction in sent:
@@ -154,7 +154,7 @@ def measure_taps(settings: Settings) -> dict[str, tuple[int, int]]:
     client = app.test_client()
     expiry = (TODAY + dt.timedelta(days=60)).isoformat()
     later = (TODAY + dt.timedelta(days=200)).isoformat()
-    backend.roster_store.add_policies(
+    backend.stores.roster.add_policies(
         [
             Policy(
                 plate="粤B00001",
@@ -176,10 +176,10 @@ def measure_taps(settings: Settings) -> dict[str, tuple[int, int]]:
             ),
         ]
     )
-    backend.reminders.run(TODAY, write_file=False)
+    backend.roster.reminders.run(TODAY, write_file=False)
     recorder = Recorder(backend.client)
     tokens = {
-        rid: backend.link_tokens.issue(rid) for rid in ("queuedLeadPolicy", "noLeadYetPolicy1")
+        rid: backend.roster.links.issue(rid) for rid in ("queuedLeadPolicy", "noLeadYetPolicy1")
     }
 
     def count(call) -> tuple[int, int]:

@@ -8,8 +8,8 @@ import pytest
 
 from renewdesk import localdb
 from renewdesk.app import create_app
-from renewdesk.backend import Backend
 from renewdesk.config import Settings
+from renewdesk.wiring import Services
 
 # The built site, the live local server and the shared Chromium, for every area's browser tests.
 pytest_plugins = ["tests.pages"]
@@ -21,7 +21,7 @@ TABLE = "renewdesk-test"
 def dynamodb():
     """A DynamoDB Local in memory for the whole run, with the table created."""
     db = localdb.start()
-    Backend(Settings(table_name=TABLE, dynamodb_endpoint=db.endpoint)).ensure_table()
+    Services(Settings(table_name=TABLE, dynamodb_endpoint=db.endpoint)).ensure_table()
     yield db
     db.stop()
 
@@ -52,7 +52,7 @@ def client(app):
 
 
 @pytest.fixture
-def backend(app) -> Backend:
+def backend(app) -> Services:
     return app.extensions["renewdesk"]
 
 

@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import pytest
 
 from renewdesk import devserver, localdb
-from renewdesk.backend import Backend
+from renewdesk.wiring import Services
 
 PROJECT = Path(__file__).resolve().parents[1]
 # The demo content's campaigns are dated: tests build as of a fixed day, never "today".
@@ -98,7 +98,7 @@ def live_site(settings, built_site):
     base = f"http://127.0.0.1:{port}"
     served = settings.with_(site_dir=built_site, site_origin=base, local=True)
     url, stop = devserver.serve_in_thread(served, port=port)
-    yield SimpleNamespace(url=url, backend=Backend(served), settings=served)
+    yield SimpleNamespace(url=url, backend=Services(served), settings=served)
     stop()
 
 

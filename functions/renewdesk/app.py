@@ -6,12 +6,19 @@ from typing import Any, Mapping
 
 from flask import Flask
 
-from renewdesk.backend import Backend
 from renewdesk.config import Settings
+from renewdesk.services import clock
+from renewdesk.wiring import NewId, Now, Services
 
 
-def create_app(test_config: Settings | Mapping[str, Any] | None = None) -> Flask:
-    """Build the app from settings (from the environment unless tests pass their own)."""
+def create_app(
+    test_config: Settings | Mapping[str, Any] | None = None,
+    *,
+    now: Now = clock.now,
+    new_id: NewId = clock.new_id,
+) -> Flask:
+    """Build the app from settings (from the environment unless tests pass their own); ``now``
+    and ``new_id`` are the one clock and id generator every service uses."""
     if isinstance(test_config, Settings):
         settings = test_config
     else:
@@ -20,7 +27,7 @@ def create_app(test_config: Settings | Mapping[str, Any] | None = None) -> Flask
     app = Flask(__name__, static_folder=None)
     app.config["SETTINGS"] = settings
     app.json.ensure_ascii = False  # Chinese stays readable in JSON answers
-    app.extensions["renewdesk"] = Backend(settings)
+    app.extensions["renewdesk"] = Services(settings, now=now, new_id=new_id)
 
     from renewdesk.api import public, web
 

@@ -25,7 +25,7 @@ def make_server(
     from waitress.server import create_server
 
     app = app or create_app(settings)
-    app.extensions["renewdesk"].ensure_table()
+    app.extensions["renewdesk"].ensure_table()  # the app's Services (renewdesk.wiring)
     return create_server(
         app, host=host, port=port, threads=8, ident="renewdesk", connection_limit=connection_limit
     )

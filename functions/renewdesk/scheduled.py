@@ -24,11 +24,11 @@ def daily_reminders(
     event: dict[str, Any] | None = None, context: Any = None, settings=None
 ) -> dict[str, Any]:
     """Take the reminder steps due today (China time); answer the counts."""
-    from renewdesk.backend import Backend
     from renewdesk.config import Settings
+    from renewdesk.wiring import Services
 
-    backend = Backend(settings or Settings.from_env())
-    report = backend.reminders.run(write_file=False, seconds_left=_lambda_clock(context))
+    services = Services(settings or Settings.from_env())
+    report = services.roster.reminders.run(write_file=False, seconds_left=_lambda_clock(context))
     counts = report.counts()
     # Counts only: no name, phone, plate or link in the log.
     log.info("daily reminders done: %s", counts)
@@ -39,9 +39,9 @@ def daily_purge(
     event: dict[str, Any] | None = None, context: Any = None, settings=None
 ) -> dict[str, Any]:
     """Erase the personal data past its retention (LEAD_RETENTION_DAYS); answer the counts."""
-    from renewdesk.backend import Backend
     from renewdesk.config import Settings
+    from renewdesk.wiring import Services
 
-    backend = Backend(settings or Settings.from_env())
+    services = Services(settings or Settings.from_env())
     # The purge logs its own counts (no personal data); an incomplete run goes on tomorrow.
-    return backend.purge.run(seconds_left=_lambda_clock(context)).summary()
+    return services.privacy.purge.run(seconds_left=_lambda_clock(context)).summary()

@@ -16,8 +16,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 
 from renewdesk import packaging
-from renewdesk.backend import Backend
 from renewdesk.config import PROJECT_ROOT, Settings
+from renewdesk.wiring import Services
 
 STAGE = "dev"
 STAGES = ("dev", "prod")
@@ -65,7 +65,7 @@ def stage_settings(dynamodb) -> Settings:
         site_origin=env["SITE_ORIGIN"],
         dynamodb_endpoint=dynamodb.endpoint,
     )
-    Backend(settings).ensure_table()
+    Services(settings).ensure_table()
     return settings
 
 
@@ -95,7 +95,7 @@ def invoke(unpacked, stage_settings, tmp_path):
 @pytest.fixture
 def lead_store(stage_settings):
     """The leads the packaged app writes, read from the test process."""
-    return Backend(stage_settings).lead_store
+    return Services(stage_settings).stores.leads
 
 
 def source_ip() -> str:
@@ -194,7 +194,7 @@ def test_a_json_renewal_request_through_the_packaged_handler_is_stored(invoke, l
         person["plate"],
     )
     # The consent version comes from content/consent.yml, which must travel in the zip.
-    assert lead.consent_version == Backend(Settings()).consent.version
+    assert lead.consent_version == Services(Settings()).public.consent.version
     assert_no_personal_data(logs, person)
 
 
@@ -237,7 +237,7 @@ def test_rate_limits_count_the_api_gateway_source_ip_whatever_the_client_headers
 
 def counter_value(settings: Settings, address: str) -> int:
     """The per-address submission counter of this hour, read straight from the table."""
-    client = Backend(settings).client
+    client = Services(settings).client
     prefix = f"ST#{settings.store_id}#RATE#address#{address}#"
     found = client.scan(
         TableName=settings.table_name,

@@ -48,9 +48,9 @@ def test_a_close_note_with_a_formula_opens_as_text_in_the_monthly_csv(app, backe
     add_staff(backend, "wang.boss", "supervisor")
     li = Actor("li.na", "specialist")
     lead_id = add_lead(backend)
-    assert backend.claims.claim_next(li).lead_id == lead_id
-    backend.followups.record(li, lead_id, FollowUp(channel="phone", result="refused"))
-    backend.closing.close(li, lead_id, Close(outcome="lost", reason="other", note=HYPERLINK))
+    assert backend.staff.claims.claim_next(li).lead_id == lead_id
+    backend.staff.followups.record(li, lead_id, FollowUp(channel="phone", result="refused"))
+    backend.staff.closing.close(li, lead_id, Close(outcome="lost", reason="other", note=HYPERLINK))
     month = backend.now().strftime("%Y-%m")
     answer = sign_in(app, "wang.boss").get(f"/api/staff/reports/monthly?month={month}&format=csv")
     cells = [

@@ -140,11 +140,9 @@ class LeadLife(RuleBasedStateMachine):
         table = f"lead-life-{next(_tables)}"
         example = self.base_settings.with_(table_name=table)
         clock = Clock()
-        app = create_app(example)
+        app = create_app(example, now=clock)
         app.test_client_class = HttpsClient
         backend = app.extensions["renewdesk"]
-        backend.now = clock
-        backend.intake.now = clock
         backend.ensure_table()
         self.world = World(app, clock, table)
         for username in STAFF:
@@ -385,7 +383,7 @@ class LeadLife(RuleBasedStateMachine):
             for lead in self.model.values()
             if lead.customer == customer and lead.status != "erased"
         ]
-        counts = self.world.backend.erasure.erase(customer.phone)
+        counts = self.world.backend.privacy.erasure.erase(customer.phone)
         opened = sum(1 for lead in theirs if lead.now_status(self.now())[0] in OPEN)
         assert (counts["open_leads"], counts["closed_leads"]) == (opened, len(theirs) - opened)
         for lead in theirs:

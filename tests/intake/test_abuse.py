@@ -27,7 +27,7 @@ def test_a_filled_honeypot_looks_accepted_but_is_stored_apart_and_never_queued(
     answer = client.post("/api/renewals", json={**BODY, "website": "http://spam.example"})
     assert answer.status_code == 201
     assert answer.get_json()["duplicate"] is False
-    assert backend.lead_store.get_lead(answer.get_json()["lead_id"]) is None
+    assert backend.stores.leads.get_lead(answer.get_json()["lead_id"]) is None
     items = stored()
     assert "lead" not in items and "dedupe" not in items
     [spam] = items["spam"]

@@ -24,7 +24,6 @@ from schemathesis.specs.openapi.checks import negative_data_rejection, positive_
 
 from renewdesk.api.openapi import BODY_CODES
 from renewdesk.app import create_app
-from renewdesk.services import referrers
 from tests.roster.conftest import row
 
 FORM = "application/x-www-form-urlencoded"
@@ -42,12 +41,12 @@ def fuzzed(settings, tmp_path):
         settings.with_(rate_limit_per_phone_per_day=10_000, rate_limit_per_address_per_hour=100_000)
     )
     backend = app.extensions["renewdesk"]
-    code = referrers.issue_code(backend.referrer_store, "推荐人", "+8613900000001").code
+    code = backend.referrals.referrers.issue("推荐人", "+8613900000001").code
     path = write_roster(tmp_path / "roster.csv", [row("粤B9F123", 40)], "zh")
     records, _ = check_rows(read_roster(path), clock.local_date(backend.now()))
-    RosterImport(backend.roster_store, backend.now).import_records(records, ImportSummary())
-    roster_id = backend.roster_store.get_policies(["粤B9F123"])["粤B9F123"].roster_id
-    return app, code, backend.link_tokens.issue(roster_id)
+    RosterImport(backend.stores.roster, backend.now).import_records(records, ImportSummary())
+    roster_id = backend.stores.roster.get_policies(["粤B9F123"])["粤B9F123"].roster_id
+    return app, code, backend.roster.links.issue(roster_id)
 
 
 @pytest.fixture

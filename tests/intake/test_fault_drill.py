@@ -23,8 +23,8 @@ import pytest
 
 from renewdesk import devserver, localdb
 from renewdesk.app import create_app
-from renewdesk.backend import Backend
 from renewdesk.store.dynamo import from_item
+from renewdesk.wiring import Services
 
 CUSTOMERS = 500
 CLIENTS = 8
@@ -169,7 +169,7 @@ def drill_settings(settings, tmp_path):
 
 def stored_items(settings) -> list[dict]:
     """Every item of the drill's store, read by a patient client after the drill."""
-    client = Backend(settings.with_(storage_timeout_seconds=30)).client
+    client = Services(settings.with_(storage_timeout_seconds=30)).client
     prefix = f"ST#{settings.store_id}#"
     kwargs = {"TableName": settings.table_name, "ConsistentRead": True}
     items = []

@@ -6,8 +6,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from renewdesk.services import referrers
-
 VALID = {"name": "张伟", "phone": "13800138000", "plate": "粤B12345", "consent": True}
 FULL_WIDTH_PHONE = "13８００１３８０００"
 
@@ -29,7 +27,7 @@ def test_full_width_digits_are_the_same_phone_for_dedupe_limits_and_referrals(
     first = client.post(
         "/api/referrals",
         json={
-            "code": referrers.issue_code(backend.referrer_store, "李娜", "+8613900139000").code,
+            "code": backend.referrals.referrers.issue("李娜", "+8613900139000").code,
             "name": "张伟",
             "phone": FULL_WIDTH_PHONE,
             "interest": "club",
@@ -39,7 +37,7 @@ def test_full_width_digits_are_the_same_phone_for_dedupe_limits_and_referrals(
     again = client.post(
         "/api/referrals",
         json={
-            "code": referrers.issue_code(backend.referrer_store, "王芳", "+8613700137000").code,
+            "code": backend.referrals.referrers.issue("王芳", "+8613700137000").code,
             "name": "张伟",
             "phone": "13800138000",
             "interest": "club",
@@ -50,7 +48,7 @@ def test_full_width_digits_are_the_same_phone_for_dedupe_limits_and_referrals(
     assert again.status_code == 200 and again.get_json()["lead_id"] == first.get_json()["lead_id"]
     [lead] = stored()["lead"]
     assert lead["phone"] == "+8613800138000"
-    own = referrers.issue_code(backend.referrer_store, "张伟", "+8613800138000").code
+    own = backend.referrals.referrers.issue("张伟", "+8613800138000").code
     refused = client.post(
         "/api/referrals",
         json={
@@ -172,7 +170,7 @@ def test_an_empty_expiry_date_or_token_means_absent_in_json_and_in_forms(client,
         },
     )
     assert urlsplit(form_answer.headers["Location"]).path == "/thanks/"
-    lead = backend.lead_store.get_lead(json_answer.get_json()["lead_id"])
+    lead = backend.stores.leads.get_lead(json_answer.get_json()["lead_id"])
     assert lead.expiry_date is None
 
 

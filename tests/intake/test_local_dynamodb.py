@@ -53,12 +53,12 @@ def test_dynamodb_local_runs_without_telemetry_and_leaves_no_file_behind(local_d
         # The JVM keeps this file while it runs unless told not to.
         assert not Path(f"/tmp/hsperfdata_{pwd.getpwuid(os.getuid()).pw_name}/{pid}").exists()
 
-        from renewdesk.backend import Backend
         from renewdesk.config import Settings
+        from renewdesk.wiring import Services
 
-        backend = Backend(Settings(table_name="telemetry", dynamodb_endpoint=db.endpoint))
+        backend = Services(Settings(table_name="telemetry", dynamodb_endpoint=db.endpoint))
         assert backend.ensure_table()
-        backend.lead_store.ping()
+        backend.stores.leads.ping()
     finally:
         db.stop()
     assert not list(local_dir.rglob(METADATA))

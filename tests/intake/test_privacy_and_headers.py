@@ -7,7 +7,6 @@ import logging
 import pytest
 from botocore.stub import Stubber
 
-from renewdesk.services import referrers
 from renewdesk.services.records import Policy
 
 NAME, PHONE, PLATE, TOKEN = "欧阳娜娜", "13812345678", "浙A8B8C8", "tok.SECRET-LINK-TOKEN"
@@ -35,7 +34,7 @@ def link_tokens(backend) -> tuple[str, str]:
     from renewdesk.services.links import LinkTokens
 
     s = backend.settings
-    backend.roster_store.add_policies(
+    backend.stores.roster.add_policies(
         [
             Policy(
                 plate=ROSTER_PLATE,
@@ -54,14 +53,14 @@ def link_tokens(backend) -> tuple[str, str]:
         s.link_token_days,
         clock=lambda: backend.now().timestamp() - 46 * 86400,
     )
-    tokens = (backend.link_tokens.issue(ROSTER_ID), old.issue(ROSTER_ID))
+    tokens = (backend.roster.links.issue(ROSTER_ID), old.issue(ROSTER_ID))
     LINK_TOKENS.extend(tokens)
     return tokens
 
 
 def every_path(client, backend):
     """Drive every answer the public API gives; yields each response."""
-    code = referrers.issue_code(backend.referrer_store, NAME + "的朋友", "+8613700000000").code
+    code = backend.referrals.referrers.issue(NAME + "的朋友", "+8613700000000").code
     yield client.post("/api/renewals", json=BODY)  # accepted
     yield client.post("/api/renewals", json=BODY)  # duplicate
     yield client.post("/api/renewals", data={**BODY, "consent": "on"})  # form duplicate

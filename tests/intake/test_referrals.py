@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from renewdesk.services import referrers
-
 
 @pytest.fixture
 def code(backend) -> str:
     """A referral code issued to an existing customer."""
-    return referrers.issue_code(backend.referrer_store, "李娜", "+8613900139000").code
+    return backend.referrals.referrers.issue("李娜", "+8613900139000").code
 
 
 def signup(code: str, **changes) -> dict:
@@ -27,7 +25,7 @@ def signup(code: str, **changes) -> dict:
 def test_a_referred_person_signs_up_as_a_queued_referral_lead(client, backend, code):
     answer = client.post("/api/referrals", json=signup(code.lower(), plate="苏E 6789A"))
     assert answer.status_code == 201
-    lead = backend.lead_store.get_lead(answer.get_json()["lead_id"])
+    lead = backend.stores.leads.get_lead(answer.get_json()["lead_id"])
     assert lead.type == "referral" and lead.source == "referral"
     assert lead.referral_code == code
     assert (lead.name, lead.phone, lead.plate) == ("王强", "+8613700137000", "苏E6789A")

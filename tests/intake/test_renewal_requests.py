@@ -19,11 +19,11 @@ def test_a_renewal_request_is_stored_once_as_a_queued_lead_with_its_consent(
     assert answer.status_code == 201
     body = answer.get_json()
     assert body["duplicate"] is False
-    lead = backend.lead_store.get_lead(body["lead_id"])
+    lead = backend.stores.leads.get_lead(body["lead_id"])
     assert lead.status == "queued" and lead.type == "renewal"
     assert (lead.name, lead.phone, lead.plate) == ("张伟", "+8613800138000", "粤B12345")
     assert lead.expiry_date == "2026-12-20" and lead.contact_time == "evening"
-    assert lead.consent_version == backend.consent.version == "2026-11-01"
+    assert lead.consent_version == backend.public.consent.version == "2026-11-01"
     assert lead.consent_at == lead.created_at
     [item] = [i for i in stored()["lead"] if i["sk"] == "LEAD"]
     assert item["ready_pk"].endswith("#READY")
@@ -37,7 +37,7 @@ def test_phone_numbers_are_accepted_in_common_spellings_and_stored_with_plus86(
 ):
     answer = client.post("/api/renewals", json={**VALID, "phone": phone})
     assert answer.status_code == 201
-    assert backend.lead_store.get_lead(answer.get_json()["lead_id"]).phone == "+8613800138000"
+    assert backend.stores.leads.get_lead(answer.get_json()["lead_id"]).phone == "+8613800138000"
 
 
 @pytest.mark.parametrize(
@@ -47,7 +47,7 @@ def test_phone_numbers_are_accepted_in_common_spellings_and_stored_with_plus86(
 def test_plates_are_normalised_and_new_energy_plates_accepted(client, backend, plate, stored_as):
     answer = client.post("/api/renewals", json={**VALID, "plate": plate})
     assert answer.status_code == 201
-    assert backend.lead_store.get_lead(answer.get_json()["lead_id"]).plate == stored_as
+    assert backend.stores.leads.get_lead(answer.get_json()["lead_id"]).plate == stored_as
 
 
 def test_every_bad_field_is_reported_at_once_in_chinese(client, stored):
@@ -118,7 +118,7 @@ def test_names_are_one_to_forty_plain_characters(client, name, code):
 def test_a_name_is_trimmed_and_forty_characters_are_allowed(client, backend):
     answer = client.post("/api/renewals", json={**VALID, "name": "  " + "张" * 40 + " "})
     assert answer.status_code == 201
-    assert backend.lead_store.get_lead(answer.get_json()["lead_id"]).name == "张" * 40
+    assert backend.stores.leads.get_lead(answer.get_json()["lead_id"]).name == "张" * 40
 
 
 def test_a_plain_form_post_redirects_to_the_thank_you_page_with_the_lead_id_only(
@@ -141,7 +141,7 @@ def test_a_plain_form_post_redirects_to_the_thank_you_page_with_the_lead_id_only
     assert location.path == "/thanks/"
     query = parse_qs(location.query)
     assert set(query) == {"lead"}
-    assert backend.lead_store.get_lead(query["lead"][0]).plate == "粤B12345"
+    assert backend.stores.leads.get_lead(query["lead"][0]).plate == "粤B12345"
     for personal in ("张伟", "13800138000", "粤B12345", "%E5%BC%A0"):
         assert personal not in answer.headers["Location"]
 

@@ -11,7 +11,7 @@ from botocore.stub import Stubber
 
 from renewdesk import localdb
 from renewdesk.app import create_app
-from renewdesk.backend import Backend
+from renewdesk.wiring import Services
 
 BODY = {"name": "张伟", "phone": "13800138000", "plate": "粤B12345", "consent": True}
 
@@ -105,7 +105,7 @@ def own_dynamodb(tmp_path, settings):
     db = localdb.start(port=port, db_path=data)
     state = {"db": db}
     test_settings = settings.with_(dynamodb_endpoint=db.endpoint, storage_timeout_seconds=1.0)
-    Backend(test_settings).ensure_table()
+    Services(test_settings).ensure_table()
 
     def restart():
         state["db"] = localdb.start(port=port, db_path=data)
@@ -128,7 +128,7 @@ def test_with_dynamodb_stopped_submissions_get_503_and_nothing_is_lost(own_dynam
 
     restart()
     backend = app.extensions["renewdesk"]
-    assert backend.lead_store.get_lead(kept).plate == "粤B12345"
+    assert backend.stores.leads.get_lead(kept).plate == "粤B12345"
     assert client.get("/api/health").status_code == 200
     again = client.post("/api/renewals", json={**BODY, "plate": "粤B54321"})
     assert again.status_code == 201
@@ -159,7 +159,7 @@ def test_stopping_dynamodb_mid_run_leaves_only_whole_leads_for_every_2xx(own_dyn
     restart()
 
     # The check reads with a patient client: a just-restarted DynamoDB Local is slow to answer.
-    backend = Backend(test_settings.with_(storage_timeout_seconds=30))
+    backend = Services(test_settings.with_(storage_timeout_seconds=30))
     from renewdesk.store.dynamo import from_item
 
     items = [

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 import pytest
 
 from renewdesk.app import create_app
-from renewdesk.services import referrers
 from tests.roster.conftest import cli, import_rows, row  # noqa: F401  (cli, import_rows: fixtures)
 from tests.staff.conftest import (  # noqa: F401  (fixtures used here as the staff tests have them)
     HttpsClient,
@@ -39,10 +38,8 @@ class Customer:
 @pytest.fixture
 def app(settings, fake_clock):
     """The app on the staff tests' clock, public intake included (one month for reports)."""
-    application = create_app(settings)
+    application = create_app(settings, now=fake_clock)
     application.test_client_class = HttpsClient
-    application.extensions["renewdesk"].now = fake_clock
-    application.extensions["renewdesk"].intake.now = fake_clock
     return application
 
 
@@ -100,7 +97,7 @@ def customers(app, backend, client, supervisor, import_rows):
             json={"name": name, "phone": mobile, "plate": plate, "note": note, "consent": True},
         )
         assert renewal.status_code == 201
-        other = referrers.issue_code(backend.referrer_store, "推荐人", "+86" + friend).code
+        other = backend.referrals.referrers.issue("推荐人", "+86" + friend).code
         referral = client.post(
             "/api/referrals",
             json={
@@ -113,8 +110,8 @@ def customers(app, backend, client, supervisor, import_rows):
             },
         )
         assert referral.status_code == 201
-        referrers.issue_code(backend.referrer_store, name, phone)
-        old_plate = backend.lead_store.get_lead(closed_id).plate
+        backend.referrals.referrers.issue(name, phone)
+        old_plate = backend.stores.leads.get_lead(closed_id).plate
         made.append(
             Customer(
                 name,
@@ -125,7 +122,7 @@ def customers(app, backend, client, supervisor, import_rows):
             )
         )
     erased = made[0]
-    backend.roster_store.put_optout(erased.phone, "link", "2026-05-12T02:00:00.000Z")
+    backend.stores.roster.put_optout(erased.phone, "link", "2026-05-12T02:00:00.000Z")
     spam = client.post(
         "/api/renewals",
         json={

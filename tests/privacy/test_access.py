@@ -8,7 +8,7 @@ import json
 def test_export_lists_exactly_what_erase_then_removes(backend, customers):
     """Every kind of item: leads with events, policies, referral code, opt-out, spam."""
     erased, _ = customers
-    records = backend.access.export(erased.phone)
+    records = backend.privacy.access.export(erased.phone)
     assert {lead["phone"] for lead in records.leads} == {erased.phone}
     assert {p["plate"] for p in records.policies} == {erased.plates[0]}
     assert records.referral["phone"] == erased.phone and records.referral["name"] == erased.name
@@ -16,14 +16,14 @@ def test_export_lists_exactly_what_erase_then_removes(backend, customers):
     assert [s["fields"]["phone"] for s in records.spam] == ["138 1234 5678"]
     notes = [e["note"] for lead in records.leads for e in lead["events"] if e.get("note")]
     assert erased.note in notes
-    counts = backend.erasure.erase(erased.phone)
+    counts = backend.privacy.erasure.erase(erased.phone)
     assert counts == records.counts
-    assert not any(backend.access.export(erased.phone).counts.values())
+    assert not any(backend.privacy.access.export(erased.phone).counts.values())
 
 
 def test_export_names_no_staff_member_and_no_storage_key(backend, customers):
     erased, _ = customers
-    text = json.dumps(backend.access.export(erased.phone).as_json(), ensure_ascii=False)
+    text = json.dumps(backend.privacy.access.export(erased.phone).as_json(), ensure_ascii=False)
     for hidden in ("wang.boss", '"pk"', "ready_pk", "coll_pk", "roster_id", '"holder"'):
         assert hidden not in text
 

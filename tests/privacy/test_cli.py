@@ -28,13 +28,13 @@ def test_without_yes_it_shows_counts_by_kind_and_erases_only_when_confirmed(
     assert "未结束的线索（移出待办队列并清除联系信息）: 2" in declined
     assert "保单名单记录: 1" in declined
     assert not any(trace in declined for trace in erased.traces())
-    assert backend.lead_store.get_lead(erased.lead_ids[1]).phone == erased.phone
+    assert backend.stores.leads.get_lead(erased.lead_ids[1]).phone == erased.phone
 
     code, confirmed = erase("138-1234-5678", stdin="y\n")
     assert code == 0, confirmed
     assert "已删除客户 +86138****5678 的个人信息" in confirmed
     assert not any(trace in confirmed for trace in erased.traces())
-    assert backend.lead_store.get_lead(erased.lead_ids[1]).status == "erased"
+    assert backend.stores.leads.get_lead(erased.lead_ids[1]).status == "erased"
 
 
 def test_with_yes_it_erases_at_once_and_a_second_run_finds_nothing(erase, customers):

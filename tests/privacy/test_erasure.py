@@ -28,7 +28,7 @@ def _items_of(stored, customer) -> list[dict]:
 
 
 def _report(backend) -> dict:
-    return backend.reports.monthly(Actor("wang.boss", "supervisor"), MONTH)
+    return backend.staff.reports.monthly(Actor("wang.boss", "supervisor"), MONTH)
 
 
 def _without_notes(report: dict) -> dict:
@@ -43,7 +43,7 @@ def test_erasing_a_customer_leaves_no_trace_of_them_in_any_stored_item(backend, 
     """Leads, events, guards, policy, referral code, opt-out and spam: nothing names them."""
     erased, _ = customers
     assert _items_of(stored, erased), "the fixture stored the customer's data"
-    counts = backend.erasure.erase(erased.phone)
+    counts = backend.privacy.erasure.erase(erased.phone)
     assert counts == {
         "open_leads": 2,
         "closed_leads": 1,
@@ -62,7 +62,7 @@ def test_rate_counters_of_the_phone_are_left_to_expire_by_ttl(
 ):
     """Documented, not deleted: they go within two days of their window."""
     erased, _ = customers
-    backend.erasure.erase(erased.phone)
+    backend.privacy.erasure.erase(erased.phone)
     counters = [i for i in stored()["rate"] if erased.phone in i["pk"]]
     assert counters
     horizon = fake_clock().timestamp() + 2 * 86400
@@ -72,10 +72,10 @@ def test_rate_counters_of_the_phone_are_left_to_expire_by_ttl(
 def test_erased_leads_keep_what_reports_need_and_leave_the_queue(backend, stored, customers):
     """Type, source, outcome and reason stay; open leads are off the ready queue and desks."""
     erased, _ = customers
-    before = {i: backend.lead_store.get_lead(i) for i in erased.lead_ids}
-    backend.erasure.erase(erased.phone)
+    before = {i: backend.stores.leads.get_lead(i) for i in erased.lead_ids}
+    backend.privacy.erasure.erase(erased.phone)
     for lead_id, old in before.items():
-        lead = backend.lead_store.get_lead(lead_id)
+        lead = backend.stores.leads.get_lead(lead_id)
         assert lead.status == "erased" and lead.erased_at
         for kept in ("type", "source", "created_at", "outcome", "reason", "owner", "closed_at"):
             assert getattr(lead, kept) == getattr(old, kept)
@@ -102,7 +102,7 @@ def test_another_customers_data_is_untouched(backend, stored, customers):
     """Byte for byte, every item of the other customer stays as it was."""
     erased, kept = customers
     before = _items_of(stored, kept)
-    backend.erasure.erase(erased.phone)
+    backend.privacy.erasure.erase(erased.phone)
     assert _items_of(stored, kept) == before
 
 
@@ -110,7 +110,7 @@ def test_the_monthly_report_counts_are_the_same_after_erasure(backend, customers
     """Only the erased customer's defeat note leaves the report."""
     erased, _ = customers
     before = _report(backend)
-    backend.erasure.erase(erased.phone)
+    backend.privacy.erasure.erase(erased.phone)
     after = _report(backend)
     assert after["leads_in"] == before["leads_in"] == 6
     assert after["lost"] == before["lost"] == 2
@@ -128,9 +128,9 @@ def test_the_monthly_report_counts_are_the_same_after_erasure(backend, customers
 def test_erasing_twice_finds_nothing_left(backend, stored, customers):
     """The second run changes nothing and counts nothing."""
     erased, _ = customers
-    backend.erasure.erase(erased.phone)
+    backend.privacy.erasure.erase(erased.phone)
     after_first = stored()
-    again = backend.erasure.erase(erased.phone)
+    again = backend.privacy.erasure.erase(erased.phone)
     assert set(again.values()) == {0}
     assert stored() == after_first
 
@@ -157,10 +157,10 @@ def test_a_crash_midway_leaves_each_lead_whole_and_running_again_finishes(
     crashing = Erasure(CrashAfterOneLead(backend.client, settings), now=backend.now)
     with pytest.raises(StorageUnavailable):
         crashing.erase(erased.phone)
-    leads = [backend.lead_store.get_lead(i) for i in erased.lead_ids]
+    leads = [backend.stores.leads.get_lead(i) for i in erased.lead_ids]
     assert sorted(bool(lead.erased_at) for lead in leads) == [False, False, True]
     assert all(lead.phone == erased.phone for lead in leads if not lead.erased_at)
-    counts = backend.erasure.erase(erased.phone)
+    counts = backend.privacy.erasure.erase(erased.phone)
     assert counts["open_leads"] + counts["closed_leads"] == 2
     assert _items_of(stored, erased) == []
 
@@ -170,7 +170,7 @@ def test_no_log_line_names_the_customer(backend, customers, caplog):
     erased, _ = customers
     caplog.set_level(logging.DEBUG, logger="renewdesk")
     caplog.set_level(logging.INFO)  # botocore's DEBUG dumps request bodies; it is never on
-    backend.erasure.erase(erased.phone)
+    backend.privacy.erasure.erase(erased.phone)
     assert any("customer erased" in r.getMessage() for r in caplog.records)
     for record in caplog.records:
         assert not any(trace in record.getMessage() for trace in erased.traces())
@@ -182,7 +182,7 @@ def test_staff_see_an_erased_lead_without_its_contact_and_cannot_work_it(
     """The API and console show it as erased; reopening or claiming it is refused."""
     erased, _ = customers
     closed, renewal, _ = erased.lead_ids
-    backend.erasure.erase(erased.phone)
+    backend.privacy.erasure.erase(erased.phone)
     shown = supervisor.get(f"/api/staff/leads/{renewal}")
     assert shown.status_code == 200
     lead = shown.get_json()["lead"]

@@ -90,7 +90,7 @@ def history(app, backend, fake_clock, supervisor, import_rows) -> History:
         ]
     )
     assert summary.added == 2
-    plates = tuple(backend.lead_store.get_lead(i).plate for i in old)
+    plates = tuple(backend.stores.leads.get_lead(i).plate for i in old)
     fake_clock.moment = START + dt.timedelta(days=1096)
     return History(old, recent, waiting, (*plates, "粤B0LD01"))
 
@@ -109,56 +109,56 @@ def test_a_lead_closed_1096_days_ago_is_purged_but_not_one_closed_1094_days_ago_
 ):
     """The purge erases OLD's two leads, their notes and guards and the old policy only."""
     assert _traces_in(stored, *OLD.traces(*history.old_plates)), "the fixture stored OLD's data"
-    report = backend.purge.run()
+    report = backend.privacy.purge.run()
     assert report.counts == {"leads": 2, "event_notes": 6, "dedupe_guards": 2, "policies": 1}
     assert not report.incomplete
     assert _traces_in(stored, *OLD.traces(*history.old_plates)) == []
     for lead_id in history.old:
-        lead = backend.lead_store.get_lead(lead_id)
+        lead = backend.stores.leads.get_lead(lead_id)
         assert lead.status == "erased" and lead.erased_at and lead.outcome
-    recent = backend.lead_store.get_lead(history.recent)
+    recent = backend.stores.leads.get_lead(history.recent)
     assert (recent.status, recent.name, recent.close_note) == ("lost", RECENT.name, RECENT.note)
-    waiting = backend.lead_store.get_lead(history.waiting)
+    waiting = backend.stores.leads.get_lead(history.waiting)
     assert (waiting.status, waiting.phone) == ("queued", WAITING.phone)
-    assert backend.roster_store.get_policies(["粤C0K094"])["粤C0K094"].name == RECENT.name
+    assert backend.stores.roster.get_policies(["粤C0K094"])["粤C0K094"].name == RECENT.name
 
 
 def test_purging_twice_changes_nothing_the_second_time(backend, stored, history):
     """A second run finds nothing and writes nothing."""
-    backend.purge.run()
+    backend.privacy.purge.run()
     before = stored()
-    again = backend.purge.run()
+    again = backend.privacy.purge.run()
     assert not any(again.counts.values())
     assert stored() == before
 
 
 def test_the_recent_lead_goes_once_its_own_retention_ends(backend, fake_clock, history):
     """Two days later the next run erases the lead closed two days after the others."""
-    backend.purge.run()
+    backend.privacy.purge.run()
     fake_clock.advance(days=2)
-    report = backend.purge.run()
+    report = backend.privacy.purge.run()
     assert (report.counts["leads"], report.counts["policies"]) == (1, 1)
-    assert backend.lead_store.get_lead(history.recent).status == "erased"
-    assert backend.lead_store.get_lead(history.waiting).status == "queued"
+    assert backend.stores.leads.get_lead(history.recent).status == "erased"
+    assert backend.stores.leads.get_lead(history.waiting).status == "queued"
 
 
 def test_a_run_short_of_time_saves_its_place_and_the_next_run_goes_on(backend, history):
     """Stopped after one lead, the next run erases the other; none is missed or redone."""
     calls = iter([60.0, 1.0])
-    first = backend.purge.run(seconds_left=lambda: next(calls, 1.0))
+    first = backend.privacy.purge.run(seconds_left=lambda: next(calls, 1.0))
     assert first.incomplete and first.counts["leads"] == 1
-    second = backend.purge.run()
+    second = backend.privacy.purge.run()
     assert not second.incomplete and second.counts["leads"] == 1
-    assert all(backend.lead_store.get_lead(i).status == "erased" for i in history.old)
+    assert all(backend.stores.leads.get_lead(i).status == "erased" for i in history.old)
 
 
 def test_a_dry_run_counts_what_would_go_and_writes_nothing(backend, stored, history):
     """Same counts as the real run; the table (cursor included) is unchanged."""
     before = stored()
-    dry = backend.purge.run(dry_run=True)
+    dry = backend.privacy.purge.run(dry_run=True)
     assert dry.counts == {"leads": 2, "event_notes": 6, "dedupe_guards": 2, "policies": 1}
     assert stored() == before
-    assert backend.purge.run().counts == dry.counts
+    assert backend.privacy.purge.run().counts == dry.counts
 
 
 def test_the_purge_reads_by_query_never_by_scan(backend, history):
@@ -167,7 +167,7 @@ def test_the_purge_reads_by_query_never_by_scan(backend, history):
     backend.client.meta.events.register(
         "before-call.dynamodb", lambda model, **_: calls.append(model.name)
     )
-    backend.purge.run()
+    backend.privacy.purge.run()
     assert "Query" in calls and "TransactWriteItems" in calls
     assert "Scan" not in calls
 
@@ -178,11 +178,11 @@ def test_the_old_months_report_is_the_same_before_and_after_the_purge(
     """Figures unchanged; the expired close note is already hidden before the purge."""
     actor = Actor(SUPERVISOR, "supervisor")
     fake_clock.moment = START + dt.timedelta(days=3)
-    while_kept = backend.reports.monthly(actor, MONTH)
+    while_kept = backend.staff.reports.monthly(actor, MONTH)
     fake_clock.moment = START + dt.timedelta(days=1096)
-    expired = backend.reports.monthly(actor, MONTH)
-    backend.purge.run()
-    purged = backend.reports.monthly(actor, MONTH)
+    expired = backend.staff.reports.monthly(actor, MONTH)
+    backend.privacy.purge.run()
+    purged = backend.staff.reports.monthly(actor, MONTH)
     assert purged == expired
     assert (purged["won"], purged["lost"], purged["premium_won"]) == (1, 2, 4200.0)
     assert purged["leads_in"] == while_kept["leads_in"] == 4
@@ -221,7 +221,7 @@ def test_staff_see_a_lead_past_retention_as_erased_before_the_purge(app, backend
     assert recent["name"] == RECENT.name
     reopen = post(staff, f"/api/staff/leads/{lost}/reopen")
     assert reopen.status_code == 409 and reopen.get_json()["error"] == "lead_expired"
-    assert backend.lead_store.get_lead(lost).name == OLD.name  # reads never write
+    assert backend.stores.leads.get_lead(lost).name == OLD.name  # reads never write
 
 
 def test_searching_the_phone_of_a_customer_past_retention_shows_no_personal_data(app, history):
@@ -240,7 +240,7 @@ def test_no_log_line_names_a_purged_customer(backend, history, caplog):
     """The purge logs counts only."""
     caplog.set_level(logging.DEBUG, logger="renewdesk")
     caplog.set_level(logging.INFO)  # botocore's DEBUG dumps request bodies; it is never on
-    backend.purge.run()
+    backend.privacy.purge.run()
     assert any("retention purge" in r.getMessage() for r in caplog.records)
     for record in caplog.records:
         assert not any(trace in record.getMessage() for trace in OLD.traces(*history.old_plates))
@@ -296,7 +296,7 @@ def test_the_scheduled_handler_runs_the_purge(backend, fake_clock, import_rows, 
 
     counts = scheduled.daily_purge({"source": "aws.events"}, Context(), settings=settings)
     assert (counts["policies"], counts["leads"], counts["incomplete"]) == (1, 0, False)
-    assert list(backend.roster_store.get_policies(["粤B0LD77", "粤B0K077"])) == ["粤B0K077"]
+    assert list(backend.stores.roster.get_policies(["粤B0LD77", "粤B0K077"])) == ["粤B0K077"]
 
 
 def test_the_scheduled_purge_is_a_daily_event_of_every_stage():

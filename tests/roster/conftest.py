@@ -24,11 +24,7 @@ def fake_clock() -> Clock:
 
 @pytest.fixture
 def app(settings, fake_clock):
-    application = create_app(settings)
-    backend = application.extensions["renewdesk"]
-    backend.now = fake_clock
-    backend.intake.now = fake_clock  # the site's requests too, so seasons line up
-    return application
+    return create_app(settings, now=fake_clock)
 
 
 def day(offset: int) -> str:
@@ -74,7 +70,7 @@ def import_rows(backend, tmp_path):
         path = write_roster(tmp_path / name, rows, language)
         records, rejections = check_rows(read_roster(path), clock.local_date(backend.now()))
         summary = ImportSummary(rejections=rejections)
-        return RosterImport(backend.roster_store, backend.now).import_records(records, summary)
+        return RosterImport(backend.stores.roster, backend.now).import_records(records, summary)
 
     return run
 

@@ -270,7 +270,7 @@ def test_a_record_changed_between_the_imports_read_and_write_is_read_again(backe
             "advisor": None,
         }
 
-    importer = RosterImport(backend.roster_store, backend.now)
+    importer = RosterImport(backend.stores.roster, backend.now)
     importer.import_records([record("人保财险")], ImportSummary())
 
     def meanwhile(_):  # another import lands after this one read the record

@@ -34,7 +34,7 @@ def test_from_roster_import_to_a_specialist_claiming_the_customers_one_click_req
     code, out, _ = cli("roster", "import", str(path))
     assert code == 0 and "新增 300，更新 0，未变 0，拒绝 0 行" in out
 
-    report = backend.reminders.run()
+    report = backend.roster.reminders.run()
     n90 = (TODAY + dt.timedelta(days=90)).isoformat()
     due = [r for r in rows if TODAY.isoformat() < r[3] <= n90]
     assert report.leads_created == len(due) > 0

@@ -54,7 +54,7 @@ def claimed(specialist) -> dict:
 
 def request_through_link(client, backend, policy, **changes) -> str:
     """The customer taps the SMS link and confirms (with corrected details); the lead id."""
-    token = backend.link_tokens.issue(policy["roster_id"])
+    token = backend.roster.links.issue(policy["roster_id"])
     answer = client.post("/api/renewals", json={"token": token, "consent": True, **changes})
     assert answer.status_code == 201
     return answer.get_json()["lead_id"]
@@ -69,7 +69,7 @@ def policy_card(page: str) -> str:
 
 def test_a_reminder_lead_shows_the_rosters_policy_in_the_staff_api(policy, backend, specialist):
     """Premiums come as numbers, not strings."""
-    backend.reminders.run()
+    backend.roster.reminders.run()
     lead_id = claimed(specialist)["lead_id"]
     lead = specialist.get(f"/api/staff/leads/{lead_id}").get_json()["lead"]
     assert lead["policy"] == ROSTER_POLICY
@@ -82,7 +82,7 @@ def test_a_reminder_lead_shows_the_rosters_policy_in_the_staff_api(policy, backe
 
 def test_a_reminder_lead_page_shows_the_policy_card(policy, backend, specialist):
     """Expiry, insurer, both premiums and their total, grade, model, VIN and advisor."""
-    backend.reminders.run()
+    backend.roster.reminders.run()
     lead_id = claimed(specialist)["lead_id"]
     page = specialist.get(f"/staff/leads/{lead_id}")
     assert page.status_code == 200
@@ -104,7 +104,7 @@ def test_a_reminder_lead_page_shows_the_policy_card(policy, backend, specialist)
 
 
 def test_the_policy_card_is_in_english_when_english_is_chosen(policy, backend, specialist):
-    backend.reminders.run()
+    backend.roster.reminders.run()
     lead_id = claimed(specialist)["lead_id"]
     specialist.get("/staff/lang/en")
     card = policy_card(specialist.get(f"/staff/leads/{lead_id}").get_data(as_text=True))
@@ -129,7 +129,7 @@ def test_a_link_request_with_a_corrected_phone_shows_the_request_and_the_correct
     """Whether the reminders queued the lead or the tap creates it, the specialist sees both
     numbers and can call the new one."""
     if queued_by_reminders:
-        backend.reminders.run()
+        backend.roster.reminders.run()
     lead_id = request_through_link(client, backend, policy, phone=NEW_PHONE)
     assert claimed(specialist)["lead_id"] == lead_id
 
@@ -149,7 +149,7 @@ def test_a_link_request_with_a_corrected_phone_shows_the_request_and_the_correct
 def test_a_link_request_without_changes_shows_the_request_but_no_corrections(
     policy, backend, client, specialist
 ):
-    backend.reminders.run()
+    backend.roster.reminders.run()
     lead_id = request_through_link(client, backend, policy, phone=ROSTER_PHONE)
     lead = specialist.get(f"/api/staff/leads/{lead_id}").get_json()["lead"]
     assert lead["requested_via"] == "renewal_link" and lead["corrections"] is None
@@ -159,7 +159,7 @@ def test_a_link_request_without_changes_shows_the_request_but_no_corrections(
 
 def test_a_masked_preview_masks_the_corrections_and_the_vin(policy, backend, client, specialist):
     """A specialist looking at a queued lead they have not claimed sees no full number."""
-    backend.reminders.run()
+    backend.roster.reminders.run()
     lead_id = request_through_link(client, backend, policy, phone=NEW_PHONE)
 
     lead = specialist.get(f"/api/staff/leads/{lead_id}").get_json()["lead"]

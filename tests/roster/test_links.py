@@ -33,9 +33,9 @@ def linked(import_rows, backend, stored):
     def make(plate="粤B70001", expires_in=60, grade="B", run=True, phone="13800138001"):
         import_rows([row(plate, expires_in, grade=grade, phone=phone, name="欧阳娜娜")])
         if run:
-            backend.reminders.run()
+            backend.roster.reminders.run()
         policy = next(p for p in stored()["policy"] if p["plate"] == plate)
-        return policy, backend.link_tokens.issue(policy["roster_id"])
+        return policy, backend.roster.links.issue(policy["roster_id"])
 
     return make
 
@@ -209,7 +209,7 @@ def test_a_tap_before_n90_is_a_new_request_from_the_roster_data(
     assert lead["plan"]["N-30"] == day(90) and lead["policy"]["last_insurer"] == "人保财险"
     # At N-90 the run takes this lead as the policy's: still one lead.
     fake_clock.advance(days=30)
-    report = backend.reminders.run()
+    report = backend.roster.reminders.run()
     assert (report.leads_created, report.leads_adopted) == (0, 1)
     assert len(leads(stored)) == 1
 
@@ -217,8 +217,8 @@ def test_a_tap_before_n90_is_a_new_request_from_the_roster_data(
 def test_a_tap_on_a_lead_a_specialist_holds_marks_it_where_it_is(linked, client, stored, backend):
     _, token = linked()
     specialist = Actor("xiaoli", "specialist")
-    claimed = backend.claims.claim_next(specialist)
-    backend.followups.record(
+    claimed = backend.staff.claims.claim_next(specialist)
+    backend.staff.followups.record(
         specialist, claimed.lead_id, FollowUp(channel="phone", result="call_back")
     )
     answer = client.post("/api/renewals", json={"token": token, "consent": True})
@@ -235,7 +235,7 @@ def test_a_tap_after_the_lead_was_lost_long_ago_is_a_new_request(
 
     _, token = linked(expires_in=89)
     [roster_lead] = leads(stored)
-    backend.closing.close(
+    backend.staff.closing.close(
         Actor("zhuguan", "supervisor"),
         roster_lead["lead_id"],
         Close(outcome="lost", reason="price"),
@@ -298,7 +298,7 @@ def test_details_the_customer_corrects_are_kept_for_the_specialist(linked, clien
 
 
 def test_link_taps_count_against_the_phone_limit(linked, client, settings, app):
-    app.extensions["renewdesk"].intake.phone_limit_per_day = 1
+    app.extensions["renewdesk"].public.intake.phone_limit_per_day = 1
     _, first = linked(plate="粤B70002", phone="13800138002")
     _, second = linked(plate="粤B70003", phone="13800138002")
     assert client.post("/api/renewals", json={"token": first, "consent": True}).status_code == 201

@@ -32,7 +32,7 @@ def sms_file(settings, on=TODAY) -> list[dict]:
 
 def test_a_policy_at_n90_gets_one_queued_lead_with_its_follow_up_plan(import_rows, backend, stored):
     import_rows([row("粤B50001", 90, grade="A", commercial="5600.00")])
-    report = backend.reminders.run()
+    report = backend.roster.reminders.run()
     assert report.leads_created == 1
     [lead] = leads(stored)
     assert (lead["type"], lead["status"], lead["source"]) == ("renewal", "queued", "roster")
@@ -55,10 +55,10 @@ def test_a_policy_at_n90_gets_one_queued_lead_with_its_follow_up_plan(import_row
 
 def test_running_twice_on_the_same_day_creates_nothing_new(import_rows, backend, stored):
     import_rows([row("粤B50002", 80), row("粤B50003", 50), row("粤B50004", 20)])
-    first = backend.reminders.run()
+    first = backend.roster.reminders.run()
     assert first.leads_created == 3
     before = stored()
-    again = backend.reminders.run()
+    again = backend.roster.reminders.run()
     assert (again.leads_created, again.leads_adopted, again.sms_queued) == (0, 0, 0)
     assert stored() == before
 
@@ -72,7 +72,7 @@ def test_c_grade_customers_get_the_lowest_priority_never_no_lead(import_rows, ba
             row("粤B50008", 85, grade=""),
         ]
     )
-    backend.reminders.run()
+    backend.roster.reminders.run()
     ranks = {lead["plate"]: lead["rank"] for lead in leads(stored)}
     assert ranks["粤B50005"] == max(ranks.values()) == queue.rank("C", False)
     assert ranks["粤B50006"] < ranks["粤B50007"] == ranks["粤B50008"] < ranks["粤B50005"]
@@ -83,17 +83,17 @@ def test_c_grade_customers_get_the_lowest_priority_never_no_lead(import_rows, ba
 
 def test_policies_beyond_n90_or_already_expired_get_no_lead(import_rows, backend, stored):
     import_rows([row("粤B50009", 91), row("粤B50010", 0), row("粤B50011", -3)])
-    report = backend.reminders.run()
+    report = backend.roster.reminders.run()
     assert report.leads_created == 0 and leads(stored) == []
 
 
 def test_the_lead_comes_on_the_day_the_policy_reaches_n90(import_rows, backend, stored, fake_clock):
     import_rows([row("粤B50012", 92)])
-    backend.reminders.run()
+    backend.roster.reminders.run()
     fake_clock.advance(days=1)
-    assert backend.reminders.run().leads_created == 0
+    assert backend.roster.reminders.run().leads_created == 0
     fake_clock.advance(days=1)
-    assert backend.reminders.run().leads_created == 1
+    assert backend.roster.reminders.run().leads_created == 1
 
 
 def test_an_open_customer_request_becomes_the_policys_lead_not_a_second_one(
@@ -105,7 +105,7 @@ def test_an_open_customer_request_becomes_the_policys_lead_not_a_second_one(
     )
     assert asked.status_code == 201
     import_rows([row("粤B50013", 70, grade="A")])
-    report = backend.reminders.run()
+    report = backend.roster.reminders.run()
     assert (report.leads_created, report.leads_adopted) == (0, 1)
     [lead] = leads(stored)
     assert lead["lead_id"] == asked.get_json()["lead_id"]
@@ -121,11 +121,11 @@ def test_a_policy_already_renewed_this_season_is_left_alone(import_rows, backend
         json={"name": "张伟", "phone": "13700000002", "plate": "粤B50014", "consent": True},
     )
     lead_id = asked.get_json()["lead_id"]
-    backend.closing.close(
+    backend.staff.closing.close(
         SUPERVISOR, lead_id, Close(outcome="won", premium="4300", insurer="人保财险")
     )
     import_rows([row("粤B50014", 55)])
-    report = backend.reminders.run()
+    report = backend.roster.reminders.run()
     assert (report.leads_created, report.already_renewed) == (0, 1)
     assert [lead["lead_id"] for lead in leads(stored)] == [lead_id]
     # Nor does a renewed customer get a reminder to renew.
@@ -139,14 +139,14 @@ def test_last_seasons_closed_lead_does_not_stop_this_seasons(
         "/api/renewals",
         json={"name": "张伟", "phone": "13700000003", "plate": "粤B50015", "consent": True},
     )
-    backend.closing.close(
+    backend.staff.closing.close(
         SUPERVISOR,
         asked.get_json()["lead_id"],
         Close(outcome="won", premium="4100", insurer="人保财险"),
     )
     fake_clock.advance(days=300)
     import_rows([row("粤B50015", 300 + 80)])
-    report = backend.reminders.run()
+    report = backend.roster.reminders.run()
     assert report.leads_created == 1
     assert {lead["source"] for lead in leads(stored)} == {"renewal_request", "roster"}
 
@@ -161,7 +161,7 @@ def test_at_n60_the_days_sms_file_has_the_message_with_a_personal_link_and_the_o
             row("粤B50018", 61, phone="13800138018"),
         ]
     )
-    report = backend.reminders.run()
+    report = backend.roster.reminders.run()
     assert report.sms_queued == 2
     messages = {m["mobile"]: m["message"] for m in sms_file(settings)}
     assert set(messages) == {"13800138016", "13800138017"}
@@ -174,7 +174,7 @@ def test_at_n60_the_days_sms_file_has_the_message_with_a_personal_link_and_the_o
         assert "0755-2345 6780" in text
     token = messages["13800138016"].split("/renew/?t=")[1].split(" ")[0]
     assert messages["13800138016"].count(f"{settings.site_origin}/renew/?t={token}") == 1
-    assert backend.link_tokens.read(token) == policy(stored, "粤B50016")["roster_id"]
+    assert backend.roster.links.read(token) == policy(stored, "粤B50016")["roster_id"]
     assert policy(stored, "粤B50016")["sms_step"] == "queued"
     sms_path = Path(settings.sms_outbox_dir) / f"{TODAY.isoformat()}.csv"
     assert sms_path.stat().st_mode & 0o777 == 0o600  # phones and personal links
@@ -184,7 +184,7 @@ def test_opted_out_customers_get_no_sms(import_rows, backend, stored, settings, 
     import_rows([row("粤B50019", 45, phone="13800138019"), row("粤B50020", 45)])
     code, out, _ = cli("roster", "optout", "138 0013 8019")
     assert code == 0 and "+8613800138019 已退订续保提醒短信" in out
-    report = backend.reminders.run()
+    report = backend.roster.reminders.run()
     assert (report.sms_queued, report.sms_opted_out) == (1, 1)
     assert "13800138019" not in {m["mobile"] for m in sms_file(settings)}
     assert policy(stored, "粤B50019")["sms_step"] == "opted_out"
@@ -194,16 +194,16 @@ def test_a_customer_who_opts_out_after_the_run_drops_out_of_the_days_file(
     import_rows, backend, settings
 ):
     import_rows([row("粤B50021", 45, phone="13800138021")])
-    backend.reminders.run()
+    backend.roster.reminders.run()
     assert len(sms_file(settings)) == 1
-    backend.roster_store.put_optout("+8613800138021", "sms_reply", "2026-03-02T02:00:00.000Z")
-    backend.reminders.run()
+    backend.stores.roster.put_optout("+8613800138021", "sms_reply", "2026-03-02T02:00:00.000Z")
+    backend.roster.reminders.run()
     assert sms_file(settings) == []
 
 
 def test_a_late_import_gets_the_lead_and_the_sms_in_one_run(import_rows, backend, stored, settings):
     import_rows([row("粤B50022", 12)])
-    report = backend.reminders.run()
+    report = backend.roster.reminders.run()
     assert (report.leads_created, report.sms_queued) == (1, 1)
     [lead] = leads(stored)
     # N-30, N-20 and N-15 have passed: the lead is due at the first follow-up still ahead.
@@ -215,12 +215,12 @@ def test_the_days_file_is_the_same_on_every_run_of_the_day_and_new_the_next_day(
     import_rows, backend, settings, fake_clock
 ):
     import_rows([row("粤B50023", 60), row("粤B50024", 61)])
-    backend.reminders.run()
+    backend.roster.reminders.run()
     first = [m["mobile"] for m in sms_file(settings)]
-    backend.reminders.run()
+    backend.roster.reminders.run()
     assert [m["mobile"] for m in sms_file(settings)] == first
     fake_clock.advance(days=1)
-    backend.reminders.run()
+    backend.roster.reminders.run()
     assert len(sms_file(settings, clock.local_date(fake_clock()))) == 1
     assert sms_file(settings, clock.local_date(fake_clock()))[0]["mobile"] not in first
 
@@ -246,14 +246,14 @@ def test_the_scheduled_handler_takes_todays_steps_and_reports_counts(import_rows
 
 def test_a_run_short_of_time_stops_and_the_next_one_goes_on(import_rows, backend, stored):
     import_rows([row(f"粤B6{n:04d}", 80) for n in range(5)])
-    report = backend.reminders.run(seconds_left=lambda: 1)
+    report = backend.roster.reminders.run(seconds_left=lambda: 1)
     assert report.incomplete and report.leads_created == 0
-    assert backend.reminders.run().leads_created == 5
+    assert backend.roster.reminders.run().leads_created == 5
 
 
 def test_the_due_list_says_where_each_policy_stands(import_rows, backend, cli):
     import_rows([row("粤B50026", 40, phone="13800138026"), row("粤B50027", 100)])
-    backend.reminders.run()
+    backend.roster.reminders.run()
     code, out, _ = cli("reminders", "due", "--as-of", TODAY.isoformat(), "--days", "120")
     lines = out.splitlines()
     assert code == 0 and lines[0].startswith("到期日")
@@ -323,11 +323,11 @@ def test_a_lead_left_open_since_last_season_is_carried_into_this_one(
     import_rows, backend, stored, fake_clock
 ):
     import_rows([row("粤B50029", 80)])
-    backend.reminders.run()
+    backend.roster.reminders.run()
     [lead] = leads(stored)
     fake_clock.advance(days=365)
     import_rows([row("粤B50029", 365 + 80)])  # renewed elsewhere; nobody closed the lead
-    report = backend.reminders.run()
+    report = backend.roster.reminders.run()
     assert (report.leads_created, report.leads_adopted) == (0, 1)
     [carried] = leads(stored)
     assert carried["lead_id"] == lead["lead_id"]
@@ -343,6 +343,6 @@ def test_a_customer_who_has_asked_already_gets_no_reminder_to_ask(
         json={"name": "张伟", "phone": "13700000004", "plate": "粤B50030", "consent": True},
     )
     import_rows([row("粤B50030", 50)])
-    report = backend.reminders.run()
+    report = backend.roster.reminders.run()
     assert (report.leads_adopted, report.sms_requested, report.messages) == (1, 1, [])
     assert policy(stored, "粤B50030")["sms_step"] == "requested"

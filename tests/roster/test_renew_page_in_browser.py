@@ -35,17 +35,17 @@ def policy_record(plate: str, phone: str, expires_in: int) -> dict:
 def sms_link(live_site):
     """Import a policy at N-60, run the reminders; the link in the day's SMS, and the lead."""
     backend = live_site.backend
-    RosterImport(backend.roster_store).import_records(
+    RosterImport(backend.stores.roster).import_records(
         [policy_record("粤B86868", "+8613800138686", 60)], ImportSummary()
     )
-    report = backend.reminders.run()
+    report = backend.roster.reminders.run()
     assert report.leads_created == 1
     path = Path(live_site.settings.sms_outbox_dir) / f"{report.as_of.isoformat()}.csv"
     with path.open(encoding="utf-8-sig", newline="") as day_file:
         [message] = list(csv.DictReader(day_file))
     link = message["message"].split("点击一键确认续保：")[1].split(" ")[0]
     assert link.startswith(f"{live_site.url}/renew/?t=")
-    [policy] = backend.roster_store.get_policies(["粤B86868"]).values()
+    [policy] = backend.stores.roster.get_policies(["粤B86868"]).values()
     return link, policy.lead_id
 
 
@@ -66,7 +66,7 @@ def test_the_sms_link_shows_the_masked_policy_and_one_tap_requests_the_renewal(
     oneclick.locator("[data-rd-oneclick-preview]").wait_for()
     assert oneclick.locator('[data-rd-preview="name"]').inner_text() == "欧***"
     assert oneclick.locator('[data-rd-preview="plate"]').inner_text() == "粤B***68"
-    expiry = dt.date.fromisoformat(live_site.backend.lead_store.get_lead(lead_id).expiry_date)
+    expiry = dt.date.fromisoformat(live_site.backend.stores.leads.get_lead(lead_id).expiry_date)
     assert oneclick.locator('[data-rd-preview="expiry_date"]').inner_text() == (
         f"{expiry.year}年{expiry.month}月{expiry.day}日"
     )
@@ -79,7 +79,7 @@ def test_the_sms_link_shows_the_masked_policy_and_one_tap_requests_the_renewal(
     oneclick.locator("[data-rd-submit]").click()
     phone.wait_for_url("**/thanks/?lead=*")
     assert f"lead={lead_id}" in phone.url and "duplicate" not in phone.url
-    lead = live_site.backend.lead_store.get_lead(lead_id)
+    lead = live_site.backend.stores.leads.get_lead(lead_id)
     assert lead.customer_requested is True and lead.requested_via == "renewal_link"
     # Nothing the renewal page loaded or sent named the page (and so the token) as referrer.
     assert not [r for r in sent if "/renew/" in r], f"the renewal page leaked: {sent}"
@@ -105,7 +105,7 @@ def test_confirming_without_consent_shows_the_consent_error_and_writes_nothing(
     error = oneclick.locator("#oc-consent-error")
     error.wait_for()
     assert "个人信息授权" in error.inner_text()
-    assert live_site.backend.lead_store.get_lead(lead_id).customer_requested is False
+    assert live_site.backend.stores.leads.get_lead(lead_id).customer_requested is False
 
 
 def test_the_customer_opts_out_of_reminders_from_the_page(live_site, phone, sms_link):
@@ -115,7 +115,7 @@ def test_the_customer_opts_out_of_reminders_from_the_page(live_site, phone, sms_
     phone.click("[data-rd-optout] button[type=submit]")
     phone.locator("[data-rd-optout-done]").wait_for()
     assert "已为您退订续保提醒短信" in phone.inner_text("[data-rd-optout-done]")
-    assert live_site.backend.roster_store.opted_out(["+8613800138686"]) == {"+8613800138686"}
+    assert live_site.backend.stores.roster.opted_out(["+8613800138686"]) == {"+8613800138686"}
     assert phone.problems == []
 
 

@@ -70,9 +70,9 @@ def test_with_the_sns_sender_each_reminder_is_sent_once(app, settings, import_ro
     import_rows(
         [row("粤B80001", 60, phone="13800138081"), row("粤B80002", 58, phone="13800138082")]
     )
-    report = backend.reminders.run()
+    report = backend.roster.reminders.run()
     assert (report.sms_sent, report.sms_failed) == (2, 0)
     assert {phone for phone, _ in outbox.values()} == {"+8613800138081", "+8613800138082"}
     assert all(text.endswith("回复TD退订") for _, text in outbox.values())
-    again = backend.reminders.run()
+    again = backend.roster.reminders.run()
     assert (again.sms_sent, len(again.messages), len(outbox)) == (0, 2, 2)

@@ -7,7 +7,6 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from renewdesk.services import referrers
 from tests.pages import SCREENSHOTS
 
 RENEWAL = {"name": "李先生", "phone": "139 2345 6789", "plate": "粤B 7K2P9"}
@@ -42,7 +41,7 @@ def test_renewal_with_javascript_reaches_the_thank_you_page_and_the_table(live_s
     lead_id = lead_id_from(phone.url)
     assert phone.inner_text("[data-rd-lead]") == short(lead_id)
     assert phone.is_hidden("[data-rd-duplicate]") and phone.is_hidden("[data-rd-duplicate-other]")
-    lead = live_site.backend.lead_store.get_lead(lead_id)
+    lead = live_site.backend.stores.leads.get_lead(lead_id)
     assert (
         lead.type,
         lead.plate,
@@ -50,7 +49,7 @@ def test_renewal_with_javascript_reaches_the_thank_you_page_and_the_table(live_s
         lead.contact_time,
         lead.expiry_date,
     ) == ("renewal", "粤B7K2P9", "+8613923456789", "evening", "2027-01-20")
-    assert lead.consent_version == live_site.backend.consent.version
+    assert lead.consent_version == live_site.backend.public.consent.version
     assert phone.problems == []
 
 
@@ -84,7 +83,7 @@ def _lead_by_reference(live_site, reference: str):
     )
     ids = {item["pk"]["S"][len(prefix) :] for page in pages for item in page["Items"]}
     [lead_id] = [i for i in ids if i.upper().endswith(tail)]
-    return live_site.backend.lead_store.get_lead(lead_id)
+    return live_site.backend.stores.leads.get_lead(lead_id)
 
 
 def test_second_request_for_the_same_car_says_it_is_already_in_hand(live_site, phone):
@@ -101,7 +100,7 @@ def test_second_request_for_the_same_car_says_it_is_already_in_hand(live_site, p
 
 @pytest.fixture
 def referral_code(live_site) -> str:
-    return referrers.issue_code(live_site.backend.referrer_store, "王大明", "+8613800138000").code
+    return live_site.backend.referrals.referrers.issue("王大明", "+8613800138000").code
 
 
 def test_referral_link_prefills_the_code_and_signs_up(live_site, phone, referral_code):
@@ -114,7 +113,7 @@ def test_referral_link_prefills_the_code_and_signs_up(live_site, phone, referral
     phone.check("input[name=consent]")
     phone.click("[data-rd-submit]")
     phone.wait_for_url("**/thanks/?lead=*")
-    lead = live_site.backend.lead_store.get_lead(lead_id_from(phone.url))
+    lead = live_site.backend.stores.leads.get_lead(lead_id_from(phone.url))
     assert (lead.type, lead.referral_code, lead.interest) == (
         "referral",
         referral_code,
@@ -214,7 +213,7 @@ def test_field_errors_show_next_to_their_fields_and_keep_the_input(live_site, ph
     assert phone.evaluate("document.activeElement.id") == "f-phone"  # the first wrong field
     assert "有 3 项需要修改" in phone.inner_text("[data-rd-summary]")
     assert (phone.input_value("#f-name"), phone.input_value("#f-phone")) == ("李先生", "12345")
-    assert live_site.backend.lead_store.get_lead("none") is None
+    assert live_site.backend.stores.leads.get_lead("none") is None
 
 
 def test_network_failure_keeps_the_input_and_retry_sends_it(live_site, phone):
@@ -235,7 +234,7 @@ def test_network_failure_keeps_the_input_and_retry_sends_it(live_site, phone):
     phone.unroute("**/api/renewals")
     phone.click("[data-rd-retry]")
     phone.wait_for_url("**/thanks/?lead=*")
-    assert live_site.backend.lead_store.get_lead(lead_id_from(phone.url)).note == "周末下午方便"
+    assert live_site.backend.stores.leads.get_lead(lead_id_from(phone.url)).note == "周末下午方便"
 
 
 def test_service_unavailable_offers_a_retry(live_site, phone):
@@ -299,7 +298,7 @@ def test_full_width_digits_and_letters_go_through_the_form(live_site, phone):
     phone.check("input[name=consent]")
     phone.click("[data-rd-submit]")
     phone.wait_for_url("**/thanks/?lead=*")
-    lead = live_site.backend.lead_store.get_lead(lead_id_from(phone.url))
+    lead = live_site.backend.stores.leads.get_lead(lead_id_from(phone.url))
     assert (lead.phone, lead.plate) == ("+8613923456789", "粤B7K2P9")
 
 
@@ -307,7 +306,7 @@ def test_full_width_digits_and_letters_go_through_the_form(live_site, phone):
 def limited_site(settings, built_site):
     """The local server with one submission per phone per day."""
     from renewdesk import devserver, localdb
-    from renewdesk.backend import Backend
+    from renewdesk.wiring import Services
 
     port = localdb.free_port()
     base = f"http://127.0.0.1:{port}"
@@ -315,7 +314,7 @@ def limited_site(settings, built_site):
         site_dir=built_site, site_origin=base, local=True, rate_limit_per_phone_per_day=1
     )
     url, stop = devserver.serve_in_thread(served, port=port)
-    yield type("Site", (), {"url": url, "backend": Backend(served)})
+    yield type("Site", (), {"url": url, "backend": Services(served)})
     stop()
 
 

@@ -56,9 +56,8 @@ def fake_clock() -> Clock:
 
 @pytest.fixture
 def app(settings, fake_clock):
-    application = create_app(settings)
+    application = create_app(settings, now=fake_clock)
     application.test_client_class = HttpsClient
-    application.extensions["renewdesk"].now = fake_clock
     return application
 
 
@@ -68,7 +67,7 @@ def backend(app):
 
 
 def add_staff(backend, username: str, role: str = "specialist") -> str:
-    backend.accounts.add(username, role, PASSWORD)
+    backend.staff.accounts.add(username, role, PASSWORD)
     return username
 
 
@@ -137,6 +136,6 @@ def add_lead(
         referral_code="ABCDEF" if lead_type == "referral" else None,
         interest="insurance" if lead_type == "referral" else None,
     )
-    outcome = backend.lead_store.add_lead(NewLead(lead, ()))
+    outcome = backend.stores.leads.add_lead(NewLead(lead, ()))
     assert not outcome.duplicate
     return lead.lead_id

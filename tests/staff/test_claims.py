@@ -216,7 +216,7 @@ def test_a_claim_costs_two_dynamodb_requests(specialist, backend):
     handler = lambda request, **kwargs: sent.append(request.headers["X-Amz-Target"].decode())  # noqa: E731
     backend.client.meta.events.register("before-send.dynamodb", handler)
     try:
-        backend.claims.claim_next(_actor())
+        backend.staff.claims.claim_next(_actor())
     finally:
         backend.client.meta.events.unregister("before-send.dynamodb", handler)
     assert [t.split(".")[1] for t in sent] == ["Query", "TransactWriteItems"]

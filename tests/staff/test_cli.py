@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from renewdesk.backend import Backend
 from renewdesk.cli import main
+from renewdesk.wiring import Services
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ def test_staff_add_reads_the_password_from_stdin_and_the_account_can_sign_in(run
     added = run("add", "li.na", "--role", "supervisor", stdin="a long enough secret\n")
     assert added.exit_code == 0, added.output
     assert "已创建账户 li.na（保险主管）" in added.output
-    member = Backend(settings).accounts.authenticate(
+    member = Services(settings).staff.accounts.authenticate(
         "li.na", "a long enough secret", None, "127.0.0.1"
     )
     assert member.role == "supervisor"
@@ -50,7 +50,7 @@ def test_staff_disable_and_totp(run, settings):
     assert totp.exit_code == 0 and "otpauth://totp/RenewDesk:li.na?secret=" in totp.output
     assert "█" in totp.output or "▀" in totp.output
     assert run("disable", "li.na").exit_code == 0
-    assert Backend(settings).accounts.get("li.na").disabled
+    assert Services(settings).staff.accounts.get("li.na").disabled
     assert run("disable", "ghost").exit_code != 0
     listing = run("list")
     assert "li.na\tspecialist\t已停用\tTOTP" in listing.output

@@ -18,7 +18,7 @@ def close(client, lead_id, **body):
 
 
 def guard_is_open(backend, lead_id) -> bool:
-    lead = backend.queue_store.get_lead(lead_id)
+    lead = backend.stores.queue.get_lead(lead_id)
     key = keys.dedupe_guard(backend.settings.store_id, "renewal", lead.plate)
     item = backend.client.get_item(
         TableName=backend.settings.table_name, Key=to_item(key), ConsistentRead=True
@@ -106,7 +106,7 @@ def test_a_lead_of_a_disabled_owner_reopens_into_the_queue(specialist, superviso
     """Nobody to give it to: it waits in the queue."""
     lead_id = claimed(specialist, backend)
     close(specialist, lead_id, outcome="lost", reason="price")
-    backend.accounts.set_disabled("li.na", True)
+    backend.staff.accounts.set_disabled("li.na", True)
     reopened = post(supervisor, f"/api/staff/leads/{lead_id}/reopen").get_json()
     assert reopened["status"] == "queued" and reopened["holder"] is None
 

@@ -31,10 +31,10 @@ def test_eight_specialists_claim_500_leads_each_exactly_once_and_none_is_lost(ba
         mine = claimed.setdefault(actor.username, [])
         start.wait()
         try:
-            while (lead := backend.claims.claim_next(actor)) is not None:
+            while (lead := backend.staff.claims.claim_next(actor)) is not None:
                 mine.append(lead.lead_id)
                 # Working the lead (a call logged) takes it off the queue, as in real use.
-                backend.followups.record(
+                backend.staff.followups.record(
                     actor, lead.lead_id, FollowUp(channel="phone", result="no_answer")
                 )
         except BaseException as error:  # surfaced below: a thread's failure must fail the test
@@ -53,5 +53,5 @@ def test_eight_specialists_claim_500_leads_each_exactly_once_and_none_is_lost(ba
     assert sum(1 for claims in claimed.values() if claims) > 1  # they really competed
     for username, claims in claimed.items():
         for lead_id in claims:
-            stored = backend.queue_store.get_lead(lead_id)
+            stored = backend.stores.queue.get_lead(lead_id)
             assert (stored.holder, stored.claims) == (username, 1)

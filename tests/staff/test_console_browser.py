@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from renewdesk.backend import Backend
 from renewdesk.devserver import serve_in_thread
 from renewdesk.services import clock
+from renewdesk.wiring import Services
 from tests.pages import SCREENSHOTS
 from tests.staff.conftest import PASSWORD, add_lead
 
@@ -18,9 +18,9 @@ from tests.staff.conftest import PASSWORD, add_lead
 def console(settings):
     """The app served over HTTP on localhost, with two staff accounts and a queue of leads."""
     local = settings.with_(local=True)
-    backend = Backend(local)
-    backend.accounts.add("li.na", "specialist", PASSWORD)
-    backend.accounts.add("wang.boss", "supervisor", PASSWORD)
+    backend = Services(local)
+    backend.staff.accounts.add("li.na", "specialist", PASSWORD)
+    backend.staff.accounts.add("wang.boss", "supervisor", PASSWORD)
     now = clock.now()
     first = add_lead(backend, grade="A", name="陈静", created=now - dt.timedelta(hours=3))
     for grade, name, kind in (

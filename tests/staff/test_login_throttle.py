@@ -58,7 +58,7 @@ def test_unknown_user_wrong_password_and_throttled_answer_exactly_alike(app, bac
 
 def test_every_attempt_costs_one_argon2_run_known_or_not(app, backend):
     add_staff(backend, "li.na")
-    accounts = backend.accounts
+    accounts = backend.staff.accounts
     login(app, "li.na", "warm-up-password", OTHER)  # the dummy hash is made once per process
     counting = CountingHasher(accounts._hasher)
     accounts.__dict__["_hasher"] = counting

@@ -91,7 +91,7 @@ def test_the_attention_list_walks_in_pages(supervisor, backend):
     for n in range(12):
         lead_id = add_lead(backend)
         at = clock.iso(START + dt.timedelta(minutes=n))
-        backend.queue_store.write(
+        backend.stores.queue.write(
             LeadChange(
                 lead_id,
                 0,

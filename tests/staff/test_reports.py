@@ -32,18 +32,20 @@ def may(backend, fake_clock):
         backend, due="2026-06-01", created=dt.datetime(2026, 5, 31, 17, tzinfo=dt.timezone.utc)
     )
     fake_clock.advance(hours=2)
-    assert backend.claims.claim_next(LI).lead_id == first
-    backend.followups.record(LI, first, FollowUp(channel="phone", result="reached"))
+    assert backend.staff.claims.claim_next(LI).lead_id == first
+    backend.staff.followups.record(LI, first, FollowUp(channel="phone", result="reached"))
     fake_clock.advance(hours=2)
-    assert backend.claims.claim_next(ZHAO).lead_id == second
-    backend.followups.record(ZHAO, second, FollowUp(channel="phone", result="no_answer"))
-    backend.closing.close(ZHAO, second, Close(outcome="lost", reason="price", note="外面便宜500"))
-    backend.closing.close(
+    assert backend.staff.claims.claim_next(ZHAO).lead_id == second
+    backend.staff.followups.record(ZHAO, second, FollowUp(channel="phone", result="no_answer"))
+    backend.staff.closing.close(
+        ZHAO, second, Close(outcome="lost", reason="price", note="外面便宜500")
+    )
+    backend.staff.closing.close(
         LI, first, Close(outcome="won", premium=Decimal("5000.50"), insurer="平安财险")
     )
-    assert backend.claims.claim_next(LI).lead_id == referral
-    backend.followups.record(LI, referral, FollowUp(channel="wechat", result="refused"))
-    backend.closing.close(
+    assert backend.staff.claims.claim_next(LI).lead_id == referral
+    backend.staff.followups.record(LI, referral, FollowUp(channel="wechat", result="refused"))
+    backend.staff.closing.close(
         LI, referral, Close(outcome="lost", reason="friend", note="表哥在保险公司")
     )
     return {"first": first, "second": second, "referral": referral}

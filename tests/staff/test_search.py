@@ -23,11 +23,11 @@ def found_ids(answer) -> list[str]:
 
 
 def plate_of(backend, lead_id: str) -> str:
-    return backend.queue_store.get_lead(lead_id).plate
+    return backend.stores.queue.get_lead(lead_id).plate
 
 
 def add_policy(backend, plate: str, phone: str) -> None:
-    backend.roster_store.add_policies(
+    backend.stores.roster.add_policies(
         [
             Policy(
                 plate=plate,
@@ -167,7 +167,7 @@ def test_a_search_costs_at_most_three_dynamodb_requests_and_never_a_scan(backend
     }
     for text, expected in searches.items():
         sent.clear()
-        _, found = backend.search.find(actor, text)
+        _, found = backend.staff.search.find(actor, text)
         assert found and sent == expected, text
 
 

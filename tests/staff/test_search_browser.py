@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from renewdesk.backend import Backend
+from renewdesk.wiring import Services
 from tests.pages import SCREENSHOTS
 from tests.staff.test_console_browser import console, sign_in  # noqa: F401 (fixture)
 
@@ -15,7 +15,7 @@ def test_a_specialist_finds_a_caller_from_the_top_bar_on_a_phone(console, browse
     from playwright.sync_api import expect
 
     url, first = console
-    phone_number = Backend(settings.with_(local=True)).queue_store.get_lead(first).phone
+    phone_number = Services(settings.with_(local=True)).stores.queue.get_lead(first).phone
     spoken = f"{phone_number[3:6]} {phone_number[6:10]} {phone_number[10:]}"
     page = browser.new_page(
         viewport={"width": 390, "height": 844},

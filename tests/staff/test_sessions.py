@@ -102,7 +102,7 @@ def test_disabling_an_account_ends_its_sessions_at_once(app, backend):
     """The next request after `staff disable` is 401."""
     client = sign_in(app, add_staff(backend, "li.na"))
     assert client.get("/api/staff/session").status_code == 200
-    backend.accounts.set_disabled("li.na", True)
+    backend.staff.accounts.set_disabled("li.na", True)
     assert client.get("/api/staff/session").status_code == 401
     refused = app.test_client().post(
         "/api/staff/session", json={"username": "li.na", "password": PASSWORD}
@@ -133,7 +133,7 @@ def test_activity_keeps_a_session_alive_until_the_12_hour_limit(app, backend, fa
 def test_totp_accounts_need_a_fresh_code_that_works_only_once(app, backend, fake_clock):
     """Without the code → otp_required; a used code cannot be replayed."""
     add_staff(backend, "li.na")
-    uri = backend.accounts.enable_totp("li.na", issuer="RenewDesk")
+    uri = backend.staff.accounts.enable_totp("li.na", issuer="RenewDesk")
     totp = pyotp.parse_uri(uri)
     client = app.test_client()
     body = {"username": "li.na", "password": PASSWORD}

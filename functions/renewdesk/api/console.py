@@ -1,7 +1,8 @@
 """The staff console at /staff: server-rendered pages and plain forms (JavaScript only helps).
 
 Every form posts with the session's CSRF token; every action answers with a redirect (303) to a
-page, or renders the page again with the problem (400/403/409). No inline script (CSP).
+page, or renders the page again with the problem (status from the one table, api.errors). No
+inline script (CSP).
 """
 
 from __future__ import annotations
@@ -16,13 +17,16 @@ from flask import Blueprint, Response, g, redirect, render_template, request, ur
 
 from renewdesk import i18n
 from renewdesk.api import staff_auth, web
+from renewdesk.api import staff_requests as asked
+from renewdesk.api.errors import headers_of, status_of
 from renewdesk.errors import (
     Forbidden,
     InvalidFields,
     LoginRefused,
     NotAuthenticated,
     NotFound,
-    StorageUnavailable,
+    RenewDeskError,
+    UnreadableBody,
     WrongState,
 )
 from renewdesk.services import clock, worklist
@@ -81,15 +85,13 @@ def _headers(response: Response):
     return response
 
 
-@bp.errorhandler(web.BadRequestBody)
-def _bad_body(bad: web.BadRequestBody):
-    return _page("error.html", 400, code="invalid_body")
-
-
-@bp.errorhandler(StorageUnavailable)
-def _unavailable(error: StorageUnavailable):
-    html, status = _page("error.html", 503, code="unavailable")
-    return html, status, {"Retry-After": str(StorageUnavailable.retry_after)}
+@bp.errorhandler(RenewDeskError)
+def refused_page(error: RenewDeskError):
+    """Every refusal the console does not show in the page it was on: the error page, with the
+    status of the one table (api.errors)."""
+    code = "invalid_body" if isinstance(error, (UnreadableBody, InvalidFields)) else error.code
+    html, status = _page("error.html", status_of(error), code=code)
+    return html, status, headers_of(error)
 
 
 @bp.app_template_global()
@@ -133,16 +135,12 @@ def _page(template: str, http_status: int = 200, /, **context: Any):
         f"staff/{template}",
         actor=session.actor if session else None,
         csrf=staff_auth.csrf_cookie(),
-        language=g.language,
-        now_iso=clock.iso(_backend().now()),
+        language=g.get("language", i18n.DEFAULT),
+        now_iso=clock.iso(web.services().now()),
         lists=worklist,
         **context,
     )
     return html, http_status
-
-
-def _backend():
-    return staff_auth.backend()
 
 
 def signed_in(view):
@@ -172,7 +170,7 @@ def signed_in(view):
 
 
 def _actor():
-    return staff_auth.current().actor
+    return asked.actor()
 
 
 def _go(endpoint: str, notice: str | None = None, **values: Any):
@@ -197,12 +195,13 @@ def login_page():
 @bp.post("/login")
 def login_submit():
     next_page = _safe_next(request.form.get("next"))
+    from renewdesk.services.staff_inputs import Login
+
+    staff = web.services().staff
     try:
         staff_auth.require_same_origin()
-        form = staff_auth.parse_input(
-            "Login", {k: v for k, v in request.form.items() if k != "next"}
-        )
-        member = _backend().accounts.authenticate(
+        form = asked.body(Login, ("username", "password", "otp"))
+        member = staff.accounts.authenticate(
             form.username, form.password, form.otp, web.client_address()
         )
     except (InvalidFields, LoginRefused, Forbidden) as error:
@@ -215,7 +214,7 @@ def login_submit():
             username=request.form.get("username", ""),
             otp_needed=code in ("otp_required", "bad_otp"),
         )
-    new = _backend().sessions.open(member, staff_auth.session_id())
+    new = staff.sessions.open(member, staff_auth.session_id())
     log.info("staff login: user=%s", member.username)
     response = redirect(next_page or url_for("console.day"), code=303)
     staff_auth.set_login_cookies(response, new)
@@ -225,7 +224,7 @@ def login_submit():
 @bp.post("/logout")
 @signed_in
 def logout():
-    _backend().sessions.close(staff_auth.session_id())
+    web.services().staff.sessions.close(staff_auth.session_id())
     response = redirect(url_for("console.login_page", notice="logged_out"), code=303)
     staff_auth.clear_cookies(response)
     return response
@@ -260,7 +259,7 @@ def _safe_next(target: str | None) -> str | None:
 @bp.get("/")
 @signed_in
 def day():
-    due, later = _backend().desk.my_day(_actor())
+    due, later = web.services().staff.desk.my_day(_actor())
     return _page("day.html", due=due, later=later, section="day")
 
 
@@ -270,7 +269,7 @@ def claim():
     lead_type = request.form.get("type") or None
     if lead_type not in (None, *worklist.LEAD_TYPES):
         lead_type = None
-    lead = _backend().claims.claim_next(_actor(), lead_type)
+    lead = web.services().staff.claims.claim_next(_actor(), lead_type)
     if lead is None:
         return _go("console.day", "queue_empty")
     return _go("console.lead", "claimed", lead_id=lead.lead_id)
@@ -280,7 +279,7 @@ def claim():
 @signed_in
 def queue():
     actor = _actor()
-    desk = _backend().desk
+    desk = web.services().staff.desk
     cursors = {name: request.args.get(name) or None for name in ("cursor", "attention_cursor")}
     try:
         ready = desk.queue(actor, PAGE_SIZE, cursors["cursor"])
@@ -305,16 +304,12 @@ def queue():
 @bp.get("/leads")
 @signed_in
 def leads():
-    from renewdesk.services.reports import parse_month
-
-    status = request.args.get("status") or None
-    if status not in (None, "queued", "claimed", "attention", "won", "lost"):
-        status = None
+    status = asked.lead_status(request.args.get("status"))
     try:
-        month = parse_month(request.args.get("month"), _backend().now())
+        month = asked.month(request.args.get("month"))
     except InvalidFields:
-        month = parse_month(None, _backend().now())
-    desk = _backend().desk
+        month = asked.month(None)
+    desk = web.services().staff.desk
     context = {"month": month, "status": status, "section": "leads"}
     try:
         found = desk.month_leads(
@@ -340,7 +335,7 @@ def search():
         return _page("search.html", query=None, section="search")
     text = request.args["q"]
     try:
-        query, found = _backend().search.find(_actor(), text)
+        query, found = web.services().staff.search.find(_actor(), text)
     except InvalidFields as error:
         return _page("search.html", 400, q=text, errors=error.fields, section="search")
     return _page("search.html", q=text, query=query, found=found, section="search")
@@ -354,15 +349,8 @@ def lead(lead_id: str):
 
 def _lead_page(lead_id: str, status: int = 200, **context: Any):
     actor = _actor()
-    try:
-        page = _backend().desk.lead_page(actor, lead_id)
-    except NotFound:
-        return _page("error.html", 404, code="not_found")
-    except Forbidden as error:
-        return _page("error.html", 403, code=error.code)
-    staff = (
-        [m for m in _backend().accounts.list_all() if not m.disabled] if actor.is_supervisor else []
-    )
+    page = web.services().staff.desk.lead_page(actor, lead_id)
+    staff = asked.active_staff() if actor.is_supervisor else []
     return _page("lead.html", status, page=page, staff=staff, section="day", **context)
 
 
@@ -373,26 +361,18 @@ def _lead_action(lead_id: str, action, notice: str, form_name: str | None = None
     except InvalidFields as error:
         return _lead_page(lead_id, 400, errors=error.fields, form=request.form, open_form=form_name)
     except (WrongState, Forbidden) as error:
-        return _lead_page(
-            lead_id, 409 if isinstance(error, WrongState) else 403, alert=f"error.{error.code}"
-        )
-    except NotFound:
-        return _page("error.html", 404, code="not_found")
+        return _lead_page(lead_id, status_of(error), alert=f"error.{error.code}")
     return _go("console.lead", notice, lead_id=lead_id)
-
-
-def _form_fields(*names: str) -> dict[str, str]:
-    return {k: v for k, v in request.form.items() if k in names}
 
 
 @bp.post("/leads/<lead_id>/followups")
 @signed_in
 def add_followup(lead_id: str):
+    from renewdesk.services.staff_inputs import FollowUp
+
     def act():
-        follow_up = staff_auth.parse_input(
-            "FollowUp", _form_fields("channel", "result", "note", "next_contact_at")
-        )
-        _backend().followups.record(_actor(), lead_id, follow_up)
+        follow_up = asked.body(FollowUp, ("channel", "result", "note", "next_contact_at"))
+        web.services().staff.followups.record(_actor(), lead_id, follow_up)
 
     return _lead_action(lead_id, act, "followup_saved", "followup")
 
@@ -400,14 +380,13 @@ def add_followup(lead_id: str):
 @bp.post("/leads/<lead_id>/close")
 @signed_in
 def close(lead_id: str):
+    from renewdesk.services.staff_inputs import Close
+
     def act():
-        fields = _form_fields("outcome", "reason", "note", "premium", "insurer")
-        if fields.get("outcome") == "won":
-            fields.pop("reason", None)
-        else:
-            fields.pop("premium", None)
-            fields.pop("insurer", None)
-        _backend().closing.close(_actor(), lead_id, staff_auth.parse_input("Close", fields))
+        # The page has both parts of the form; only the chosen outcome's fields count.
+        won = request.form.get("outcome") == "won"
+        fields = ("outcome", "note", *(("premium", "insurer") if won else ("reason",)))
+        web.services().staff.closing.close(_actor(), lead_id, asked.body(Close, fields))
 
     return _lead_action(lead_id, act, "closed", "close")
 
@@ -415,21 +394,25 @@ def close(lead_id: str):
 @bp.post("/leads/<lead_id>/release")
 @signed_in
 def release(lead_id: str):
-    return _lead_action(lead_id, lambda: _backend().claims.release(_actor(), lead_id), "released")
+    claims = web.services().staff.claims
+    return _lead_action(lead_id, lambda: claims.release(_actor(), lead_id), "released")
 
 
 @bp.post("/leads/<lead_id>/reopen")
 @signed_in
 def reopen(lead_id: str):
-    return _lead_action(lead_id, lambda: _backend().closing.reopen(_actor(), lead_id), "reopened")
+    closing = web.services().staff.closing
+    return _lead_action(lead_id, lambda: closing.reopen(_actor(), lead_id), "reopened")
 
 
 @bp.post("/leads/<lead_id>/reassign")
 @signed_in
 def reassign(lead_id: str):
+    from renewdesk.services.staff_inputs import Reassign
+
     def act():
-        to = staff_auth.parse_input("Reassign", _form_fields("to")).to
-        _backend().claims.reassign(_actor(), lead_id, to)
+        to = asked.body(Reassign, ("to",)).to
+        web.services().staff.claims.reassign(_actor(), lead_id, to)
 
     return _lead_action(lead_id, act, "reassigned", "reassign")
 
@@ -441,16 +424,13 @@ def reassign(lead_id: str):
 @signed_in
 def team():
     actor = _actor()
-    if not actor.is_supervisor:
-        return _page("error.html", 403, code="supervisor_only")
-    backend = _backend()
-    members = backend.accounts.list_all()
-    rows = backend.desk.team(actor, [m.username for m in members if not m.disabled])
+    staff = web.services().staff
+    rows = staff.desk.team(actor, [m.username for m in asked.active_staff()])
     return _page(
         "team.html",
         rows=rows,
-        members=members,
-        attention=backend.desk.attention(actor).leads,
+        members=staff.accounts.list_all(),
+        attention=staff.desk.attention(actor).leads,
         section="team",
     )
 
@@ -459,12 +439,11 @@ def team():
 @signed_in
 def report():
     actor = _actor()
-    if not actor.is_supervisor:
-        return _page("error.html", 403, code="supervisor_only")
+    reports = web.services().staff.reports
     try:
-        data = _backend().reports.monthly(actor, request.args.get("month"))
+        data = reports.monthly(actor, request.args.get("month"))
     except InvalidFields:
-        data = _backend().reports.monthly(actor, None)
+        data = reports.monthly(actor, None)
     return _page("report.html", report=data, section="report")
 
 
@@ -473,15 +452,12 @@ def report():
 def report_chart(month: str, chart: str):
     from renewdesk.api import charts
 
-    actor = _actor()
-    if not actor.is_supervisor:
-        return _page("error.html", 403, code="supervisor_only")
-    if chart not in ("target", "defeats"):
-        return _page("error.html", 404, code="not_found")
     try:
-        data = _backend().reports.monthly(actor, month)
+        data = web.services().staff.reports.monthly(_actor(), month)
     except InvalidFields:
-        return _page("error.html", 404, code="not_found")
+        raise NotFound(month) from None
+    if chart not in ("target", "defeats"):
+        raise NotFound(chart)
     svg = (
         charts.target_vs_actual(data["by_day"], t)
         if chart == "target"
@@ -495,28 +471,26 @@ def report_chart(month: str, chart: str):
 def report_csv(month: str):
     from renewdesk.api.staff import csv_response
 
-    actor = _actor()
     try:
-        data = _backend().reports.monthly(actor, month)
-    except Forbidden as error:
-        return _page("error.html", 403, code=error.code)
+        data = web.services().staff.reports.monthly(_actor(), month)
     except InvalidFields:
-        return _page("error.html", 404, code="not_found")
+        raise NotFound(month) from None
     return csv_response(data, g.language)
 
 
 @bp.post("/targets")
 @signed_in
 def set_target():
+    from renewdesk.services.staff_inputs import Target
+
     actor = _actor()
     month = request.form.get("month", "")
+    reports = web.services().staff.reports
     try:
-        target = staff_auth.parse_input("Target", _form_fields("renewals_won", "premium"))
-        _backend().reports.set_target(actor, month, target.renewals_won, target.premium)
-    except Forbidden as error:
-        return _page("error.html", 403, code=error.code)
+        target = asked.body(Target, ("renewals_won", "premium"))
+        reports.set_target(actor, month, target.renewals_won, target.premium)
     except InvalidFields as error:
-        data = _backend().reports.monthly(actor, None)
+        data = reports.monthly(actor, None)
         return _page(
             "report.html",
             400,

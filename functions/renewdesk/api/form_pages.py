@@ -149,6 +149,7 @@ LANGUAGE = "zh"  # the site's language, as on its static pages
 def _page(status: int, headers: dict[str, str] | None, **context: Any):
     from flask import current_app, render_template, url_for
 
+    from renewdesk.api import web
     from renewdesk.publish import routes
     from renewdesk.publish.render import t, tel_href
 
@@ -168,7 +169,7 @@ def _page(status: int, headers: dict[str, str] | None, **context: Any):
         endpoint=endpoint,
         store=store,
         links=links,
-        consent=current_app.extensions["renewdesk"].consent,
+        consent=web.services().public.consent,
         hotline={**hotline, "tel": tel_href(hotline["number"])},
         submit=t("site.renew.submit" if form == "renewal" else "site.join.submit"),
         reference=context.pop("reference", None),

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, g, request
 
+from renewdesk.api import web
 from renewdesk.errors import Forbidden
 from renewdesk.services.sessions import NewSession, Session, csrf_ok
 
@@ -27,10 +28,6 @@ def cookie_name(kind: str) -> str:
     return f"renewdesk_{kind}" if _settings().local else f"__Host-renewdesk_{kind}"
 
 
-def backend():
-    return current_app.extensions["renewdesk"]
-
-
 def session_id() -> str | None:
     """The session id the browser sent."""
     return request.cookies.get(cookie_name("staff"))
@@ -44,7 +41,7 @@ def csrf_cookie() -> str | None:
 def current() -> Session:
     """This request's live session, or NotAuthenticated."""
     if "staff_session" not in g:
-        g.staff_session = backend().sessions.resolve(session_id())
+        g.staff_session = web.services().staff.sessions.resolve(session_id())
     return g.staff_session
 
 
@@ -102,11 +99,3 @@ def clear_cookies(response) -> None:
         response.delete_cookie(
             cookie_name(kind), path="/", secure=not settings.local, httponly=True, samesite="Lax"
         )
-
-
-def parse_input(model: str, data: dict):
-    """Validate a body or form with one of services.staff_inputs' models (pydantic loads on
-    first use, not at cold start)."""
-    from renewdesk.services import staff_inputs
-
-    return staff_inputs.parse(getattr(staff_inputs, model), data)

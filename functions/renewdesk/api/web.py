@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from flask import Flask, current_app, g, jsonify, redirect, request
 from werkzeug.exceptions import HTTPException
 
 from renewdesk import i18n
+from renewdesk.api.errors import headers_of, status_of
+from renewdesk.errors import InvalidFields, NotFound, RenewDeskError, UnreadableBody
+
+if TYPE_CHECKING:
+    from renewdesk.wiring import Services
 
 log = logging.getLogger(__name__)
 
@@ -32,15 +37,9 @@ MAX_JSON_DEPTH = 4
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-class BadRequestBody(Exception):
-    """The body is not something we can read: a body ``code`` (not_json_object, too_deep,
-    invalid_encoding, unsupported_media_type) or ``fields`` with a code each."""
-
-    def __init__(self, status: int, code: str, fields: dict[str, str] | None = None):
-        super().__init__(code)
-        self.status = status
-        self.code = code
-        self.fields = fields or {}
+def services() -> Services:
+    """The app's services (the composition root, renewdesk.wiring)."""
+    return current_app.extensions["renewdesk"]
 
 
 def language() -> str:
@@ -61,7 +60,7 @@ def read_submission() -> dict[str, Any]:
     if "body" not in g:
         g.body = _parse_body()
     if g.body is None:
-        raise BadRequestBody(415, "unsupported_media_type")
+        raise UnreadableBody("unsupported_media_type")
     return g.body
 
 
@@ -80,9 +79,9 @@ def _json_object(raw: bytes) -> dict[str, Any]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise BadRequestBody(400, "invalid_encoding") from None
+        raise UnreadableBody("invalid_encoding") from None
     if _nesting(text) > MAX_JSON_DEPTH:
-        raise BadRequestBody(400, "too_deep")
+        raise UnreadableBody("too_deep")
     duplicates: list[str] = []
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -99,11 +98,11 @@ def _json_object(raw: bytes) -> dict[str, Any]:
     try:
         data = json.loads(text, object_pairs_hook=pairs, parse_constant=no_constant)
     except (ValueError, RecursionError):  # JSONDecodeError is a ValueError; so are huge ints
-        raise BadRequestBody(400, "not_json_object") from None
+        raise UnreadableBody("not_json_object") from None
     if not isinstance(data, dict):
-        raise BadRequestBody(400, "not_json_object")
+        raise UnreadableBody("not_json_object")
     if duplicates:
-        raise BadRequestBody(400, "invalid", dict.fromkeys(duplicates, "duplicate_key"))
+        raise InvalidFields(dict.fromkeys(duplicates, "duplicate_key"))
     return data
 
 
@@ -139,7 +138,7 @@ def _form_fields(raw: bytes) -> dict[str, str]:
         try:
             key = raw_key.decode("utf-8")
         except UnicodeDecodeError:
-            raise BadRequestBody(400, "invalid_encoding") from None
+            raise UnreadableBody("invalid_encoding") from None
         try:
             value = raw_value.decode("utf-8")
         except UnicodeDecodeError:
@@ -149,14 +148,14 @@ def _form_fields(raw: bytes) -> dict[str, str]:
             problems[key] = "duplicate_key"
         fields[key] = value
     if problems:
-        raise BadRequestBody(400, "invalid", problems)
+        raise InvalidFields(problems)
     return fields
 
 
 def _read_body():
     """Read every state-changing JSON or form body strictly before a view sees it, so a
-    malformed one is a 4xx wherever it is sent (handled by each blueprint's BadRequestBody
-    handler), and request.form can be trusted by the console."""
+    malformed one is a 4xx wherever it is sent (each blueprint answers the domain error its
+    own way), and request.form can be trusted by the console."""
     if (
         request.method not in SAFE_METHODS
         and request.mimetype in (JSON, FORM)
@@ -165,9 +164,29 @@ def _read_body():
         read_submission()
 
 
-def _bad_body(bad: BadRequestBody):
-    # Reached only where no blueprint answers for itself (each has its own handler).
-    return error_json(bad.status, bad.code)
+def refused_json(error: RenewDeskError):
+    """A domain error as a JSON answer: every bad field with its message, or the error's code
+    and message; the status from the one table (api.errors)."""
+    status = status_of(error)
+    if isinstance(error, InvalidFields):
+        language_ = language()
+        fields = {
+            f: {"code": c, "message": i18n.field_error(language_, f, c)}
+            for f, c in error.fields.items()
+        }
+        response = jsonify(error="invalid", fields=fields)
+        response.status_code = status
+        return response
+    return error_json(status, error.code, headers_of(error))
+
+
+def _refused(error: RenewDeskError):
+    # Reached where no blueprint answers for itself: a page under /staff, JSON elsewhere.
+    if request.path.startswith("/staff"):
+        from renewdesk.api import console
+
+        return console.refused_page(error)
+    return refused_json(error)
 
 
 def client_address() -> str:
@@ -221,6 +240,10 @@ def _security_headers(response):
 
 
 def _http_error(error: HTTPException):
+    if request.path.startswith("/staff") and error.code == 404:
+        from renewdesk.api import console
+
+        return console.refused_page(NotFound())
     codes = {
         405: "method_not_allowed",
         413: "too_large",
@@ -258,6 +281,6 @@ def init_app(app: Flask) -> None:
     )
     app.before_request(_read_body)
     app.after_request(_security_headers)
-    app.register_error_handler(BadRequestBody, _bad_body)
+    app.register_error_handler(RenewDeskError, _refused)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)

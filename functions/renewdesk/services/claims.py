@@ -44,6 +44,7 @@ class Claims:
     page_size: int = 25
     is_active: Callable[[str], bool] = lambda username: True
     now: Callable[[], dt.datetime] = field(default=clock.now)
+    new_id: Callable[[dt.datetime], str] = field(default=clock.new_id)
 
     def claim_next(self, actor: Actor, lead_type: str | None = None) -> Lead | None:
         """Claim the highest-priority claimable lead (A before B before C, earliest due, oldest);
@@ -65,7 +66,7 @@ class Claims:
         lapsed_from = lead.holder if lead.lease_until else None
         bounces = lead.bounces + (1 if lapsed_from else 0)
         now_iso = clock.iso(now)
-        cid = worklist.change_id(now)
+        cid = self.new_id(now)
         if lapsed_from and bounces >= self.attention_after:
             self._write_quietly(
                 self._to_attention(
@@ -109,7 +110,7 @@ class Claims:
             lead.lead_id,
             lead.version,
             {"lease_until": clock.iso(lease_until)},
-            change_id=worklist.change_id(now),
+            change_id=self.new_id(now),
         )
         if not self._write_quietly(change):
             return lead
@@ -125,7 +126,7 @@ class Claims:
             return self._write(self._requeue(lead, actor, now), lead)
         worklist.require_workable(lead, actor, clock.iso(now))
         bounces = lead.bounces + 1
-        cid = worklist.change_id(now)
+        cid = self.new_id(now)
         if bounces >= self.attention_after:
             return self._write(
                 self._to_attention(lead, actor, now, cid, bounces, "release", lead.holder), lead
@@ -180,7 +181,7 @@ class Claims:
                     to=to,
                 ),
                 placement=worklist.desk_placement(moved, to),
-                change_id=worklist.change_id(now),
+                change_id=self.new_id(now),
             ),
             lead,
         )
@@ -224,7 +225,7 @@ class Claims:
             values,
             event=worklist.event("requeue", actor, now, lead),
             placement=Placement(queue=(lead.rank, lead.due)),
-            change_id=worklist.change_id(now),
+            change_id=self.new_id(now),
         )
 
     def _write(self, change: LeadChange, lead: Lead) -> Lead:

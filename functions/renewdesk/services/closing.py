@@ -28,6 +28,7 @@ class Closing:
     retention_days: int
     is_active: Callable[[str], bool] = lambda username: True
     now: Callable[[], dt.datetime] = field(default=clock.now)
+    new_id: Callable[[dt.datetime], str] = field(default=clock.new_id)
 
     def close(self, actor: Actor, lead_id: str, close: Close) -> Lead:
         """Close an open lead: its holder or a supervisor."""
@@ -42,7 +43,7 @@ class Closing:
         problems = close_problems(close, lead.type)
         if problems:
             raise InvalidFields(problems)
-        cid = worklist.change_id(now)
+        cid = self.new_id(now)
         lost = close.outcome == "lost"
         values: dict[str, Any] = {
             "status": close.outcome,
@@ -118,7 +119,7 @@ class Closing:
             placement=placement,
             supersede=supersede,
             guard=GuardChange(lead.type, lead.identity, True),
-            change_id=worklist.change_id(now),
+            change_id=self.new_id(now),
         )
         self._write_with_guard(change)
         return change.applied_to(lead)

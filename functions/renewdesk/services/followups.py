@@ -24,6 +24,7 @@ class FollowUps:
 
     store: worklist.WorkStore
     now: Callable[[], dt.datetime] = field(default=clock.now)
+    new_id: Callable[[dt.datetime], str] = field(default=clock.new_id)
 
     def record(self, actor: Actor, lead_id: str, follow_up: FollowUp) -> Lead:
         """Log a contact; the lead becomes the holder's (it leaves the queue) and is next due at
@@ -71,7 +72,7 @@ class FollowUps:
                 first_reached=first_reached or None,
             ),
             placement=worklist.desk_placement(updated, owner),
-            change_id=worklist.change_id(now),
+            change_id=self.new_id(now),
         )
         try:
             self.store.write(change)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Protocol
+from typing import Any, Callable, Iterable, Protocol
 
 from renewdesk.errors import FieldRejected
 from renewdesk.services import clock, queue
@@ -58,7 +58,8 @@ class Intake:
     address_limit_per_hour: int
     dedupe_days: int = 30
     spam_retention_days: int = 30
-    now: Any = field(default=clock.now)
+    now: Callable[[], dt.datetime] = field(default=clock.now)
+    new_id: Callable[[dt.datetime], str] = field(default=clock.new_id)
 
     def submit_renewal(
         self, request: RenewalRequest, client_address: str, roster: dict[str, Any] | None = None
@@ -94,11 +95,12 @@ class Intake:
         return self._submit("referral", signup.phone, values, client_address, referral_code=code)
 
     def record_spam(
-        self, spam_id: str, fields: dict[str, Any], known: Iterable[str], client_address: str
+        self, fields: dict[str, Any], known: Iterable[str], client_address: str
     ) -> Outcome:
         """Keep a honeypot submission apart, for a while, and answer as if it were accepted; it
         counts against the client address's limit like any submission (RateLimited)."""
         now = self.now()
+        spam_id = self.new_id(now)
         expires = now + dt.timedelta(days=self.spam_retention_days)
         # The form's own fields only, as text: a bot's invented keys are not worth keeping.
         kept = {k: str(v)[:500] for k, v in fields.items() if k in set(known)}
@@ -121,7 +123,7 @@ class Intake:
         now = self.now()
         source = values.pop("source")
         lead = new_lead(
-            lead_id=clock.new_id(now),
+            lead_id=self.new_id(now),
             lead_type=lead_type,
             source=source,
             now=now,

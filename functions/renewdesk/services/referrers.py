@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Callable, Protocol
 
 from renewdesk.services import clock
 
@@ -36,16 +37,28 @@ def new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
-def issue_code(store: ReferrerStore, name: str, phone: str, attempts: int = 5) -> Referrer:
-    """The customer's referral code: the existing one, or a new one that no one else holds."""
-    for _ in range(attempts):
-        candidate = Referrer(new_code(), name, phone, clock.iso(clock.now()))
-        stored = store.add_referrer(candidate)
-        if stored is not None:
-            return stored
-    raise RuntimeError("could not find a free referral code; try again")
+@dataclass
+class Referrers:
+    """Issues and lists referral codes; knows neither click nor DynamoDB."""
 
+    store: ReferrerStore
+    site_origin: str
+    now: Callable[[], dt.datetime] = clock.now
+    attempts: int = 5
 
-def signup_url(site_origin: str, code: str) -> str:
-    """The page a referred person opens to sign up."""
-    return f"{site_origin.rstrip('/')}/join/?code={code}"
+    def issue(self, name: str, phone: str) -> Referrer:
+        """The customer's referral code: the existing one, or a new one no one else holds."""
+        for _ in range(self.attempts):
+            candidate = Referrer(new_code(), name, phone, clock.iso(self.now()))
+            stored = self.store.add_referrer(candidate)
+            if stored is not None:
+                return stored
+        raise RuntimeError("could not find a free referral code; try again")
+
+    def all(self) -> list[Referrer]:
+        """Every referrer, oldest first."""
+        return self.store.list_referrers()
+
+    def signup_url(self, code: str) -> str:
+        """The page a referred person opens to sign up."""
+        return f"{self.site_origin.rstrip('/')}/join/?code={code}"

@@ -148,6 +148,7 @@ class Reminders:
     outbox_dir: Path
     sender: Callable[[], SmsSender | None] = lambda: None
     now: Callable[[], dt.datetime] = field(default=clock.now)
+    new_id: Callable[[dt.datetime], str] = field(default=clock.new_id)
 
     def run(
         self,
@@ -214,7 +215,7 @@ class Reminders:
             CycleStart(
                 policy.plate,
                 policy.expiry_date,
-                self._lead_of(policy, clock.new_id(now), now, as_of),
+                self._lead_of(policy, self.new_id(now), now, as_of),
                 _season_start(policy.expiry_date),
             )
             for policy in due

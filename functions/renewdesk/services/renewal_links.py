@@ -77,6 +77,7 @@ class OneClick:
     intake: Intake
     tokens: Callable[[], LinkTokens]
     now: Callable[[], dt.datetime] = field(default=clock.now)
+    new_id: Callable[[dt.datetime], str] = field(default=clock.new_id)
 
     def read_token(self, token: Any) -> str:
         """The roster id a token names (no storage read); LinkRejected if forged or expired."""
@@ -116,7 +117,7 @@ class OneClick:
         }
         values = {k: v for k, v in values.items() if v is not None}
         limits = list(self.intake.rate_limits(policy.phone, client_address, now))
-        request_id = clock.new_id(now)
+        request_id = self.new_id(now)
         tried: set[str] = set()
         lead_id = policy.lead_id if policy.in_current_cycle else None
         for _ in range(3):

@@ -134,16 +134,3 @@ def close_problems(close: Close, lead_type: str) -> dict[str, str]:
         if not close.insurer:
             problems["insurer"] = "required"
     return problems
-
-
-def parse(model: type[StaffInput], data: dict[str, Any]) -> Any:
-    """Validate a request body or form into the model; InvalidFields with every bad field."""
-    from pydantic import ValidationError
-
-    from renewdesk.errors import InvalidFields
-    from renewdesk.services.submissions import drop_blank_optionals, field_errors
-
-    try:
-        return model.model_validate(drop_blank_optionals(model, data))
-    except ValidationError as error:
-        raise InvalidFields(field_errors(error)) from None

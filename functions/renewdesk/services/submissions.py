@@ -7,7 +7,7 @@ into messages from the catalogs, so no customer-facing text lives here.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -163,3 +163,17 @@ def drop_blank_optionals(model: type[BaseModel], data: dict[str, Any]) -> dict[s
         for k, v in data.items()
         if not (v == "" and k in model.model_fields and not model.model_fields[k].is_required())
     }
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse(model: type[M], data: dict[str, Any]) -> M:
+    """Validate a request body or form into the model (the public forms' and the staff's
+    alike); InvalidFields with every bad field."""
+    from renewdesk.errors import InvalidFields
+
+    try:
+        return model.model_validate(drop_blank_optionals(model, data))
+    except ValidationError as error:
+        raise InvalidFields(field_errors(error)) from None

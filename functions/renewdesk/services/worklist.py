@@ -239,11 +239,6 @@ def event(kind: str, actor: Actor, now: dt.datetime, lead: Lead, **details: Any)
     )
 
 
-def change_id(now: dt.datetime) -> str:
-    """A fresh id for a change (it names the event and makes a retried write idempotent)."""
-    return clock.new_id(now)
-
-
 def desk_placement(lead: Lead, username: str) -> Placement:
     """On a desk only, due when plan.next_due_at says."""
     return Placement(desk=(username, plan.next_due_at(lead)))

@@ -9,35 +9,23 @@ from pathlib import Path
 import click
 
 from renewdesk import i18n
+from renewdesk.cli import common
 
 SHOWN_REJECTIONS = 100
 PROGRESS_FROM_ROWS = 1000
 
 
 def _text(key: str, **values) -> str:
-    from renewdesk import cli
-
-    return i18n.message(cli._lang(), key, **{k: str(v) for k, v in values.items()})
-
-
-def _backend():
-    from renewdesk import cli
-
-    return cli._backend()
+    return common.text(key, **values)
 
 
 def _phone(value: str) -> str:
-    from renewdesk import cli
-    from renewdesk.services.fields import normalize_phone
-
-    return cli._field(normalize_phone, "phone", value)
+    return common.phone(value)
 
 
 def _reason(rejection) -> str:
-    from renewdesk import cli
-
     specific = f"roster.reason.{rejection.code}.{rejection.field}"
-    if specific in i18n.catalog(cli._lang()):
+    if specific in i18n.catalog(common.lang()):
         return _text(specific)
     return _text(f"roster.reason.{rejection.code}", first_row=rejection.first_row or "")
 
@@ -61,7 +49,7 @@ def roster_import(file: Path, sheet: str | None, check: bool, rejects: Path | No
     """Import a roster (CSV or XLSX; Chinese or English column names). Re-importing the same
     file changes nothing; a newer file updates the records it changes."""
     from renewdesk.services import clock
-    from renewdesk.services.roster import ImportSummary, RosterImport, check_rows
+    from renewdesk.services.roster import ImportSummary, check_rows
     from renewdesk.services.roster_files import COLUMNS, RosterFileError, read_roster
 
     try:
@@ -80,9 +68,8 @@ def roster_import(file: Path, sheet: str | None, check: bool, rejects: Path | No
     if check:
         click.echo(_text("roster.checked", good=len(records), rejected=rejected_rows))
         return
-    backend = _backend()
     summary = ImportSummary(rejections=rejections)
-    importer = RosterImport(backend.roster_store, backend.now)
+    importer = common.services().roster.imports
     if len(records) >= PROGRESS_FROM_ROWS:
         with click.progressbar(
             length=len(records), label=_text("roster.importing"), file=sys.stderr
@@ -142,12 +129,10 @@ def roster_columns() -> None:
 )
 def roster_optout(phones: tuple[str, ...], via: str) -> None:
     """Stop reminder SMS to these mobile numbers (a reply TD, or a phone call)."""
-    from renewdesk.services import clock
-
     checked = [_phone(p) for p in phones]
-    store = _backend().roster_store
+    optouts = common.services().roster.optouts
     for phone in checked:
-        store.put_optout(phone, via, clock.iso(clock.now()))
+        optouts.add(phone, via)
         click.echo(_text("roster.optout.done", phone=phone))
 
 
@@ -156,7 +141,7 @@ def roster_optout(phones: tuple[str, ...], via: str) -> None:
 def roster_optin(phone: str) -> None:
     """Undo an opt-out (the customer asked for reminders again)."""
     phone = _phone(phone)
-    removed = _backend().roster_store.delete_optout(phone)
+    removed = common.services().roster.optouts.remove(phone)
     click.echo(_text("roster.optin.done" if removed else "roster.optin.none", phone=phone))
 
 
@@ -189,7 +174,9 @@ def reminders() -> None:
 @click.option("--no-file", is_flag=True, help="Do not write build/sms/<day>.csv.")
 def reminders_run(as_of: dt.datetime | None, no_file: bool) -> None:
     """Create the day's renewal leads and reminder SMS (running it again changes nothing)."""
-    report = _backend().reminders.run(as_of.date() if as_of else None, write_file=not no_file)
+    report = common.services().roster.reminders.run(
+        as_of.date() if as_of else None, write_file=not no_file
+    )
     counts = report.counts()
     click.echo(_text("reminders.leads", **counts))
     click.echo(_text("reminders.sms", **counts))
@@ -204,8 +191,7 @@ def reminders_run(as_of: dt.datetime | None, no_file: bool) -> None:
 @click.option("--days", type=click.IntRange(1, 366), default=90, show_default=True)
 def reminders_due(as_of: dt.datetime | None, days: int) -> None:
     """The due list: policies expiring within DAYS, with where their lead and SMS stand."""
-    backend = _backend()
-    due = backend.reminders.due(as_of.date() if as_of else None, days)
+    due = common.services().roster.reminders.due(as_of.date() if as_of else None, days)
     if not due:
         click.echo(_text("reminders.due_none", days=days))
         return
@@ -218,7 +204,7 @@ def reminders_due(as_of: dt.datetime | None, days: int) -> None:
                     policy.expiry_date,
                     policy.plate,
                     policy.name,
-                    policy.phone[:6] + "****" + policy.phone[-4:],
+                    common.masked(policy.phone),
                     policy.grade or "-",
                     _text(f"reminders.step.{entry.lead_state}"),
                     _text(f"reminders.step.{entry.sms_state}"),

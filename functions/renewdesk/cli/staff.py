@@ -6,19 +6,15 @@ import sys
 
 import click
 
-from renewdesk import i18n
+from renewdesk.cli import common
 
 
 def _text(key: str, **values: str) -> str:
-    from renewdesk import cli
-
-    return i18n.message(cli._lang(), f"cli.staff.{key}", **values)
+    return common.text(f"cli.staff.{key}", **values)
 
 
-def _backend():
-    from renewdesk import cli
-
-    return cli._backend()
+def _accounts():
+    return common.services().staff.accounts
 
 
 def _read_password() -> str:
@@ -49,10 +45,10 @@ def add(username: str, role: str) -> None:
 
     password = _read_password()
     try:
-        _backend().accounts.add(username, role, password)
+        _accounts().add(username, role, password)
     except AccountError as error:
         raise _fail(error.code) from None
-    click.echo(_text("added", user=username, role=i18n.message(_lang(), f"role.{role}")))
+    click.echo(_text("added", user=username, role=common.text(f"role.{role}")))
 
 
 @staff.command("disable")
@@ -80,7 +76,7 @@ def password(username: str) -> None:
 
     new_password = _read_password()
     try:
-        _backend().accounts.set_password(username, new_password)
+        _accounts().set_password(username, new_password)
     except AccountError as error:
         raise _fail(error.code) from None
     except NotFound:
@@ -95,7 +91,7 @@ def unlock(username: str) -> None:
     from renewdesk.errors import NotFound
 
     try:
-        _backend().accounts.unlock(username)
+        _accounts().unlock(username)
     except NotFound:
         raise _fail("not_found") from None
     click.echo(_text("unlocked", user=username))
@@ -110,7 +106,7 @@ def totp(username: str) -> None:
     from renewdesk.errors import NotFound
 
     try:
-        uri = _backend().accounts.enable_totp(username, issuer="RenewDesk")
+        uri = _accounts().enable_totp(username, issuer="RenewDesk")
     except NotFound:
         raise _fail("not_found") from None
     click.echo(_text("totp_enabled", user=username))
@@ -121,7 +117,7 @@ def totp(username: str) -> None:
 @staff.command("list")
 def list_accounts() -> None:
     """Every account with its role and state."""
-    for member in _backend().accounts.list_all():
+    for member in _accounts().list_all():
         state = _text("state_disabled") if member.disabled else _text("state_active")
         totp_state = "TOTP" if member.totp_enabled else "-"
         click.echo(f"{member.username}\t{member.role}\t{state}\t{totp_state}")
@@ -131,12 +127,6 @@ def _set_disabled(username: str, disabled: bool) -> None:
     from renewdesk.errors import NotFound
 
     try:
-        _backend().accounts.set_disabled(username, disabled)
+        _accounts().set_disabled(username, disabled)
     except NotFound:
         raise _fail("not_found") from None
-
-
-def _lang() -> str:
-    from renewdesk import cli
-
-    return cli._lang()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from renewdesk import i18n
+from renewdesk.cli import common
 
 KINDS = (
     "open_leads",
@@ -29,9 +29,7 @@ KINDS = (
 
 
 def _text(key: str, **values: str) -> str:
-    from renewdesk import cli
-
-    return i18n.message(cli._lang(), f"cli.privacy.{key}", **values)
+    return common.text(f"cli.privacy.{key}", **values)
 
 
 def _phone(value: str) -> str:
@@ -61,12 +59,11 @@ def customers() -> None:
 @click.option("--yes", is_flag=True, help="Erase without showing what and asking first.")
 def erase(phone: str, yes: bool) -> None:
     """Erase everything stored about the customer with this mobile number."""
-    from renewdesk import cli
     from renewdesk.services import privacy
 
     phone = _phone(phone)
     masked = privacy.mask_phone(phone)
-    erasure = cli._backend().erasure
+    erasure = common.services().privacy.erasure
     if not yes:
         counts = erasure.survey(phone).counts()
         if not any(counts.values()):
@@ -98,11 +95,10 @@ def export(phone: str, as_json: bool, output: Path | None) -> None:
     """Everything stored about the customer with this mobile number (an access request)."""
     import json
 
-    from renewdesk import cli
     from renewdesk.services import privacy
 
     phone = _phone(phone)
-    records = cli._backend().access.export(phone)
+    records = common.services().privacy.access.export(phone)
     document = json.dumps(records.as_json(), ensure_ascii=False, indent=2, default=str)
     if output is not None:
         descriptor = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -111,9 +107,9 @@ def export(phone: str, as_json: bool, output: Path | None) -> None:
     if as_json:
         click.echo(document)
         return
-    from renewdesk.privacy_summary import Summary
+    from renewdesk.cli.summary import Summary
 
-    click.echo(Summary(cli._lang()).of(records, privacy.mask_phone(phone)))
+    click.echo(Summary(common.lang()).of(records, privacy.mask_phone(phone)))
     if output is not None:
         click.echo(_text("export.written", path=str(output)))
 
@@ -128,14 +124,13 @@ def export(phone: str, as_json: bool, output: Path | None) -> None:
 @click.option("--dry-run", is_flag=True, help="Count what would be purged; write nothing.")
 def purge(as_of: dt.datetime | None, dry_run: bool) -> None:
     """Erase personal data kept longer than LEAD_RETENTION_DAYS (the daily job does this)."""
-    from renewdesk import cli
     from renewdesk.errors import InvalidFields
     from renewdesk.services import clock
     from renewdesk.services.privacy import PURGE_KINDS
 
     moment = as_of.replace(tzinfo=clock.CHINA) if as_of else None
     try:
-        report = cli._backend().purge.run(moment, dry_run=dry_run)
+        report = common.services().privacy.purge.run(moment, dry_run=dry_run)
     except InvalidFields:
         raise click.ClickException(_text("purge.future")) from None
     key = "purge.would" if dry_run else "purge.done"

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from renewdesk import i18n
+from renewdesk.cli import common
 from renewdesk.config import PROJECT_ROOT
 
 if TYPE_CHECKING:
@@ -19,8 +19,7 @@ DEFAULT_SITE_DIR = PROJECT_ROOT / "build" / "site"
 
 
 def _say(key: str, **values) -> str:
-    language = i18n.negotiate(os.environ.get("RENEWDESK_LANG") or "zh")
-    return i18n.message(language, key, **{k: str(v) for k, v in values.items()})
+    return common.text(key, **values)
 
 
 @click.group()

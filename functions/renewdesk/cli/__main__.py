@@ -1,0 +1,5 @@
+"""`python -m renewdesk.cli`."""
+
+from renewdesk.cli import main
+
+main()

@@ -1,0 +1,291 @@
+"""The composition root: every service an app (or one CLI command) uses, wired explicitly from
+the settings, one clock and one id generator.
+
+Services are grouped by area (public, staff, roster, privacy, referrals). Each area is built on
+first use, so a Lambda cold start imports only the modules the request needs (pydantic, argon2
+and boto3 load where they are used). The API and the CLI reach services only; ``stores`` is for
+this module, tests and benchmarks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Callable
+
+from renewdesk.config import Settings
+from renewdesk.services import clock
+
+if TYPE_CHECKING:
+    from renewdesk.services.access import Access
+    from renewdesk.services.claims import Claims
+    from renewdesk.services.closing import Closing
+    from renewdesk.services.consent import ConsentNotice
+    from renewdesk.services.desk import Desk
+    from renewdesk.services.followups import FollowUps
+    from renewdesk.services.health import Health
+    from renewdesk.services.intake import Intake
+    from renewdesk.services.links import LinkTokens
+    from renewdesk.services.optouts import OptOuts
+    from renewdesk.services.privacy import Erasure, Purge
+    from renewdesk.services.referrers import Referrers
+    from renewdesk.services.reminders import Reminders
+    from renewdesk.services.renewal_links import OneClick
+    from renewdesk.services.reports import Reports
+    from renewdesk.services.roster import RosterImport
+    from renewdesk.services.search import Search
+    from renewdesk.services.sessions import Sessions
+    from renewdesk.services.staff import Accounts
+    from renewdesk.store.leads import LeadStore
+    from renewdesk.store.privacy import PrivacyStore
+    from renewdesk.store.queue import QueueStore
+    from renewdesk.store.referrers import ReferrerStore
+    from renewdesk.store.reports import ReportStore
+    from renewdesk.store.roster import RosterStore
+    from renewdesk.store.staff import StaffStore
+
+Now = Callable[[], dt.datetime]
+NewId = Callable[[dt.datetime], str]
+
+
+@dataclass(frozen=True)
+class Stores:
+    """The DynamoDB side of each area, sharing one client."""
+
+    leads: LeadStore
+    queue: QueueStore
+    staff: StaffStore
+    reports: ReportStore
+    roster: RosterStore
+    privacy: PrivacyStore
+    referrers: ReferrerStore
+
+
+@dataclass(frozen=True)
+class Public:
+    """What car owners' phones reach: intake, renewal links, health."""
+
+    consent: ConsentNotice
+    intake: Intake
+    one_click: OneClick
+    health: Health
+
+
+@dataclass(frozen=True)
+class Staff:
+    """The staff console and API: accounts, sessions, the queue, leads, reports."""
+
+    accounts: Accounts
+    sessions: Sessions
+    claims: Claims
+    followups: FollowUps
+    closing: Closing
+    desk: Desk
+    search: Search
+    reports: Reports
+
+
+@dataclass(frozen=True)
+class Roster:
+    """The policy roster, reminders and their links, opt-outs."""
+
+    imports: RosterImport
+    reminders: Reminders
+    links: LinkTokens
+    optouts: OptOuts
+
+
+@dataclass(frozen=True)
+class Privacy:
+    """PIPL: access and erasure on request, the retention purge."""
+
+    access: Access
+    erasure: Erasure
+    purge: Purge
+
+
+@dataclass(frozen=True)
+class Referrals:
+    """Referral codes of existing customers."""
+
+    referrers: Referrers
+
+
+class Services:
+    """Everything one app or one CLI run uses; ``now`` and ``new_id`` are the only clock and id
+    generator any service sees."""
+
+    def __init__(self, settings: Settings, now: Now = clock.now, new_id: NewId = clock.new_id):
+        self.settings = settings
+        self.now = now
+        self.new_id = new_id
+
+    @cached_property
+    def client(self) -> Any:
+        """The boto3 DynamoDB client, made on first use."""
+        from renewdesk.store.dynamo import make_client
+
+        return make_client(self.settings)
+
+    def ensure_table(self) -> bool:
+        """Create the table if it is missing."""
+        from renewdesk.store.dynamo import ensure_table
+
+        return ensure_table(self.client, self.settings.table_name)
+
+    @cached_property
+    def stores(self) -> Stores:
+        from renewdesk.store.leads import LeadStore
+        from renewdesk.store.privacy import PrivacyStore
+        from renewdesk.store.queue import QueueStore
+        from renewdesk.store.referrers import ReferrerStore
+        from renewdesk.store.reports import ReportStore
+        from renewdesk.store.roster import RosterStore
+        from renewdesk.store.staff import StaffStore
+
+        c, s = self.client, self.settings
+        return Stores(
+            LeadStore(c, s),
+            QueueStore(c, s),
+            StaffStore(c, s),
+            ReportStore(c, s),
+            RosterStore(c, s),
+            PrivacyStore(c, s),
+            ReferrerStore(c, s),
+        )
+
+    @cached_property
+    def public(self) -> Public:
+        from renewdesk.services.consent import load_notice
+        from renewdesk.services.health import Health
+        from renewdesk.services.intake import Intake
+        from renewdesk.services.renewal_links import OneClick
+
+        s = self.settings
+        consent = load_notice(s.content_dir)
+        intake = Intake(
+            self.stores.leads,
+            consent.version,
+            s.rate_limit_per_phone_per_day,
+            s.rate_limit_per_address_per_hour,
+            s.dedupe_days,
+            s.spam_retention_days,
+            now=self.now,
+            new_id=self.new_id,
+        )
+        one_click = OneClick(
+            self.stores.roster, intake, lambda: self.roster.links, now=self.now, new_id=self.new_id
+        )
+        return Public(consent, intake, one_click, Health(self.stores.leads))
+
+    @cached_property
+    def staff(self) -> Staff:
+        from renewdesk.services.claims import Claims
+        from renewdesk.services.closing import Closing
+        from renewdesk.services.desk import Desk
+        from renewdesk.services.followups import FollowUps
+        from renewdesk.services.reports import Reports
+        from renewdesk.services.search import Search
+        from renewdesk.services.sessions import Sessions
+        from renewdesk.services.staff import Accounts, LoginLimits
+
+        s, queue = self.settings, self.stores.queue
+        limits = LoginLimits(
+            s.login_max_failures,
+            s.login_address_max_failures,
+            s.login_window_minutes,
+            s.login_account_daily_ceiling,
+        )
+        accounts = Accounts(
+            self.stores.staff,
+            limits,
+            now=self.now,
+            hash_memory_kib=s.password_hash_memory_kib,
+            hash_time_cost=s.password_hash_time_cost,
+        )
+
+        def is_active(username: str) -> bool:
+            return accounts.active(username) is not None
+
+        claims = Claims(
+            queue,
+            s.lease_minutes,
+            s.attention_after_bounces,
+            s.claim_page_size,
+            is_active=is_active,
+            now=self.now,
+            new_id=self.new_id,
+        )
+        return Staff(
+            accounts=accounts,
+            sessions=Sessions(
+                self.stores.staff, s.session_idle_minutes, s.session_absolute_hours, now=self.now
+            ),
+            claims=claims,
+            followups=FollowUps(queue, now=self.now, new_id=self.new_id),
+            closing=Closing(
+                queue, s.lead_retention_days, is_active=is_active, now=self.now, new_id=self.new_id
+            ),
+            desk=Desk(queue, claims, s.lead_retention_days, now=self.now),
+            search=Search(queue, s.lead_retention_days, now=self.now),
+            reports=Reports(self.stores.reports, s.lead_retention_days, now=self.now),
+        )
+
+    @cached_property
+    def roster(self) -> Roster:
+        from renewdesk.secrets import read_secret
+        from renewdesk.services.links import LinkTokens
+        from renewdesk.services.optouts import OptOuts
+        from renewdesk.services.reminders import Reminders
+        from renewdesk.services.roster import RosterImport
+        from renewdesk.services.sms import load_templates
+
+        s, store = self.settings, self.stores.roster
+        links = LinkTokens(
+            read_secret(s, "link-signing-key"),
+            s.store_id,
+            s.link_token_days,
+            clock=lambda: self.now().timestamp(),
+        )
+        reminders = Reminders(
+            store,
+            lambda: load_templates(s.content_dir),
+            links.issue,
+            s.site_origin,
+            s.sms_outbox_dir,
+            sender=self._sms_sender,
+            now=self.now,
+            new_id=self.new_id,
+        )
+        return Roster(
+            RosterImport(store, now=self.now), reminders, links, OptOuts(store, now=self.now)
+        )
+
+    @cached_property
+    def privacy(self) -> Privacy:
+        from renewdesk.services.access import Access
+        from renewdesk.services.privacy import Erasure, Purge
+
+        erasure = Erasure(self.stores.privacy, now=self.now)
+        purge = Purge(
+            erasure,
+            self.stores.privacy,
+            self.stores.roster,
+            self.settings.lead_retention_days,
+            now=self.now,
+        )
+        return Privacy(Access(erasure, self.stores.privacy), erasure, purge)
+
+    @cached_property
+    def referrals(self) -> Referrals:
+        from renewdesk.services.referrers import Referrers
+
+        return Referrals(Referrers(self.stores.referrers, self.settings.site_origin, now=self.now))
+
+    def _sms_sender(self) -> Any:
+        if self.settings.sms_sender != "sns":
+            return None
+        from renewdesk.sms_sns import SnsSender
+
+        return SnsSender(self.settings.region)
