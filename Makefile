@@ -48,12 +48,16 @@ run: $(STAMP) site
 	@scripts/prereqs.sh run
 	exec $(BIN)/renewdesk serve --port $(PORT)
 
-# Static checks, each failing the build on a finding: lint (ruff), security patterns (bandit,
+# Static checks, each failing the build on a finding: lint and format (ruff), types (mypy,
+# strict on services/ and store/), the layers (import-linter contracts in pyproject.toml),
+# security patterns (bandit,
 # accepted findings listed in pyproject.toml or marked `# nosec` with their reason), and known
 # vulnerabilities in the installed packages (pip-audit, which says so when it could not check).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/bandit -q -c pyproject.toml -r functions site bench scripts
 	$(BIN)/python scripts/audit_dependencies.py
 

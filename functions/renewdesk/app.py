@@ -26,7 +26,7 @@ def create_app(
     # No app-wide /static: the console serves its assets under /staff/static, the site its own.
     app = Flask(__name__, static_folder=None)
     app.config["SETTINGS"] = settings
-    app.json.ensure_ascii = False  # Chinese stays readable in JSON answers
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese stays readable in JSON
     app.extensions["renewdesk"] = Services(settings, now=now, new_id=new_id)
 
     from renewdesk.api import public, web

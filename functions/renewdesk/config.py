@@ -20,7 +20,7 @@ def _default_content_dir() -> Path:
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name)
-    if raw in (None, ""):
+    if raw is None or raw == "":
         return default
     try:
         value = int(raw)

@@ -164,7 +164,7 @@ def start(
         if process.poll() is not None:
             raise LocalDbError(
                 "DynamoDB Local exited at start: "
-                + process.stderr.read().decode(errors="replace")[-800:]
+                + (process.stderr.read() if process.stderr else b"").decode(errors="replace")[-800:]
             )
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):

@@ -242,7 +242,10 @@ def unpack_like_lambda(zip_path: Path, dest: Path) -> tuple[list[str], dict[str,
         archive.extractall(task)
     runtime.mkdir()
     for name in RUNTIME_PROVIDED:
-        origin = Path(importlib.util.find_spec(name).origin)
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin is None:
+            raise PackagingError(f"{name} is not installed in the packaging venv")
+        origin = Path(spec.origin)
         provided = origin.parent if origin.name == "__init__.py" else origin
         (runtime / provided.name).symlink_to(provided)
     env = {

@@ -203,10 +203,10 @@ def document() -> dict[str, Any]:
         [(m, "validation") for m in _models()], ref_template="#/components/schemas/{model}"
     )
     components = schemas.get("$defs", {})
-    for model in (RenewalRequest, LinkedRenewal, ReferralSignup):
-        _optional_may_be_blank(components[model.__name__])
-    for model in (RenewalRequest, LinkedRenewal, ReferralSignup, LinkOptOut):
-        components[model.__name__ + FORM_SUFFIX] = _form_variant(components[model.__name__])
+    for submitted in (RenewalRequest, LinkedRenewal, ReferralSignup):
+        _optional_may_be_blank(components[submitted.__name__])
+    for posted in (RenewalRequest, LinkedRenewal, ReferralSignup, LinkOptOut):
+        components[posted.__name__ + FORM_SUFFIX] = _form_variant(components[posted.__name__])
     link_answers = {
         "400": _json(_problem(*LINK_CODES), "invalid_token: forged, altered or missing"),
         "410": _json(_problem("expired_token"), "expired_token: expired, or its record is gone"),

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from flask import Flask, current_app, g, jsonify, redirect, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from renewdesk import i18n
 from renewdesk.api.errors import headers_of, status_of
@@ -252,7 +252,7 @@ def _http_error(error: HTTPException):
     }
     code = codes.get(error.code or 500, "internal")
     response = error_json(error.code or 500, code)
-    if error.code == 405:
+    if isinstance(error, MethodNotAllowed):
         response.headers["Allow"] = ", ".join(error.valid_methods or [])
     return response
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 from renewdesk.content import checks, schema, yamlfile
 from renewdesk.content.markers import known_markers
 from renewdesk.content.problems import ContentInvalid, Problem, field_path, from_validation_error
 
-DATA_FILES = {
+DATA_FILES: dict[str, tuple[str, type[BaseModel]]] = {
     "store": ("store.yml", schema.Store),
     "offers": ("offers.yml", schema.Offers),
     "club": ("club.yml", schema.Club),
@@ -108,7 +111,7 @@ class _Reader:
             located.append(problem)
         return located
 
-    def validate(self, path: Path, model: type, data: Any) -> Any:
+    def validate(self, path: Path, model: type[BaseModel], data: Any) -> Any:
         from pydantic import ValidationError
 
         if not isinstance(data, dict):
@@ -158,7 +161,7 @@ class _Reader:
             ]
         return []
 
-    def markdown_files(self, folder: str, model: type) -> list[MarkdownFile]:
+    def markdown_files(self, folder: str, model: type[BaseModel]) -> list[MarkdownFile]:
         found = []
         directory = self.root / folder
         for path in sorted(directory.glob("*.md")) if directory.is_dir() else []:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from typing import Any, Iterable
 
 from renewdesk import i18n
@@ -47,7 +48,7 @@ class Problem:
     file: str
     field: str
     code: str
-    params: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)
     line: int | None = None  # in the file, 1-based
 
     def message(self, language: str = i18n.DEFAULT) -> str:

@@ -19,7 +19,7 @@ FULL_WIDTH_COLON_RE = re.compile(r"^(\s*(?:-\s+)?)([A-Za-z_][A-Za-z0-9_]*)\s*：
 class YamlProblem(Exception):
     """Why a YAML text could not be read: a content reason code, its line and its values."""
 
-    def __init__(self, code: str, line: int, params: dict, field: str = ""):
+    def __init__(self, code: str, line: int, params: dict[str, Any], field: str = ""):
         super().__init__(f"{code} at line {line}")
         self.code = code
         self.line = line
@@ -125,8 +125,9 @@ def parse(text: str, first_line: int = 0) -> Parsed:
     """Parse one YAML document; YamlProblem (with the file's line) for anything unreadable."""
     import yaml
 
-    for number, line in enumerate(text.splitlines(), start=1):
-        if (match := FULL_WIDTH_COLON_RE.match(line)) and ":" not in line[: match.end()]:
+    for number, source_line in enumerate(text.splitlines(), start=1):
+        match = FULL_WIDTH_COLON_RE.match(source_line)
+        if match and ":" not in source_line[: match.end()]:
             raise YamlProblem(
                 "full_width_colon", number + first_line, {"name": match.group(2)}, match.group(2)
             )

@@ -96,7 +96,10 @@ def shown(item: dict[str, Any]) -> dict[str, Any]:
             return {k: plain(v) for k, v in value.items() if k not in NOT_THEIRS}
         return value
 
-    return plain({k: v for k, v in item.items() if k not in NOT_THEIRS and v not in (None, {}, [])})
+    kept: dict[str, Any] = plain(
+        {k: v for k, v in item.items() if k not in NOT_THEIRS and v not in (None, {}, [])}
+    )
+    return kept
 
 
 @dataclass

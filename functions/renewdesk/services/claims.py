@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, Protocol
+from typing import Any, Callable, Iterator, Protocol
 
 from renewdesk.errors import NotFound, StaleWrite, WrongState
 from renewdesk.services import clock, worklist
@@ -30,8 +30,12 @@ class ClaimStore(worklist.WorkStore, Protocol):
     """The ready queue, on top of lead reads and writes."""
 
     def ready_page(
-        self, lead_type: str | None, now_iso: str, limit: int, start_key: dict | None = None
-    ) -> tuple[list[Lead], dict | None]: ...
+        self,
+        lead_type: str | None,
+        now_iso: str,
+        limit: int,
+        start_key: dict[str, Any] | None = None,
+    ) -> tuple[list[Lead], dict[str, Any] | None]: ...
 
 
 @dataclass

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Protocol
+from typing import Any, Callable, Iterable, Iterator, Protocol
 
 from renewdesk.services import clock, plan, worklist
 from renewdesk.services.claims import Claims
@@ -27,22 +27,36 @@ class DeskStore(worklist.WorkStore, Protocol):
         username: str,
         due_before: str | None = None,
         limit: int = 200,
-        start_key: dict | None = None,
-    ): ...
+        start_key: dict[str, Any] | None = None,
+    ) -> tuple[list[Lead], dict[str, Any] | None]: ...
 
-    def ready_page(self, lead_type, now_iso, limit, start_key=None): ...
+    def ready_page(
+        self,
+        lead_type: str | None,
+        now_iso: str,
+        limit: int,
+        start_key: dict[str, Any] | None = None,
+    ) -> tuple[list[Lead], dict[str, Any] | None]: ...
 
-    def attention_page(self, limit: int, start_key: dict | None = None): ...
+    def attention_page(
+        self, limit: int, start_key: dict[str, Any] | None = None
+    ) -> tuple[list[Lead], dict[str, Any] | None]: ...
 
     def month_leads_page(
-        self, utc_month, after, before, limit, start_key=None, newest_first=False
-    ): ...
+        self,
+        utc_month: str,
+        after: str,
+        before: str,
+        limit: int,
+        start_key: dict[str, Any] | None = None,
+        newest_first: bool = False,
+    ) -> tuple[list[Lead], dict[str, Any] | None]: ...
 
     def customer_leads(self, phone: str, limit: int = 20) -> list[Lead]: ...
 
     def resume(
         self, cursor: str, listing: str, months: list[tuple[str, str, str]] | None = None
-    ) -> tuple[int, dict]: ...
+    ) -> tuple[int, dict[str, Any]]: ...
 
     def cursor_after(self, lead: Lead, listing: str) -> str: ...
 
@@ -121,7 +135,8 @@ class Desk:
         )
         if lead.erased_at:
             # Past retention (purged or not): no free text the customer may be named in.
-            events = [dataclasses.replace(e, **dict.fromkeys(EVENT_FREE_TEXT)) for e in events]
+            blank: dict[str, Any] = dict.fromkeys(EVENT_FREE_TEXT)
+            events = [dataclasses.replace(e, **blank) for e in events]
         with_contact = worklist.require_visible(lead, actor, now_iso)
         lead = self.claims.renew(lead, actor)
         contact_days = [
@@ -191,16 +206,17 @@ class Desk:
         months = list(reversed(month_partitions(month)))
         first, start = self.store.resume(cursor, "month", months) if cursor else (0, None)
 
-        def reads():
+        def reads() -> Iterator[tuple[list[Lead], bool]]:
             for number in range(first, len(months)):
                 utc_month, after, before = months[number]
                 later_months = number < len(months) - 1
-                for items, more in _pages(
-                    lambda key, m=utc_month, a=after, b=before: self.store.month_leads_page(
-                        m, a, b, 200, key, newest_first=True
-                    ),
-                    start if number == first else None,
-                ):
+
+                def page(
+                    key: dict[str, Any] | None, m: str = utc_month, a: str = after, b: str = before
+                ) -> tuple[list[Lead], dict[str, Any] | None]:
+                    return self.store.month_leads_page(m, a, b, 200, key, newest_first=True)
+
+                for items, more in _pages(page, start if number == first else None):
                     yield items, more or later_months
 
         def shown(lead: Lead) -> bool:
@@ -218,7 +234,11 @@ class Desk:
         )
 
     def _fill(
-        self, reads, limit: int, listing: str, keep: Callable[[Lead], bool] = lambda item: True
+        self,
+        reads: Iterable[tuple[list[Lead], bool]],
+        limit: int,
+        listing: str,
+        keep: Callable[[Lead], bool] = lambda item: True,
     ) -> tuple[list[Lead], str | None]:
         """Up to ``limit`` kept items from successive Query pages ((items, more follow)), and
         the cursor after the last one shown. The cursor is that item's own key, not the page's
@@ -255,7 +275,8 @@ class Desk:
 
 
 def _pages(
-    read: Callable[[dict | None], tuple[list[Lead], dict | None]], start: dict | None
+    read: Callable[[dict[str, Any] | None], tuple[list[Lead], dict[str, Any] | None]],
+    start: dict[str, Any] | None,
 ) -> Iterator[tuple[list[Lead], bool]]:
     """Successive Query pages from a start key: (items, whether another page follows)."""
     key = start

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import IO, Any, Iterable
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 NUMBER = (int, float, Decimal)
@@ -46,7 +46,7 @@ def csv_bytes(rows: Iterable[Iterable[Any]]) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def write_csv(out, rows: Iterable[Iterable[Any]]) -> None:
+def write_csv(out: IO[str], rows: Iterable[Iterable[Any]]) -> None:
     """Rows into an open text file, each cell through csv_cell."""
     writer = csv.writer(out)
     for row in rows:

@@ -122,7 +122,7 @@ def parse_phone(value: str) -> str:
 
 def mask_phone(phone: str) -> str:
     """+86138****8000: what erasure may print about the customer."""
-    return worklist.mask({"phone": phone})["phone"]
+    return str(worklist.mask({"phone": phone})["phone"])
 
 
 def notes_of(events: list[Event]) -> list[Event]:
@@ -300,7 +300,7 @@ class Purge:
         log.info("retention purge: %s", " ".join(f"{k}={v}" for k, v in report.summary().items()))
         return report
 
-    def _leads(self, moment: dt.datetime, report: PurgeReport, spent) -> None:
+    def _leads(self, moment: dt.datetime, report: PurgeReport, spent: Callable[[], bool]) -> None:
         now_iso = clock.iso(moment)
         start = self.store.purge_cursor() or clock.iso(RECORDS_BEGIN)
         through = clock.iso(moment - dt.timedelta(days=self.retention_days))
@@ -331,7 +331,9 @@ class Purge:
         report.counts["event_notes"] += len(notes_of(events))
         report.counts["dedupe_guards"] += int(guarded)
 
-    def _policies(self, moment: dt.datetime, report: PurgeReport, spent) -> None:
+    def _policies(
+        self, moment: dt.datetime, report: PurgeReport, spent: Callable[[], bool]
+    ) -> None:
         from renewdesk.services.roster import DATE_SPAN_YEARS
 
         # The oldest expiry date an import ever accepted, and the newest one past retention.

@@ -59,7 +59,9 @@ class Reports:
     retention_days: int
     now: Callable[[], dt.datetime] = field(default=clock.now)
 
-    def set_target(self, actor: Actor, month: str, renewals_won: int, premium: Decimal) -> dict:
+    def set_target(
+        self, actor: Actor, month: str, renewals_won: int, premium: Decimal
+    ) -> dict[str, Any]:
         """The supervisor sets a month's target."""
         worklist.require_supervisor(actor)
         month = parse_month(month, self.now())
@@ -120,7 +122,9 @@ def build_report(
     }
 
 
-def _by_specialist(claims, followups, closes) -> list[dict[str, Any]]:
+def _by_specialist(
+    claims: list[Event], followups: list[Event], closes: list[Event]
+) -> list[dict[str, Any]]:
     rows: dict[str, dict[str, Any]] = defaultdict(
         lambda: {
             "claimed": set(),
@@ -143,7 +147,7 @@ def _by_specialist(claims, followups, closes) -> list[dict[str, Any]]:
             row["first_contact"].append(_hours(e.lead_created_at, e.at))
     for e in closes:
         row = rows[e.owner or e.by]
-        row[e.outcome] += 1
+        row[e.outcome or "lost"] += 1
         if e.outcome == "won":
             row["premium_won"] += Decimal(str(e.premium or 0))
     return [
@@ -162,7 +166,7 @@ def _by_specialist(claims, followups, closes) -> list[dict[str, Any]]:
     ]
 
 
-def _by_source(leads, closes) -> list[dict[str, Any]]:
+def _by_source(leads: list[Lead], closes: list[Event]) -> list[dict[str, Any]]:
     leads_in = Counter(lead.source or "unknown" for lead in leads)
     won = Counter(e.source or "unknown" for e in closes if e.outcome == "won")
     lost = Counter(e.source or "unknown" for e in closes if e.outcome == "lost")
@@ -180,7 +184,7 @@ def _by_source(leads, closes) -> list[dict[str, Any]]:
     ]
 
 
-def _defeats(lost) -> list[dict[str, Any]]:
+def _defeats(lost: list[Event]) -> list[dict[str, Any]]:
     counts = Counter(e.reason or "other" for e in lost)
     rows = []
     for reason in worklist.DEFEAT_REASONS:
@@ -202,16 +206,18 @@ def _defeats(lost) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: -r["count"])
 
 
-def _by_day(month: str, won, target) -> list[dict[str, Any]]:
+def _by_day(month: str, won: list[Event], target: dict[str, Any] | None) -> list[dict[str, Any]]:
     """Renewals won per local day, cumulative, against the target's even pace."""
     year, number = (int(p) for p in month.split("-"))
     days = calendar.monthrange(year, number)[1]
     per_day = Counter(clock.local_date(clock.parse_iso(e.at)).day for e in won)
-    premium = Counter()
+    premium: dict[int, Decimal] = defaultdict(Decimal)
     for e in won:
         premium[clock.local_date(clock.parse_iso(e.at)).day] += Decimal(str(e.premium or 0))
     goal = int(target["renewals_won"]) if target else None
-    rows, total, total_premium = [], 0, Decimal(0)
+    rows: list[dict[str, Any]] = []
+    total = 0
+    total_premium = Decimal(0)
     for day in range(1, days + 1):
         total += per_day[day]
         total_premium += premium[day]
@@ -227,7 +233,7 @@ def _by_day(month: str, won, target) -> list[dict[str, Any]]:
     return rows
 
 
-def _target(target, won: int, premium: Decimal) -> dict[str, Any] | None:
+def _target(target: dict[str, Any] | None, won: int, premium: Decimal) -> dict[str, Any] | None:
     if not target:
         return None
     goal_won = int(target["renewals_won"])
@@ -298,10 +304,10 @@ def to_csv(report: dict[str, Any], label: Callable[[str], str]) -> bytes:
         [row["username"], *(_cell(row[c], c) for c in columns)] for row in report["by_specialist"]
     ]
     rows.append([])
-    columns = ("leads_in", "won", "lost", "conversion")
-    rows.append([label("report.by_source"), *(label(f"report.{c}") for c in columns)])
+    source_columns = ("leads_in", "won", "lost", "conversion")
+    rows.append([label("report.by_source"), *(label(f"report.{c}") for c in source_columns)])
     rows += [
-        [label(f"source.{row['source']}"), *(_cell(row[c], c) for c in columns)]
+        [label(f"source.{row['source']}"), *(_cell(row[c], c) for c in source_columns)]
         for row in report["by_source"]
     ]
     rows.append([])

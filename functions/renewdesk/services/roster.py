@@ -236,7 +236,7 @@ def check_rows(sheet: RosterSheet, today: dt.date) -> tuple[list[dict[str, Any]]
                 record[name] = checkers[name](raw)
             except RowProblem as problem:
                 problems.append(Rejection(number, sheet.headers[name], name, problem.code))
-        plate = record.get("plate")
+        plate = str(record.get("plate"))
         if not problems and plate in first_row_of:
             problems.append(
                 Rejection(

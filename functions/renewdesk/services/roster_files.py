@@ -157,7 +157,7 @@ def _xlsx_rows(path: Path, sheet: str | None) -> Iterator[list[Any]]:
         raise RosterFileError("unknown_sheet", sheet)
     worksheet = book[sheet] if sheet is not None else book.worksheets[0]
 
-    def rows():
+    def rows() -> Iterator[list[Any]]:
         try:
             for row in worksheet.iter_rows(values_only=True):
                 yield list(row)

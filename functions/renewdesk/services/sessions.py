@@ -123,4 +123,6 @@ class Sessions:
 
 def csrf_ok(session: Session, token: str | None) -> bool:
     """Whether a request carries this session's CSRF token."""
-    return bool(token) and hmac.compare_digest(digest(token), session.csrf_hash)
+    return (
+        token is not None and token != "" and hmac.compare_digest(digest(token), session.csrf_hash)
+    )

@@ -17,11 +17,14 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Callable, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from renewdesk.errors import LoginRefused, NotFound
 from renewdesk.services import clock
 from renewdesk.services.limits import RateLimit
+
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +100,7 @@ class AccountError(ValueError):
         self.code = code
 
 
-def password_hasher(memory_kib: int, time_cost: int):
+def password_hasher(memory_kib: int, time_cost: int) -> PasswordHasher:
     """An argon2id hasher (argon2 loads a native library: only when a password is checked)."""
     from argon2 import PasswordHasher
 
@@ -135,13 +138,13 @@ class Accounts:
     hash_time_cost: int = 3
 
     @cached_property
-    def _hasher(self):
+    def _hasher(self) -> PasswordHasher:
         return password_hasher(self.hash_memory_kib, self.hash_time_cost)
 
     @cached_property
     def _dummy_hash(self) -> str:
         """What a login without an account is checked against (same cost as a real one)."""
-        return self._hasher.hash(secrets.token_urlsafe(16))
+        return str(self._hasher.hash(secrets.token_urlsafe(16)))
 
     def add(self, username: str, role: str, password: str) -> StaffMember:
         """Create an account; AccountError if the name, role or password is not acceptable."""

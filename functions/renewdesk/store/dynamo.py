@@ -33,7 +33,7 @@ RETRYABLE_CODES = frozenset(
 )
 
 
-def make_client(settings: Settings):
+def make_client(settings: Settings) -> Any:
     """A DynamoDB client with short timeouts and botocore's own retries off (we retry ourselves)."""
     import boto3
     from botocore.config import Config
@@ -175,7 +175,7 @@ class StoreTable:
     """Base of the per-feature stores: one store's items in the shared table, every call retried
     through _call, every write built by update/put/delete/check and sent by transact."""
 
-    def __init__(self, client, settings: Settings):
+    def __init__(self, client: Any, settings: Settings):
         self.client = client
         self.settings = settings
         self.table = settings.table_name
@@ -353,7 +353,8 @@ class StoreTable:
         failed: dict[int, dict[str, dict[str, Any] | None]] = {}
         pending = list(range(len(groups)))
         while pending:
-            batch, size = [], 0
+            batch: list[int] = []
+            size = 0
             for index in pending:
                 if size + len(groups[index]) > TRANSACTION and batch:
                     break
@@ -373,9 +374,9 @@ class StoreTable:
                 reasons = iter(error.response.get("CancellationReasons", []))
                 retry = []
                 for index in batch:
-                    bad = {}
+                    bad: dict[str, dict[str, Any] | None] = {}
                     for write in groups[index]:
-                        reason = next(reasons, {})
+                        reason: dict[str, Any] = next(reasons, {})
                         if reason.get("Code") == "ConditionalCheckFailed":
                             old = reason.get("Item")
                             bad[write.name] = from_item(old) if old else None
@@ -462,7 +463,7 @@ def table_definition(table_name: str) -> dict[str, Any]:
     }
 
 
-def ensure_table(client, table_name: str) -> bool:
+def ensure_table(client: Any, table_name: str) -> bool:
     """Create the table (TTL and point-in-time recovery on) unless it exists; True if created."""
     existing = client.list_tables().get("TableNames", [])
     if table_name in existing:
@@ -484,7 +485,7 @@ def ensure_table(client, table_name: str) -> bool:
     return True
 
 
-def _add_missing_indexes(client, table_name: str) -> None:
+def _add_missing_indexes(client: Any, table_name: str) -> None:
     """Add indexes that keys.py gained since the table was made (DynamoDB adds one at a time)."""
     table = client.describe_table(TableName=table_name)["Table"]
     present = {i["IndexName"] for i in table.get("GlobalSecondaryIndexes", [])}

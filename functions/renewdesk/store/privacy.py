@@ -266,7 +266,7 @@ class PrivacyStore(QueueStore):
         if condition:
             kwargs.update(
                 ConditionExpression=condition,
-                ExpressionAttributeValues=to_item(values),
+                ExpressionAttributeValues=to_item(values or {}),
                 ExpressionAttributeNames=names,
             )
         try:

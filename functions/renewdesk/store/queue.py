@@ -28,8 +28,12 @@ class QueueStore(StoreTable):
     # -- reads ----------------------------------------------------------------------------
 
     def ready_page(
-        self, lead_type: str | None, now_iso: str, limit: int, start_key: dict | None = None
-    ) -> tuple[list[Lead], dict | None]:
+        self,
+        lead_type: str | None,
+        now_iso: str,
+        limit: int,
+        start_key: dict[str, Any] | None = None,
+    ) -> tuple[list[Lead], dict[str, Any] | None]:
         """Claimable leads at the head of the queue, in claim order (one Query)."""
         condition = CLAIMABLE
         values: dict[str, Any] = {":p": keys.ready_queue(self.store_id), ":now": now_iso}
@@ -42,7 +46,9 @@ class QueueStore(StoreTable):
             "ready", "ready_pk", values, limit, start_key, filter_expression=condition, names=names
         )
 
-    def attention_page(self, limit: int, start_key: dict | None = None):
+    def attention_page(
+        self, limit: int, start_key: dict[str, Any] | None = None
+    ) -> tuple[list[Lead], dict[str, Any] | None]:
         """Leads on the supervisor's attention list, oldest first."""
         return self._leads(
             "ready", "ready_pk", {":p": keys.attention_list(self.store_id)}, limit, start_key
@@ -53,8 +59,8 @@ class QueueStore(StoreTable):
         username: str,
         due_before: str | None = None,
         limit: int = 200,
-        start_key: dict | None = None,
-    ):
+        start_key: dict[str, Any] | None = None,
+    ) -> tuple[list[Lead], dict[str, Any] | None]:
         """Leads on one desk by due time; only those due before a time if given."""
         values: dict[str, Any] = {":p": keys.desk(self.store_id, username)}
         sk_condition = None
@@ -69,9 +75,9 @@ class QueueStore(StoreTable):
         after: str,
         before: str,
         limit: int,
-        start_key: dict | None = None,
+        start_key: dict[str, Any] | None = None,
         newest_first: bool = False,
-    ):
+    ) -> tuple[list[Lead], dict[str, Any] | None]:
         """Leads created between two UTC timestamps within one UTC month partition."""
         values = {":p": keys.month(self.store_id, utc_month), ":a": after, ":b": before}
         return self._leads(
@@ -143,6 +149,7 @@ class QueueStore(StoreTable):
         and bounds, as month_leads_page reads them). InvalidFields for a cursor that is not one
         this list handed out.
         """
+        ranges: list[tuple[str, str | None, str | None]]
         if listing == "month":
             ranges = [
                 (keys.month(self.store_id, m), after, before) for m, after, before in months or []
@@ -244,12 +251,12 @@ class QueueStore(StoreTable):
         pk_name: str,
         values: dict[str, Any],
         limit: int | None,
-        start_key: dict | None,
+        start_key: dict[str, Any] | None,
         sk_condition: str | None = None,
         newest_first: bool = False,
         filter_expression: str | None = None,
         names: dict[str, str] | None = None,
-    ) -> tuple[list[Lead], dict | None]:
+    ) -> tuple[list[Lead], dict[str, Any] | None]:
         kwargs: dict[str, Any] = {
             "TableName": self.table,
             "IndexName": index,

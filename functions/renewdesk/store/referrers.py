@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from renewdesk.services.referrers import Referrer
 from renewdesk.store import keys
 from renewdesk.store.dynamo import ConditionFailed, StoreTable, to_item
@@ -41,11 +43,10 @@ class ReferrerStore(StoreTable):
             return self.get(existing["code"]) if existing else None
         return referrer
 
-    def get(self, code: str) -> Referrer:
-        """One referrer by code."""
-        return _referrer(
-            self._get(keys.referrer(self.store_id, code), "get_referrer", consistent=False)
-        )
+    def get(self, code: str) -> Referrer | None:
+        """One referrer by code, or None."""
+        item = self._get(keys.referrer(self.store_id, code), "get_referrer", consistent=False)
+        return _referrer(item) if item else None
 
     def list_referrers(self) -> list[Referrer]:
         """Every referrer, oldest first."""
@@ -60,5 +61,5 @@ class ReferrerStore(StoreTable):
         return [_referrer(item) for item in self._query_all(kwargs, "list_referrers")]
 
 
-def _referrer(item: dict) -> Referrer:
+def _referrer(item: dict[str, Any]) -> Referrer:
     return Referrer(item["code"], item["name"], item["phone"], item["created_at"])

@@ -88,8 +88,9 @@ class StaffStore(StoreTable):
         counts = []
         for key in wanted[: len(counters)]:
             item = found.get((key["pk"], key["sk"]))
-            live = item is not None and int(item.get("expires_at", 0)) > now  # TTL is lazy
-            counts.append(int(item["n"]) if live else 0)
+            # TTL deletes lazily: an expired counter still read counts for nothing.
+            live = item is not None and int(item.get("expires_at", 0)) > now
+            counts.append(int(item["n"]) if item is not None and live else 0)
         return account, counts
 
     def count_login_failure(self, counters: list[RateLimit]) -> None:
