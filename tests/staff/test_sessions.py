@@ -160,3 +160,11 @@ def test_login_errors_are_in_chinese_unless_english_is_asked_for(app, backend):
 def test_staff_api_answers_are_not_cached(specialist):
     """Lead data never sits in a cache."""
     assert specialist.get("/api/staff/leads?mine=1").headers["Cache-Control"] == "no-store"
+
+
+def test_an_unknown_page_under_staff_is_an_html_page_not_json(specialist):
+    answer = specialist.get("/staff/no-such-page")
+    assert answer.status_code == 404
+    assert answer.mimetype == "text/html"
+    assert "<html" in answer.get_data(as_text=True).lower()
+    assert specialist.get("/api/staff/no-such-thing").get_json()["error"] == "not_found"

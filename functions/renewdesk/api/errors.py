@@ -31,8 +31,11 @@ STATUS: dict[type[RenewDeskError], int] = {
     RateLimited: 429,
     StorageUnavailable: 503,
 }
-# ...and the codes that have a status of their own.
-STATUS_OF_CODE: dict[str, int] = {"expired_token": 410, "unsupported_media_type": 415}
+# ...and the codes that have a status of their own (codes, not secrets).
+STATUS_OF_CODE: dict[str, int] = {
+    "expired_token": 410,  # nosec B105
+    "unsupported_media_type": 415,
+}
 
 
 def status_of(error: RenewDeskError) -> int:

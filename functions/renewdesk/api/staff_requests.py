@@ -17,8 +17,6 @@ if TYPE_CHECKING:
     from renewdesk.services.staff import Actor, StaffMember
 
 M = TypeVar("M", bound="BaseModel")
-# The console and the API list these lead statuses (services.worklist.STATUSES).
-STATUS_FILTERS = ("queued", "claimed", "attention", "won", "lost")
 
 
 def actor(write: bool = False, csrf_token: str | None = None) -> Actor:
@@ -41,10 +39,12 @@ def body(model: type[M], fields: tuple[str, ...] | None = None) -> M:
 
 
 def lead_status(text: str | None) -> str | None:
-    """A list's status filter: one of STATUS_FILTERS, or None for all."""
+    """A list's status filter: one of services.worklist.STATUSES, or None for all."""
+    from renewdesk.services.worklist import STATUSES
+
     if not text:
         return None
-    if text not in STATUS_FILTERS:
+    if text not in STATUSES:
         raise InvalidFields({"status": "invalid_choice"})
     return text
 

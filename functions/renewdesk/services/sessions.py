@@ -123,6 +123,6 @@ class Sessions:
 
 def csrf_ok(session: Session, token: str | None) -> bool:
     """Whether a request carries this session's CSRF token."""
-    return (
-        token is not None and token != "" and hmac.compare_digest(digest(token), session.csrf_hash)
-    )
+    if not token:
+        return False
+    return hmac.compare_digest(digest(token), session.csrf_hash)
