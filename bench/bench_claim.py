@@ -89,7 +89,7 @@ def claim_once(backend: Services, counter: RequestCounter) -> tuple[float, int]:
     elapsed = (time.perf_counter() - started) * 1000
     requests = sum(counter.take().values())
     backend.staff.followups.record(
-        SPECIALIST, lead["lead_id"], FollowUp(channel="phone", result="no_answer")
+        SPECIALIST, lead.lead_id, FollowUp(channel="phone", result="no_answer")
     )
     return elapsed, requests
 
@@ -122,14 +122,14 @@ def measure_report(backend: Services, counter: RequestCounter) -> dict:
     for n in range(MONTH_CLOSED):
         lead = backend.staff.claims.claim_next(SPECIALIST)
         backend.staff.followups.record(
-            SPECIALIST, lead["lead_id"], FollowUp(channel="phone", result="reached")
+            SPECIALIST, lead.lead_id, FollowUp(channel="phone", result="reached")
         )
         outcome = (
             Close(outcome="lost", reason="price")
             if n % 2
             else Close(outcome="won", premium="4800", insurer="平安财险")
         )
-        backend.staff.closing.close(SPECIALIST, lead["lead_id"], outcome)
+        backend.staff.closing.close(SPECIALIST, lead.lead_id, outcome)
     counter.take()
     started = time.perf_counter()
     report = backend.staff.reports.monthly(Actor("boss", "supervisor"), "2026-05")
