@@ -14,9 +14,12 @@
     helpButton.addEventListener("click", openHelp);
   }
 
+  // Keys go to what the person is typing in (a radio button or a checkbox types nothing).
+  var NOT_TYPING = ["radio", "checkbox", "button", "submit", "reset"];
   function typing(target) {
-    var tag = target && target.tagName;
-    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || (target && target.isContentEditable);
+    if (!target) return false;
+    if (target.tagName === "INPUT") return NOT_TYPING.indexOf(target.type) === -1;
+    return target.tagName === "TEXTAREA" || target.tagName === "SELECT" || target.isContentEditable;
   }
 
   // The first control of a section, scrolled into view and focused.
