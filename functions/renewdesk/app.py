@@ -34,9 +34,15 @@ def create_app(
     web.init_app(app)
     app.register_blueprint(public.bp)
 
-    from renewdesk.api import console, staff
+    from renewdesk.api import (
+        console,
+        console_inbound,  # noqa: F401  (its views join console.bp first)
+        staff,
+        staff_inbound,
+    )
 
     app.register_blueprint(staff.bp)
+    app.register_blueprint(staff_inbound.bp)
     app.register_blueprint(console.bp)
     if settings.site_dir is not None:
         from renewdesk import localsite

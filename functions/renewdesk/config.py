@@ -88,6 +88,29 @@ class Settings:
     # Renewal reminders: the day's SMS file goes to sms_outbox_dir; "sns" also sends them.
     sms_sender: str = "none"
     sms_outbox_dir: Path = PROJECT_ROOT / "build" / "sms"
+    # Inbound work (issue 11). The group robots told of every customer's request: a WeCom
+    # group robot's webhook and/or a DingTalk custom robot's (with its signing secret); on AWS
+    # from SSM Parameter Store (renewdesk/robots.py), never from zappa's environment.
+    notify_wecom_webhook: str | None = None
+    notify_dingtalk_webhook: str | None = None
+    notify_dingtalk_secret: str | None = None
+    notify_timeout_seconds: float = 5.0
+    # Where the console is (links in the robots' messages): the site's origin unless set.
+    console_origin: str | None = None
+    # A customer's request unclaimed this many working minutes (store hours, content/
+    # store.yml) goes to the supervisor; a booked call is pushed this long before.
+    speed_to_lead_minutes: int = 15
+    booked_call_notice_minutes: int = 10
+    # A released lead is not handed back to the same specialist by claim-next for this long.
+    release_cooldown_minutes: int = 30
+    # A scheduled invocation of the notification worker keeps passing for this many seconds
+    # (under the function's 29-second limit: it runs every minute).
+    notify_poll_seconds: int = 20
+
+    @property
+    def console_url(self) -> str:
+        """The console's origin, for links sent outside the app."""
+        return (self.console_origin or self.site_origin).rstrip("/")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":
@@ -110,6 +133,17 @@ class Settings:
             "link_token_days": _int(env, "LINK_TOKEN_DAYS", cls.link_token_days),
             "secrets_parameter_prefix": env.get("SECRETS_PARAMETER_PREFIX") or None,
             "sms_sender": _choice(env, "SMS_SENDER", ("none", "sns"), cls.sms_sender),
+            "notify_wecom_webhook": env.get("NOTIFY_WECOM_WEBHOOK") or None,
+            "notify_dingtalk_webhook": env.get("NOTIFY_DINGTALK_WEBHOOK") or None,
+            "notify_dingtalk_secret": env.get("NOTIFY_DINGTALK_SECRET") or None,
+            "console_origin": env.get("CONSOLE_ORIGIN") or None,
+            "speed_to_lead_minutes": _int(env, "SPEED_TO_LEAD_MINUTES", cls.speed_to_lead_minutes),
+            "booked_call_notice_minutes": _int(
+                env, "BOOKED_CALL_NOTICE_MINUTES", cls.booked_call_notice_minutes
+            ),
+            "release_cooldown_minutes": _int(
+                env, "RELEASE_COOLDOWN_MINUTES", cls.release_cooldown_minutes
+            ),
         }
         for name, setting in (
             ("CONTENT_DIR", "content_dir"),

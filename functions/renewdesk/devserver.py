@@ -37,19 +37,32 @@ def serve_in_thread(
     port: int = 0,
     app: Flask | None = None,
     connection_limit: int = 100,
+    worker: bool = False,
 ):
     """Start the app in a background thread (tests, benchmarks; ``app`` when the caller wants to
-    watch it); returns the base URL and a stop function."""
+    watch it), with the notification worker if asked; returns the base URL and a stop
+    function."""
+    app = app or create_app(settings)
     server = make_server(settings, host, port, app, connection_limit)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
+    notifier = start_worker(app) if worker else None
     url = f"http://{host}:{server.effective_port}"
 
     def stop():
+        if notifier is not None:
+            notifier.stop()
         server.close()
         thread.join(5)
 
     return url, stop
+
+
+def start_worker(app: Flask, interval: float = 2.0):
+    """The notification worker of the app's services, running (renewdesk.worker)."""
+    from renewdesk.worker import Worker
+
+    return Worker(app.extensions["renewdesk"], interval=interval).start()
 
 
 def run(port: int, site_dir: Path) -> None:
@@ -70,14 +83,18 @@ def run(port: int, site_dir: Path) -> None:
         settings = settings.with_(dynamodb_endpoint=db.endpoint)
         log.info("DynamoDB Local on %s, data in %s", db.endpoint, localdb.LOCAL_DIR / "dynamodb")
     try:
-        server = make_server(settings, "127.0.0.1", port)
+        app = create_app(settings)
+        server = make_server(settings, "127.0.0.1", port, app)
         signal.signal(signal.SIGTERM, _interrupt)
+        # Notifications to the store's group robots, the speed-to-lead checks, the hourly sweep.
+        notifier = start_worker(app)
         print(f"RenewDesk on http://127.0.0.1:{port}  (site /, API /api, staff /staff)", flush=True)
         try:
             server.run()
         except KeyboardInterrupt:
             pass
         finally:
+            notifier.stop()
             server.close()
     finally:
         if db is not None:

@@ -1,5 +1,6 @@
-"""Scheduled jobs Zappa runs (see "events" in zappa_settings.json): the daily reminder run and
-the daily retention purge (each its own invocation, with its own time limit).
+"""Scheduled jobs Zappa runs (see "events" in zappa_settings.json): the daily reminder run, the
+daily retention purge, the notification worker every minute and the hourly attention sweep
+(each its own invocation, with its own time limit).
 
 On Lambda the day's SMS are recorded and, with SMS_SENDER=sns, sent; the CSV for an SMS platform
 is written where there is a disk, by `renewdesk reminders run` (which rewrites the day's file
@@ -45,3 +46,31 @@ def daily_purge(
     services = Services(settings or Settings.from_env())
     # The purge logs its own counts (no personal data); an incomplete run goes on tomorrow.
     return services.privacy.purge.run(seconds_left=_lambda_clock(context)).summary()
+
+
+def notifications(
+    event: dict[str, Any] | None = None, context: Any = None, settings=None
+) -> dict[str, Any]:
+    """Every minute: send what the outbox holds, pass after pass for NOTIFY_POLL_SECONDS (within
+    the invocation's time), so a customer's request reaches the group robots within a minute."""
+    from renewdesk.config import Settings
+    from renewdesk.wiring import Services
+
+    services = Services(settings or Settings.from_env())
+    seconds = float(services.settings.notify_poll_seconds)
+    left = _lambda_clock(context)
+    if left is not None:
+        seconds = max(0.0, min(seconds, left() - 8))
+    services.inbound.dispatcher.run(seconds)
+    return {"ran_seconds": seconds}
+
+
+def attention_sweep(
+    event: dict[str, Any] | None = None, context: Any = None, settings=None
+) -> dict[str, Any]:
+    """Hourly: renewal leads nobody holds on or after their N-7 day join the attention list."""
+    from renewdesk.config import Settings
+    from renewdesk.wiring import Services
+
+    services = Services(settings or Settings.from_env())
+    return {"past_n7": services.inbound.attention.sweep()}

@@ -69,3 +69,27 @@ def _from_local_file(path: Path) -> bytes:
     if len(value) < 32:
         raise SecretUnavailable(f"{path} is shorter than 32 characters")
     return value.encode()
+
+
+def read_optional_secret(settings: Settings, name: str) -> str | None:
+    """A secret that may not exist (a robot's webhook): from SSM when a parameter prefix is set,
+    None when the parameter is missing or no prefix is set (locally it comes from the
+    environment instead, never from a generated file)."""
+    if not NAME_RE.match(name):
+        raise ValueError(f"bad secret name {name!r}")
+    if not settings.secrets_parameter_prefix:
+        return None
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    parameter = settings.secrets_parameter_prefix + name
+    client = boto3.session.Session().client("ssm", region_name=settings.region)
+    try:
+        answer = client.get_parameter(Name=parameter, WithDecryption=True)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "ParameterNotFound":
+            return None
+        raise SecretUnavailable(f"SSM parameter {parameter}: {type(error).__name__}") from None
+    except BotoCoreError as error:
+        raise SecretUnavailable(f"SSM parameter {parameter}: {type(error).__name__}") from None
+    return str(answer["Parameter"]["Value"]).strip() or None

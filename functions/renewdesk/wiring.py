@@ -19,14 +19,17 @@ from renewdesk.services import clock
 
 if TYPE_CHECKING:
     from renewdesk.services.access import Access
+    from renewdesk.services.assist import Assist
     from renewdesk.services.claims import Claims
     from renewdesk.services.closing import Closing
     from renewdesk.services.consent import ConsentNotice
     from renewdesk.services.desk import Desk
     from renewdesk.services.followups import FollowUps
     from renewdesk.services.health import Health
+    from renewdesk.services.inbound import Attention, InboundLeads, SpeedToLead
     from renewdesk.services.intake import Intake
     from renewdesk.services.links import LinkTokens
+    from renewdesk.services.notifications import Dispatcher, Robot
     from renewdesk.services.optouts import OptOuts
     from renewdesk.services.privacy import Erasure, Purge
     from renewdesk.services.referrers import Referrers
@@ -37,7 +40,9 @@ if TYPE_CHECKING:
     from renewdesk.services.search import Search
     from renewdesk.services.sessions import Sessions
     from renewdesk.services.staff import Accounts
+    from renewdesk.store.inbound import InboundStore
     from renewdesk.store.leads import LeadStore
+    from renewdesk.store.outbox import OutboxStore
     from renewdesk.store.privacy import PrivacyStore
     from renewdesk.store.queue import QueueStore
     from renewdesk.store.referrers import ReferrerStore
@@ -60,6 +65,8 @@ class Stores:
     roster: RosterStore
     privacy: PrivacyStore
     referrers: ReferrerStore
+    outbox: OutboxStore
+    inbound: InboundStore
 
 
 @dataclass(frozen=True)
@@ -106,6 +113,18 @@ class Privacy:
 
 
 @dataclass(frozen=True)
+class Inbound:
+    """Inbound work: leads for callers and walk-ins, speed to lead, the attention list, the
+    notification worker, the scripts and message templates."""
+
+    leads: InboundLeads
+    attention: Attention
+    speed: SpeedToLead
+    dispatcher: Dispatcher
+    assist: Assist
+
+
+@dataclass(frozen=True)
 class Referrals:
     """Referral codes of existing customers."""
 
@@ -136,7 +155,9 @@ class Services:
 
     @cached_property
     def stores(self) -> Stores:
+        from renewdesk.store.inbound import InboundStore
         from renewdesk.store.leads import LeadStore
+        from renewdesk.store.outbox import OutboxStore
         from renewdesk.store.privacy import PrivacyStore
         from renewdesk.store.queue import QueueStore
         from renewdesk.store.referrers import ReferrerStore
@@ -153,6 +174,8 @@ class Services:
             RosterStore(c, s),
             PrivacyStore(c, s),
             ReferrerStore(c, s),
+            OutboxStore(c, s),
+            InboundStore(c, s),
         )
 
     @cached_property
@@ -216,6 +239,7 @@ class Services:
             is_active=is_active,
             now=self.now,
             new_id=self.new_id,
+            release_cooldown_minutes=s.release_cooldown_minutes,
         )
         return Staff(
             accounts=accounts,
@@ -223,12 +247,17 @@ class Services:
                 self.stores.staff, s.session_idle_minutes, s.session_absolute_hours, now=self.now
             ),
             claims=claims,
-            followups=FollowUps(queue, now=self.now, new_id=self.new_id),
+            followups=FollowUps(
+                queue,
+                now=self.now,
+                new_id=self.new_id,
+                call_notice_minutes=s.booked_call_notice_minutes,
+            ),
             closing=Closing(
                 queue, s.lead_retention_days, is_active=is_active, now=self.now, new_id=self.new_id
             ),
             desk=Desk(queue, claims, s.lead_retention_days, now=self.now),
-            search=Search(queue, s.lead_retention_days, now=self.now),
+            search=Search(self.stores.inbound, s.lead_retention_days, now=self.now),
             reports=Reports(self.stores.reports, s.lead_retention_days, now=self.now),
         )
 
@@ -276,6 +305,53 @@ class Services:
             now=self.now,
         )
         return Privacy(Access(erasure, self.stores.privacy), erasure, purge)
+
+    @cached_property
+    def inbound(self) -> Inbound:
+        from renewdesk import i18n
+        from renewdesk.services.assist import Assist
+        from renewdesk.services.inbound import Attention, InboundLeads, SpeedToLead, load_hours
+        from renewdesk.services.notifications import Dispatcher
+
+        s, store = self.settings, self.stores.inbound
+        speed = SpeedToLead(
+            store,
+            lambda: load_hours(s.content_dir),
+            s.speed_to_lead_minutes,
+            new_id=self.new_id,
+        )
+        dispatcher = Dispatcher(
+            self.stores.outbox,
+            lambda: self.robots,
+            lambda key, **values: i18n.message(i18n.DEFAULT, key, **values),
+            s.console_url,
+            speed.check,
+            now=self.now,
+        )
+        leads = InboundLeads(
+            self.stores.leads,
+            self.stores.roster,
+            lambda: self.public.consent.version,
+            s.lease_minutes,
+            s.dedupe_days,
+            now=self.now,
+            new_id=self.new_id,
+        )
+        return Inbound(
+            leads,
+            Attention(store, now=self.now, new_id=self.new_id),
+            speed,
+            dispatcher,
+            Assist(s.content_dir, self.stores.queue, self.staff.followups, now=self.now),
+        )
+
+    @cached_property
+    def robots(self) -> list[Robot]:
+        """The group robots the settings name, made on first use (on AWS their webhooks come
+        from SSM Parameter Store)."""
+        from renewdesk.robots import configured
+
+        return configured(self.settings)
 
     @cached_property
     def referrals(self) -> Referrals:

@@ -7,6 +7,8 @@ import datetime as dt
 from renewdesk.services import clock
 from tests.staff.conftest import LEASE_MINUTES, START, add_lead, add_staff, post, sign_in
 
+RELEASE = {"reason": "no_answer"}
+
 
 def claim(client, **body):
     return post(client, "/api/staff/leads/claim", body)
@@ -120,37 +122,41 @@ def test_a_follow_up_makes_the_lead_the_holders_beyond_the_lease(
     assert mine[0]["lease_expires_at"] is None
 
 
-def test_release_puts_the_lead_back_at_its_place(specialist, backend):
-    """A released lead is claimable again, ahead of lower-priority ones."""
+def test_release_puts_the_lead_back_at_its_place(specialist, backend, app):
+    """A released lead is claimable again, ahead of lower-priority ones (by a colleague: its
+    releaser gets it back only after a while, tests/inbound/test_release.py)."""
     first = add_lead(backend, grade="A")
     add_lead(backend, grade="C")
     claim(specialist)
-    released = post(specialist, f"/api/staff/leads/{first}/release")
+    released = post(specialist, f"/api/staff/leads/{first}/release", RELEASE)
     assert released.status_code == 200 and released.get_json()["status"] == "queued"
     assert released.get_json()["bounces"] == 1
-    assert claim(specialist).get_json()["lead_id"] == first
+    colleague = sign_in(app, add_staff(backend, "zhao.min"))
+    assert claim(colleague).get_json()["lead_id"] == first
 
 
 def test_only_the_holder_may_release(specialist, backend, app):
     """Someone else's lead → 403; a queued lead → 409."""
     lead_id = add_lead(backend)
     colleague = sign_in(app, add_staff(backend, "zhao.min"))
-    assert post(colleague, f"/api/staff/leads/{lead_id}/release").status_code == 409
+    assert post(colleague, f"/api/staff/leads/{lead_id}/release", RELEASE).status_code == 409
     claim(specialist)
-    answer = post(colleague, f"/api/staff/leads/{lead_id}/release")
+    answer = post(colleague, f"/api/staff/leads/{lead_id}/release", RELEASE)
     assert answer.status_code == 403
 
 
 def test_five_releases_and_lapses_send_a_lead_to_the_attention_list(
-    specialist, supervisor, backend, fake_clock
+    specialist, supervisor, backend, fake_clock, app
 ):
-    """Claimed and released 3 times, lapsed twice: off the queue, on the supervisor's list."""
+    """Claimed and released by 3 specialists, lapsed with 2 others: off the queue, on the
+    supervisor's list (bounces count across specialists, tests/inbound/test_release.py)."""
     lead_id = add_lead(backend)
-    for _ in range(3):
-        claim(specialist)
-        post(specialist, f"/api/staff/leads/{lead_id}/release")
-    for _ in range(2):
-        assert claim(specialist).get_json()["lead_id"] == lead_id
+    team = [specialist] + [sign_in(app, add_staff(backend, f"s{n}.wang")) for n in range(4)]
+    for member in team[:3]:
+        claim(member)
+        post(member, f"/api/staff/leads/{lead_id}/release", RELEASE)
+    for member in team[3:]:
+        assert claim(member).get_json()["lead_id"] == lead_id
         fake_clock.advance(minutes=LEASE_MINUTES + 1)
     assert claim(specialist).status_code == 204  # the fifth bounce: to the attention list
     attention = supervisor.get("/api/staff/leads?status=attention").get_json()["leads"]
@@ -160,13 +166,18 @@ def test_five_releases_and_lapses_send_a_lead_to_the_attention_list(
 
 
 def test_supervisor_returns_an_attention_lead_to_the_queue(specialist, supervisor, backend):
-    """Release by a supervisor puts it back with a clean count."""
+    """A wrong number goes to the attention list at once; a supervisor's release puts it back
+    with a clean count (and a reason of its own)."""
     lead_id = add_lead(backend)
-    for _ in range(5):
-        claim(specialist)
-        post(specialist, f"/api/staff/leads/{lead_id}/release")
+    claim(specialist)
+    gone = post(specialist, f"/api/staff/leads/{lead_id}/release", {"reason": "wrong_number"})
+    assert gone.status_code == 200 and gone.get_json()["status"] == "attention"
     assert claim(specialist).status_code == 204
-    back = post(supervisor, f"/api/staff/leads/{lead_id}/release")
+    back = post(
+        supervisor,
+        f"/api/staff/leads/{lead_id}/release",
+        {"reason": "other", "note": "号码已核实更正"},
+    )
     assert back.status_code == 200 and back.get_json()["bounces"] == 0
     assert claim(specialist).get_json()["lead_id"] == lead_id
 

@@ -48,8 +48,11 @@ def _common(chart_class, colours: tuple[str, ...], margin_bottom: int = 24, **op
     )
 
 
-def target_vs_actual(by_day: list[dict[str, Any]], text: Callable[[str], str]) -> bytes:
-    """Cumulative renewals won per day, against the target's even pace."""
+def target_vs_actual(
+    by_day: list[dict[str, Any]], text: Callable[[str], str], today: str | None = None
+) -> bytes:
+    """Cumulative renewals won per day, against the target's even pace; the actual line stops
+    at ``today`` (a day not lived yet has no actual figure)."""
     import pygal
 
     top = max(
@@ -70,7 +73,10 @@ def target_vs_actual(by_day: list[dict[str, Any]], text: Callable[[str], str]) -
         show_x_guides=False,
     )
     chart.x_labels = [row["date"][-2:] for row in by_day]
-    chart.add(text("chart.actual"), [row["won_to_date"] for row in by_day])
+    chart.add(
+        text("chart.actual"),
+        [row["won_to_date"] if not today or row["date"] <= today else None for row in by_day],
+    )
     if by_day and by_day[0]["target_to_date"] is not None:
         chart.add(
             text("chart.target"),

@@ -61,6 +61,11 @@ NOTICES = frozenset(
         "reassigned",
         "target_saved",
         "logged_out",
+        # Inbound work (api/console_inbound.py).
+        "lead_created",
+        "duplicate_lead",
+        "message_logged",
+        "notice_resent",
     }
 )
 
@@ -335,10 +340,17 @@ def search():
         return _page("search.html", query=None, section="search")
     text = request.args["q"]
     try:
-        query, found = web.services().staff.search.find(_actor(), text)
+        found = web.services().staff.search.find_all(_actor(), text)
     except InvalidFields as error:
         return _page("search.html", 400, q=text, errors=error.fields, section="search")
-    return _page("search.html", q=text, query=query, found=found, section="search")
+    return _page(
+        "search.html",
+        q=text,
+        query=found.query,
+        found=found.leads,
+        policies=found.policies,
+        section="search",
+    )
 
 
 @bp.get("/leads/<lead_id>")
@@ -394,8 +406,13 @@ def close(lead_id: str):
 @bp.post("/leads/<lead_id>/release")
 @signed_in
 def release(lead_id: str):
-    claims = web.services().staff.claims
-    return _lead_action(lead_id, lambda: claims.release(_actor(), lead_id), "released")
+    from renewdesk.services.staff_inputs import Release
+
+    def act():
+        why = asked.body(Release, ("reason", "note"))
+        web.services().staff.claims.release(_actor(), lead_id, why)
+
+    return _lead_action(lead_id, act, "released", "release")
 
 
 @bp.post("/leads/<lead_id>/reopen")
@@ -458,8 +475,9 @@ def report_chart(month: str, chart: str):
         raise NotFound(month) from None
     if chart not in ("target", "defeats"):
         raise NotFound(chart)
+    today = clock.local_date(web.services().now()).isoformat()
     svg = (
-        charts.target_vs_actual(data["by_day"], t)
+        charts.target_vs_actual(data["by_day"], t, today)
         if chart == "target"
         else charts.defeat_reasons(data["defeat_reasons"], t)
     )

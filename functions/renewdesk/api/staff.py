@@ -88,8 +88,13 @@ def list_leads():
     actor = asked.actor()
     staff = web.services().staff
     if "q" in request.args:
-        query, found = staff.search.find(actor, request.args["q"])
-        return jsonify(leads=found, next_cursor=None, matched_by=query.kind)
+        found = staff.search.find_all(actor, request.args["q"])
+        return jsonify(
+            leads=found.leads,
+            next_cursor=None,
+            matched_by=found.query.kind,
+            policies=found.policies,
+        )
     desk = staff.desk
     status = asked.lead_status(request.args.get("status"))
     mine = request.args.get("mine", "").lower() in ("1", "true", "yes")
@@ -164,9 +169,12 @@ def close(lead_id: str):
 
 @bp.post("/leads/<lead_id>/release")
 def release(lead_id: str):
-    """Give the lead back to the queue."""
+    """Give the lead back to the queue, with a reason from the fixed list."""
+    from renewdesk.services.staff_inputs import Release
+
     actor = _acting()
-    return jsonify(asked.view(web.services().staff.claims.release(actor, lead_id)))
+    why = asked.body(Release)
+    return jsonify(asked.view(web.services().staff.claims.release(actor, lead_id, why)))
 
 
 @bp.post("/leads/<lead_id>/reopen")

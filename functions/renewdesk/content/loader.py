@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-from renewdesk.content import checks, schema, yamlfile
+from renewdesk.content import checks, schema, worktexts, yamlfile
 from renewdesk.content.markers import known_markers
 from renewdesk.content.problems import ContentInvalid, Problem, field_path, from_validation_error
 
@@ -224,6 +224,7 @@ def load(root: Path, stage: str | None = None) -> SiteContent:
     if parsed["club"] is not None:
         problems += checks.club(name["club"], parsed["club"])
     problems += reader.sms_templates()
+    problems += worktexts.check(reader)  # the specialists' scripts and message templates
     if store is not None:
         problems += checks.required_hotlines(name["store"], store)
         if parsed["claims"] is not None:

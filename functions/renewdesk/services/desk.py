@@ -92,21 +92,37 @@ class Desk:
 
     def my_day(self, actor: Actor) -> tuple[list[DayItem], list[dict[str, Any]]]:
         """(Due today or overdue, in due order; the rest of the desk, later)."""
+        return self._day(actor.username)
+
+    def _day(self, username: str) -> tuple[list[DayItem], list[dict[str, Any]]]:
+        """One person's day, as their My day and the team page both count it. A later lead
+        says why it is due (``due_reason``) and, for a plan step, which and on what day."""
         now = self.now()
         now_iso = clock.iso(now)
         _, day_end = clock.local_day_window(now)
-        items, _ = self.store.desk_page(actor.username, limit=500)
+        items, _ = self.store.desk_page(username, limit=500)
         today = clock.local_date(now)
         due, later = [], []
         for lead in items:
-            if worklist.holder(lead, now_iso) != actor.username:
+            if worklist.holder(lead, now_iso) != username:
                 continue  # a lapsed lease: back in the queue
             due_at = lead.desk_due_at or lead.created_at
             shown = worklist.view(lead, now_iso)
+            item = self._day_item(lead, shown, due_at, now_iso, today)
             if due_at < clock.iso(day_end):
-                due.append(self._day_item(lead, shown, due_at, now_iso, today))
+                due.append(item)
             else:
-                later.append({**shown, "due_at": due_at})
+                step = item.step
+                later.append(
+                    {
+                        **shown,
+                        "due_at": due_at,
+                        "due_reason": item.reason,
+                        "due_step": {"step": step.label, "date": step.date.isoformat()}
+                        if step
+                        else None,
+                    }
+                )
         return due, later
 
     def _day_item(
@@ -255,20 +271,19 @@ class Desk:
         return found, None
 
     def team(self, actor: Actor, usernames: list[str]) -> list[dict[str, Any]]:
-        """Per staff member: leads held, due today and overdue (supervisor)."""
+        """Per staff member: leads held, due today and overdue (supervisor), counted exactly as
+        each one's My day counts them (a plan step due today is due, not overdue; a new claim
+        is due now, not overdue)."""
         worklist.require_supervisor(actor)
-        now = self.now()
-        now_iso = clock.iso(now)
-        _, day_end = clock.local_day_window(now)
         rows = []
         for username in usernames:
-            held = self.desk(actor, username)
+            due, later = self._day(username)
             rows.append(
                 {
                     "username": username,
-                    "held": len(held),
-                    "due_today": sum(1 for i in held if i["due_at"] < clock.iso(day_end)),
-                    "overdue": sum(1 for i in held if i["due_at"] < now_iso),
+                    "held": len(due) + len(later),
+                    "due_today": len(due),
+                    "overdue": sum(1 for item in due if item.overdue),
                 }
             )
         return rows

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable
 
 from renewdesk.errors import InvalidFields, StaleWrite, WrongState
 from renewdesk.services import clock, worklist
@@ -25,6 +25,8 @@ class FollowUps:
     store: worklist.WorkStore
     now: Callable[[], dt.datetime] = field(default=clock.now)
     new_id: Callable[[dt.datetime], str] = field(default=clock.new_id)
+    # A booked call is pushed to its holder this long before (services.notifications).
+    call_notice_minutes: int = 10
 
     def record(self, actor: Actor, lead_id: str, follow_up: FollowUp) -> Lead:
         """Log a contact; the lead becomes the holder's (it leaves the queue) and is next due at
@@ -73,9 +75,25 @@ class FollowUps:
             ),
             placement=worklist.desk_placement(updated, owner),
             change_id=self.new_id(now),
+            notices=self._call_reminder(lead_id, owner, follow_up.next_contact_at, now),
         )
         try:
             self.store.write(change)
         except StaleWrite:
             raise WrongState("changed_meanwhile") from None
         return change.applied_to(lead)
+
+    def _call_reminder(
+        self, lead_id: str, owner: str, call_at: dt.datetime | None, now: dt.datetime
+    ) -> tuple[Any, ...]:
+        """The push to the holder before a booked call (it checks, when due, that the call is
+        still booked then and still theirs)."""
+        from renewdesk.services import notifications
+
+        if call_at is None:
+            return ()
+        return (
+            notifications.booked_call(
+                lead_id, owner, call_at, self.call_notice_minutes, now, self.new_id
+            ),
+        )

@@ -25,6 +25,12 @@ class NewLead:
     rate_limits: tuple[RateLimit, ...]
     referral_code: str | None = None
     dedupe_cutoff: str = ""  # a guard older than this, of a closed lead, no longer blocks
+    # Written in the same transaction: notifications (services.notifications.Notice), and for
+    # a lead a specialist creates, its history events and the desk it starts on (username,
+    # due at).
+    notices: tuple[Any, ...] = ()
+    events: tuple[Any, ...] = ()
+    desk: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -120,10 +126,13 @@ class Intake:
         client_address: str,
         referral_code: str | None = None,
     ) -> Outcome:
+        from renewdesk.services import notifications
+
         now = self.now()
         source = values.pop("source")
+        lead_id = self.new_id(now)
         lead = new_lead(
-            lead_id=self.new_id(now),
+            lead_id=lead_id,
             lead_type=lead_type,
             source=source,
             now=now,
@@ -139,6 +148,7 @@ class Intake:
                 rate_limits=self.rate_limits(phone, client_address, now),
                 referral_code=referral_code,
                 dedupe_cutoff=clock.iso(now - dt.timedelta(days=self.dedupe_days)),
+                notices=notifications.customer_request(lead_id, now, self.new_id),
             )
         )
 

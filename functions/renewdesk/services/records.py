@@ -92,6 +92,18 @@ class Lead:
     close_event_at: str | None = _kept(close=True)
     close_event_id: str | None = _kept(close=True)
     erased_at: str | None = _kept(shown=True)
+    # Inbound work (services/inbound.py): consent a caller or walk-in gave a specialist (verbal
+    # or written) and who recorded it; the last release (not handed back to the same
+    # specialist for a while) and the last bounce that counted; why a queued lead is on the
+    # supervisor's attention list while still claimable (unclaimed in time, or past N-7).
+    consent_method: str | None = _kept()
+    consent_by: str | None = _kept()
+    released_by: str | None = _kept()
+    released_at: str | None = _kept()
+    last_bounce_by: str | None = _kept()
+    last_bounce_at: str | None = _kept()
+    waiting_reason: str | None = _kept(shown=True)
+    waiting_since: str | None = _kept(shown=True)
 
     def changed(self, **values: Any) -> Lead:
         """The lead with these fields set (a field set to None is cleared)."""
@@ -184,6 +196,7 @@ class Event:
     cause: str | None = None
     bounces: int | None = None
     superseded: bool | None = None
+    consent: str | None = None  # a lead created by staff: verbal or written
 
     def as_dict(self) -> dict[str, Any]:
         """The set fields, for views and reports."""

@@ -64,6 +64,7 @@ class LinkStore(Protocol):
         token: str,
         queue_at: tuple[int, str] | None = None,
         version: int | None = None,
+        notices: tuple[Any, ...] = (),
     ) -> tuple[bool, Lead | None]: ...
 
     def put_optout(self, phone: str, via: str, at: str) -> None: ...
@@ -143,11 +144,15 @@ class OneClick:
         now: dt.datetime,
     ) -> Outcome | None:
         """Mark an open lead customer-requested; None if it is closed or gone."""
+        from renewdesk.services import notifications
+
         rank = queue.rank(policy.grade, customer_requested=True)
         today = clock.local_date(now).isoformat()
         marked = {**values, "rank": rank, "due": today}
+        # The customer's own request: announced to the group, checked for a claim in time.
+        notices = notifications.customer_request(lead_id, now, self.new_id)
         written, lead = self.store.request_lead(
-            lead_id, marked, limits, request_id, queue_at=(rank, today)
+            lead_id, marked, limits, request_id, queue_at=(rank, today), notices=notices
         )
         if written:
             return Outcome(lead_id, duplicate=False)
@@ -157,7 +162,7 @@ class OneClick:
             return Outcome(lead_id, duplicate=True)
         # Open but off the ready queue (on a desk, or on the attention list): mark it where it is.
         written, lead = self.store.request_lead(
-            lead_id, marked, limits, request_id + "H", version=lead.version
+            lead_id, marked, limits, request_id + "H", version=lead.version, notices=notices
         )
         if written:
             return Outcome(lead_id, duplicate=False)

@@ -36,6 +36,8 @@ class SearchStore(Protocol):
 
     def vehicle_records(self, plate: str) -> tuple[str | None, Policy | None]: ...
 
+    def policies_of_phone(self, phone: str) -> list[Policy]: ...
+
 
 @dataclass(frozen=True)
 class Query:
@@ -97,20 +99,38 @@ class Search:
 
     def find(self, actor: Actor, text: str | None) -> tuple[Query, list[dict[str, Any]]]:
         """(The query understood, the matching leads newest first, as the actor may see them)."""
+        found = self.find_all(actor, text)
+        return found.query, found.leads
+
+    def find_all(self, actor: Actor, text: str | None) -> Found:
+        """The leads, and the roster policies with no open lead (a caller whose renewal is not
+        queued yet, or whose last lead is closed): a phone's policies cost one more Query."""
         query = parse(text)
+        policies: list[Policy] = []
         if query.kind == "lead_id":
             lead = self.store.get_lead(query.value)
             found = [lead] if lead else []
         elif query.kind == "phone":
             found = self.store.customer_leads(query.value, CUSTOMER_LEADS)
+            policies = self.store.policies_of_phone(query.value)
         else:
-            found = self._vehicle_leads(query.value)
+            found, policy = self._vehicle_leads(query.value)
+            policies = [policy] if policy else []
         now_iso = clock.iso(self.now())
-        return query, [_shown(lead, actor, now_iso, self.retention_days) for lead in found]
+        worked = {
+            lead.plate
+            for lead in found
+            if worklist.effective_status(lead, now_iso) in worklist.OPEN and lead.plate
+        }
+        return Found(
+            query,
+            [_shown(lead, actor, now_iso, self.retention_days) for lead in found],
+            [_policy_shown(p, now_iso) for p in policies if p.plate not in worked],
+        )
 
-    def _vehicle_leads(self, plate: str) -> list[Lead]:
+    def _vehicle_leads(self, plate: str) -> tuple[list[Lead], Policy | None]:
         """The vehicle's latest renewal lead and every lead of its policy holder's phone, the
-        vehicle's own first."""
+        vehicle's own first; and its roster policy."""
         guarded, policy = self.store.vehicle_records(plate)
         found = self.store.customer_leads(policy.phone, CUSTOMER_LEADS) if policy else []
         if guarded and guarded not in {lead.lead_id for lead in found}:
@@ -118,7 +138,31 @@ class Search:
             found += [lead] if lead else []
         found.sort(key=lambda lead: lead.created_at, reverse=True)
         found.sort(key=lambda lead: lead.plate != plate)
-        return found
+        return found, policy
+
+
+@dataclass(frozen=True)
+class Found:
+    """What a search found: leads (as shown) and roster policies without an open lead."""
+
+    query: Query
+    leads: list[dict[str, Any]]
+    policies: list[dict[str, Any]]
+
+
+def _policy_shown(policy: Policy, now_iso: str) -> dict[str, Any]:
+    """A roster policy in a search's results: masked contact, what the call needs, and the
+    opaque roster id a new lead is made from."""
+    masked = worklist.mask({"name": policy.name, "phone": policy.phone, "plate": policy.plate})
+    return {
+        **masked,
+        "roster_id": policy.roster_id,
+        "expiry_date": policy.expiry_date,
+        "days_to_expiry": worklist.days_to_expiry(policy.expiry_date, now_iso),
+        "grade": policy.grade,
+        "last_insurer": policy.last_insurer,
+        "model": policy.model,
+    }
 
 
 def _shown(lead: Lead, actor: Actor, now_iso: str, retention_days: int) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from renewdesk.services import clock
 from renewdesk.services.fields import fail, folded
-from renewdesk.services.submissions import Note
+from renewdesk.services.submissions import Name, Note, Phone, Plate
 
 MAX_PREMIUM = Decimal("10000000")
 
@@ -134,3 +134,56 @@ def close_problems(close: Close, lead_type: str) -> dict[str, str]:
         if not close.insurer:
             problems["insurer"] = "required"
     return problems
+
+
+def parse_release_reason(value: Any) -> str:
+    """One of the fixed release reasons (its own codes: ``reason`` is a defeat reason's field
+    name on a close, and the messages must not say so)."""
+    from renewdesk.services.worklist import RELEASE_REASONS
+
+    if isinstance(value, str) and value in RELEASE_REASONS:
+        return value
+    raise fail("release_reason_unknown")
+
+
+class Release(StaffInput):
+    reason: Annotated[str, BeforeValidator(parse_release_reason)] | None = None
+    note: Note | None = None
+
+
+def release_problems(release: Release) -> dict[str, str]:
+    """Rules of a release: a reason from the list; ``other`` says what in a note."""
+    if release.reason is None:
+        return {"reason": "release_reason_required"}
+    if release.reason == "other" and not release.note:
+        return {"note": "release_note_required"}
+    return {}
+
+
+class StaffLead(StaffInput):
+    """A lead a specialist creates for a caller or a walk-in, with the consent they gave."""
+
+    type: Literal["renewal", "referral"]
+    name: Name
+    phone: Phone
+    plate: Plate | None = None
+    interest: Literal["insurance", "new_car", "service", "club"] | None = None
+    source: Literal["phone_in", "walk_in"]
+    consent: Literal["verbal", "written"]
+    note: Note | None = None
+
+
+def staff_lead_problems(lead: StaffLead) -> dict[str, str]:
+    """What each type needs: a renewal is one vehicle's (its plate is the dedupe key), a referral
+    says what the person is interested in."""
+    if lead.type == "renewal" and not lead.plate:
+        return {"plate": "required"}
+    if lead.type == "referral" and not lead.interest:
+        return {"interest": "required"}
+    return {}
+
+
+class TemplateSent(StaffInput):
+    """A follow-up message sent from a template (logged as a follow-up of its channel)."""
+
+    template: Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_]*$")]

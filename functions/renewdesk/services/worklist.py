@@ -24,6 +24,8 @@ from renewdesk.services.staff import Actor
 CHANNELS = ("phone", "sms", "wechat", "in_store")
 RESULTS = ("reached", "no_answer", "call_back", "quoted", "refused")
 DEFEAT_REASONS = ("friend", "price", "claims_experience", "corporate", "telesales", "other")
+# Why a specialist gives a lead back (``other`` needs a note; services/claims.py).
+RELEASE_REASONS = ("no_answer", "call_back_later", "wrong_number", "not_mine", "other")
 LEAD_TYPES = ("renewal", "referral")
 STATUSES = ("queued", "claimed", "attention", "won", "lost")
 OPEN = ("queued", "claimed", "attention")
@@ -41,6 +43,8 @@ class Placement:
     queue: tuple[int, str] | None = None
     desk: tuple[str, str] | None = None
     attention_since: str | None = None
+    # Still in the queue, and on the supervisor's attention list since then (instead of a desk).
+    waiting_since: str | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,8 @@ class LeadChange:
     # (time, id) of the earlier close event the change cancels (reopen).
     supersede: tuple[str, str] | None = None
     change_id: str = field(default="")
+    # Notifications (services.notifications.Notice) written in the same transaction.
+    notices: tuple[Any, ...] = ()
 
     def __post_init__(self) -> None:
         unknown = set(self.set) - LEAD_FIELDS
@@ -203,6 +209,7 @@ def view(
         "lease_expires_at": lead.lease_until if leased else None,
         "contact_masked": not with_contact,
         "premium": float(lead.premium) if lead.premium is not None else None,
+        "days_to_expiry": days_to_expiry(lead.expiry_date, now_iso),
     }
     # The roster's figures for the call, and the contact details the customer corrected on the
     # renewal page (masked with the lead's own: they name the same person).
@@ -216,6 +223,14 @@ def view(
             else None
         )
     return result
+
+
+def days_to_expiry(expiry_date: str | None, now_iso: str) -> int | None:
+    """Days from the store's today to a policy's expiry date (negative once it has passed)."""
+    if not expiry_date:
+        return None
+    today = clock.local_date(clock.parse_iso(now_iso))
+    return (dt.date.fromisoformat(expiry_date) - today).days
 
 
 def local_month(moment: dt.datetime) -> str:

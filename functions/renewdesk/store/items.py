@@ -7,8 +7,11 @@ item keeps only the record's fields, so nothing above store/ ever sees a key.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from typing import Any
 
+from renewdesk.services import clock
+from renewdesk.services.notifications import KEEP_DAYS, NOTICE_FIELDS, Notice
 from renewdesk.services.records import EVENT_FIELDS, LEAD_FIELDS, POLICY_FIELDS, Event, Lead, Policy
 from renewdesk.store import keys
 
@@ -51,6 +54,15 @@ def customer_place(store_id: str, lead: Lead) -> dict[str, str]:
     return {
         "coll_pk": keys.collection(store_id, f"CUSTOMER#{lead.phone}"),
         "coll_sk": f"{lead.created_at}#{lead.lead_id}",
+    }
+
+
+def desk_place(store_id: str, lead_id: str, username: str, due_at: str) -> dict[str, str]:
+    """The lead's place on one staff member's desk (the desk index), due at a time."""
+    return {
+        "desk_pk": keys.desk(store_id, username),
+        "desk_sk": f"{due_at}#{lead_id}",
+        "desk_due_at": due_at,
     }
 
 
@@ -129,9 +141,48 @@ def policy_places(store_id: str, policy: Policy) -> dict[str, str]:
         "month_sk": f"{policy.expiry_date}#{policy.plate}",
         "coll_pk": keys.roster_link(store_id, policy.roster_id),
         "coll_sk": "POLICY",
+        "desk_pk": keys.policy_holder(store_id, policy.phone),
+        "desk_sk": f"{policy.expiry_date}#{policy.plate}",
     }
 
 
 def policy_from(item: dict[str, Any]) -> Policy:
     """The policy an item holds."""
     return Policy(**{k: v for k, v in item.items() if k in POLICY_FIELDS})
+
+
+# -- outbox notices -------------------------------------------------------------------------
+
+
+def notice_item(store_id: str, notice: Notice) -> dict[str, Any]:
+    """A notice with its place: the outbox while pending, the dead letters once dead, none once
+    sent (then it expires)."""
+    values = _values(notice)
+    values["sent_to"] = list(notice.sent_to)
+    if not notice.version:
+        values.pop("version", None)
+    return {**keys.notice(store_id, notice.notice_id), **values, **notice_place(store_id, notice)}
+
+
+def notice_place(store_id: str, notice: Notice) -> dict[str, Any]:
+    """Where a notice is listed, and when it expires (None: that attribute goes)."""
+    if notice.state == "pending":
+        return {
+            "ready_pk": keys.outbox(store_id),
+            "ready_sk": f"{notice.due_at}#{notice.notice_id}",
+            keys.TTL_ATTRIBUTE: None,
+        }
+    place: dict[str, Any] = {"ready_pk": None, "ready_sk": None}
+    if notice.state == "dead":
+        place.update(ready_pk=keys.dead_letters(store_id))
+        place.update(ready_sk=f"{notice.finished_at}#{notice.notice_id}")
+    finished = clock.parse_iso(notice.finished_at or notice.created_at)
+    place[keys.TTL_ATTRIBUTE] = int((finished + dt.timedelta(days=KEEP_DAYS)).timestamp())
+    return place
+
+
+def notice_from(item: dict[str, Any]) -> Notice:
+    """The notice an item holds."""
+    values = {k: v for k, v in item.items() if k in NOTICE_FIELDS}
+    values["sent_to"] = tuple(values.get("sent_to") or ())
+    return Notice(**values)

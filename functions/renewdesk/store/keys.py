@@ -19,6 +19,8 @@ without migrating data.
 | policy          | ST#<store>#POLICY#<plate>                  | POLICY     | roster record (owner, phone, expiry, insurer, premiums, grade); the reminder steps of its current cycle |
 | reminder opt-out| ST#<store>#OPTOUT#<phone>                  | OPTOUT     | the customer wants no reminder SMS; when and how they said so |
 | purge cursor    | ST#<store>#PURGE                           | PURGE      | ``leads_through``: the retention purge handled close events up to this ``month_sk`` of ACTIVITY (services/privacy.py Purge) |
+| notice          | ST#<store>#NOTICE#<notice_id>              | NOTICE     | an outbox item (services/notifications.py): lead id, kind, when due, which robots took it; no personal data; ``expires_at`` TTL once sent or dead |
+| robot counter   | ST#<store>#RATE#robot#<robot>#<YYYYmmddHHMM> | RATE     | messages sent to one group robot in one minute (at most 18 of its 20) |
 
 Global secondary indexes (all projected ALL):
 
@@ -26,7 +28,11 @@ Global secondary indexes (all projected ALL):
 | ---------- | --------------------------------- | ------------------------------- | -------------- |
 | ready      | ready_pk = ST#<store>#READY       | ready_sk = <rank>#<due>#<id>    | queued leads and leased ones (claimable again once ``lease_until`` passes) |
 |            | ready_pk = ST#<store>#ATTENTION   | ready_sk = <at>#<id>            | leads bounced 5 times, for the supervisor |
+|            | ready_pk = ST#<store>#OUTBOX      | ready_sk = <due at>#<notice id> | notices still to send, by when they are due |
+|            | ready_pk = ST#<store>#DEADLETTER  | ready_sk = <failed at>#<notice id> | notices no robot took after every retry (the supervisor may resend) |
 | desk       | desk_pk = ST#<store>#DESK#<user>  | desk_sk = <next due at>#<id>    | open leads a specialist holds, by when the next step is due |
+|            | desk_pk = ST#<store>#WAITING      | desk_sk = <since>#<id>          | queued leads on the supervisor's attention list while still claimable: a customer's request unclaimed in time, a renewal past N-7 (``waiting_reason``) |
+|            | desk_pk = ST#<store>#HOLDER#<phone> | desk_sk = <expiry date>#<plate> | policies, by their holder's mobile number (search finds a caller's policies) |
 | month      | month_pk = ST#<store>#MONTH#<ym>  | month_sk = <created_at>#<id>    | every lead, by UTC month of ``created_at`` |
 |            | month_pk = ST#<store>#ACTIVITY#<ym> | month_sk = <at>#<lead id>#<event id> | lead events, by the store's local month |
 |            | month_pk = ST#<store>#EXPIRY#<ym> | month_sk = <expiry date>#<plate> | policies, by the month their policy expires |
@@ -162,3 +168,28 @@ def purge_cursor(store: str) -> dict[str, str]:
 def optout(store: str, phone: str) -> dict[str, str]:
     """Key of a customer's opt-out from reminder SMS."""
     return {"pk": f"{_prefix(store)}#OPTOUT#{phone}", "sk": "OPTOUT"}
+
+
+def notice(store: str, notice_id: str) -> dict[str, str]:
+    """Key of an outbox notice."""
+    return {"pk": f"{_prefix(store)}#NOTICE#{notice_id}", "sk": "NOTICE"}
+
+
+def outbox(store: str) -> str:
+    """Partition of the ready index holding the notices still to send."""
+    return f"{_prefix(store)}#OUTBOX"
+
+
+def dead_letters(store: str) -> str:
+    """Partition of the ready index holding the notices that could not be sent."""
+    return f"{_prefix(store)}#DEADLETTER"
+
+
+def waiting_list(store: str) -> str:
+    """Partition of the desk index: queued leads on the supervisor's attention list."""
+    return f"{_prefix(store)}#WAITING"
+
+
+def policy_holder(store: str, phone: str) -> str:
+    """Partition of the desk index holding the policies of one mobile number."""
+    return f"{_prefix(store)}#HOLDER#{phone}"

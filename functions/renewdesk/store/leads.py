@@ -11,7 +11,8 @@ from renewdesk.services.limits import RateLimit
 from renewdesk.services.records import Lead
 from renewdesk.store import keys
 from renewdesk.store.dynamo import ConditionFailed, StoreTable, Write
-from renewdesk.store.items import lead_from, new_lead_item
+from renewdesk.store.items import desk_place, event_item, lead_from, new_lead_item
+from renewdesk.store.outbox import notice_put
 
 GUARD_CONDITION = "attribute_not_exists(pk) OR (is_open = :closed AND created_at < :cutoff)"
 COUNTER_CONDITION = "attribute_not_exists(n) OR n < :limit"
@@ -36,7 +37,21 @@ class LeadStore(StoreTable):
                 return_old=True,
             ),
             *counter_updates(self, new.rate_limits),
+            *(notice_put(self, notice) for notice in new.notices),
         ]
+        writes += [
+            self.put(f"event:{n}", event_item(self.store_id, event))
+            for n, event in enumerate(new.events)
+        ]
+        if new.desk is not None:
+            writes[0] = self.put(
+                "lead",
+                {
+                    **new_lead_item(self.store_id, lead),
+                    **desk_place(self.store_id, lead.lead_id, *new.desk),
+                },
+                condition="attribute_not_exists(pk)",
+            )
         if new.referral_code:
             writes.append(
                 self.check(

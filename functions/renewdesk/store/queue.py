@@ -15,7 +15,15 @@ from renewdesk.services.records import Event, Lead, Policy
 from renewdesk.services.worklist import LeadChange
 from renewdesk.store import cursors, keys
 from renewdesk.store.dynamo import ConditionFailed, StoreTable, Write, from_item, to_item
-from renewdesk.store.items import event_from, event_item, lead_from, lead_position, policy_from
+from renewdesk.store.items import (
+    desk_place,
+    event_from,
+    event_item,
+    lead_from,
+    lead_position,
+    policy_from,
+)
+from renewdesk.store.outbox import notice_put
 
 CLAIMABLE = "(attribute_not_exists(lease_until) OR lease_until < :now)"
 # The index each paged staff list reads.
@@ -187,6 +195,7 @@ class QueueStore(StoreTable):
                     return_old=True,
                 )
             )
+        writes += [notice_put(self, notice) for notice in change.notices]
         if change.supersede is not None:
             at, event_id = change.supersede
             writes.append(
@@ -226,9 +235,11 @@ class QueueStore(StoreTable):
                 removes += ["ready_pk", "ready_sk"]
             if placement.desk is not None:
                 username, due_at = placement.desk
-                sets["desk_pk"] = keys.desk(self.store_id, username)
-                sets["desk_sk"] = f"{due_at}#{change.lead_id}"
-                sets["desk_due_at"] = due_at
+                sets.update(desk_place(self.store_id, change.lead_id, username, due_at))
+            elif placement.waiting_since is not None:
+                sets["desk_pk"] = keys.waiting_list(self.store_id)
+                sets["desk_sk"] = f"{placement.waiting_since}#{change.lead_id}"
+                removes.append("desk_due_at")
             else:
                 removes += ["desk_pk", "desk_sk", "desk_due_at"]
         condition, values = None, None

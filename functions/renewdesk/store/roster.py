@@ -19,6 +19,7 @@ from renewdesk.store import keys
 from renewdesk.store.dynamo import ConditionFailed, StoreTable, Write, from_item, pause_if, to_item
 from renewdesk.store.items import lead_from, new_lead_item, policy_from, policy_item, policy_places
 from renewdesk.store.leads import counter_updates, guard_item
+from renewdesk.store.outbox import notice_put
 
 BATCH_WRITE = 25
 # The cycle of a policy is the expiry date its reminder steps were taken for.
@@ -252,12 +253,13 @@ class RosterStore(StoreTable):
         token: str,
         queue_at: tuple[int, str] | None = None,
         version: int | None = None,
+        notices: tuple[Any, ...] = (),
     ) -> tuple[bool, Lead | None]:
         """Mark an open lead as the customer's request and count the submission against the rate
         limits, in one transaction. ``queue_at`` (rank, due): the lead must be on the ready queue
         and moves to that place; else ``version``: the lead must still be at that version.
         (True, None) when written, else (False, the lead as it is, None if missing).
-        RateLimited when a counter is full."""
+        RateLimited when a counter is full. ``notices`` (announcing the request) go with it."""
         sets = dict(values)
         condition = "customer_requested = :no AND #status IN (:queued, :claimed, :attention)"
         condition_values: dict[str, Any] = {":no": False, **OPEN_STATUSES}
@@ -280,7 +282,11 @@ class RosterStore(StoreTable):
             return_old=True,
         )
         try:
-            self.transact([update, *counter_updates(self, limits)], "request_lead", token)
+            self.transact(
+                [update, *counter_updates(self, limits), *(notice_put(self, n) for n in notices)],
+                "request_lead",
+                token,
+            )
         except ConditionFailed as cancelled:
             if "lead" in cancelled.failed:
                 old = cancelled.failed["lead"]
