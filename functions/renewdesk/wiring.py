@@ -259,8 +259,17 @@ class Services:
             new_id=self.new_id,
         )
         return Roster(
-            RosterImport(store, now=self.now), reminders, links, OptOuts(store, now=self.now)
+            RosterImport(store, now=self.now, follower=self._lead_sync()),
+            reminders,
+            links,
+            OptOuts(store, now=self.now),
         )
+
+    def _lead_sync(self) -> Any:
+        from renewdesk.services.roster_sync import LeadSync
+        from renewdesk.store.roster_sync import FollowStore
+
+        return LeadSync(FollowStore(self.client, self.settings), now=self.now, new_id=self.new_id)
 
     @cached_property
     def privacy(self) -> Privacy:

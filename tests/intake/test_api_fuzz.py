@@ -43,8 +43,10 @@ def fuzzed(settings, tmp_path):
     backend = app.extensions["renewdesk"]
     code = backend.referrals.referrers.issue("推荐人", "+8613900000001").code
     path = write_roster(tmp_path / "roster.csv", [row("粤B9F123", 40)], "zh")
-    records, _ = check_rows(read_roster(path), clock.local_date(backend.now()))
-    RosterImport(backend.stores.roster, backend.now).import_records(records, ImportSummary())
+    checked = check_rows(read_roster(path), clock.local_date(backend.now()))
+    RosterImport(backend.stores.roster, backend.now).import_records(
+        checked.records, ImportSummary()
+    )
     roster_id = backend.stores.roster.get_policies(["粤B9F123"])["粤B9F123"].roster_id
     return app, code, backend.roster.links.issue(roster_id)
 

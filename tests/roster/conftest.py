@@ -64,13 +64,13 @@ def import_rows(backend, tmp_path):
     """Import roster rows through the service the CLI uses; the summary."""
 
     def run(rows: list[tuple], name: str = "roster.csv", language: str = "zh"):
-        from renewdesk.services.roster import ImportSummary, RosterImport, check_rows
+        from renewdesk.services.roster import ImportSummary, check_rows
         from renewdesk.services.roster_files import read_roster
 
         path = write_roster(tmp_path / name, rows, language)
-        records, rejections = check_rows(read_roster(path), clock.local_date(backend.now()))
-        summary = ImportSummary(rejections=rejections)
-        return RosterImport(backend.stores.roster, backend.now).import_records(records, summary)
+        checked = check_rows(read_roster(path), clock.local_date(backend.now()))
+        summary = ImportSummary(rejections=checked.rejections)
+        return backend.roster.imports.import_records(checked.records, summary)
 
     return run
 
