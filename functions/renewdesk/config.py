@@ -31,6 +31,13 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
+def _port(env: Mapping[str, str]) -> int:
+    raw = env.get("PORT") or "8000"
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise ValueError(f"PORT must be a port number, got {raw!r}")
+    return int(raw)
+
+
 def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
     value = env.get(name) or default
     if value not in allowed:
@@ -88,6 +95,12 @@ class Settings:
     # Renewal reminders: the day's SMS file goes to sms_outbox_dir; "sns" also sends them.
     sms_sender: str = "none"
     sms_outbox_dir: Path = PROJECT_ROOT / "build" / "sms"
+    # Roster uploads (issue 12): the file waits in this S3 bucket on AWS, else in upload_dir;
+    # the import runs in a thread, or ("lambda") in an asynchronous invocation of this function.
+    roster_upload_bucket: str | None = None
+    upload_dir: Path = PROJECT_ROOT / ".local" / "uploads"
+    import_runner: str = "thread"
+    lambda_function_name: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":
@@ -98,7 +111,8 @@ class Settings:
             "dynamodb_endpoint": env.get("DYNAMODB_ENDPOINT") or None,
             "region": env.get("AWS_REGION", cls.region),
             "store_id": env.get("STORE_ID", cls.store_id),
-            "site_origin": env.get("SITE_ORIGIN", cls.site_origin),
+            # Locally the server's own port (PORT), as `make run` serves on it.
+            "site_origin": env.get("SITE_ORIGIN") or f"http://127.0.0.1:{_port(env)}",
             "rate_limit_per_phone_per_day": _int(
                 env, "RATE_LIMIT_PER_PHONE_PER_DAY", cls.rate_limit_per_phone_per_day
             ),
@@ -110,11 +124,20 @@ class Settings:
             "link_token_days": _int(env, "LINK_TOKEN_DAYS", cls.link_token_days),
             "secrets_parameter_prefix": env.get("SECRETS_PARAMETER_PREFIX") or None,
             "sms_sender": _choice(env, "SMS_SENDER", ("none", "sns"), cls.sms_sender),
+            "roster_upload_bucket": env.get("ROSTER_UPLOAD_BUCKET") or None,
+            "lambda_function_name": env.get("AWS_LAMBDA_FUNCTION_NAME") or None,
+            "import_runner": _choice(
+                env,
+                "IMPORT_RUNNER",
+                ("thread", "lambda"),
+                "lambda" if env.get("AWS_LAMBDA_FUNCTION_NAME") else cls.import_runner,
+            ),
         }
         for name, setting in (
             ("CONTENT_DIR", "content_dir"),
             ("SECRETS_DIR", "secrets_dir"),
             ("SMS_OUTBOX_DIR", "sms_outbox_dir"),
+            ("UPLOAD_DIR", "upload_dir"),
         ):
             if env.get(name):
                 values[setting] = Path(env[name])

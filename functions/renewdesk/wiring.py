@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from renewdesk.services.renewal_links import OneClick
     from renewdesk.services.reports import Reports
     from renewdesk.services.roster import RosterImport
+    from renewdesk.services.roster_jobs import ImportJobs
     from renewdesk.services.search import Search
     from renewdesk.services.sessions import Sessions
     from renewdesk.services.staff import Accounts
@@ -94,6 +95,7 @@ class Roster:
     reminders: Reminders
     links: LinkTokens
     optouts: OptOuts
+    jobs: ImportJobs  # uploads from the console, imported in the background
 
 
 @dataclass(frozen=True)
@@ -258,12 +260,32 @@ class Services:
             now=self.now,
             new_id=self.new_id,
         )
-        return Roster(
-            RosterImport(store, now=self.now, follower=self._lead_sync()),
-            reminders,
-            links,
-            OptOuts(store, now=self.now),
+        imports = RosterImport(store, now=self.now, follower=self._lead_sync())
+        return Roster(imports, reminders, links, OptOuts(store, now=self.now), self._jobs(imports))
+
+    def _jobs(self, imports: RosterImport) -> ImportJobs:
+        from renewdesk.services.roster_jobs import ImportJobs
+        from renewdesk.store.imports import ImportStore
+        from renewdesk.uploads import make_depot
+
+        s = self.settings
+        return ImportJobs(
+            ImportStore(self.client, s),
+            lambda: make_depot(s),
+            imports,
+            self._import_launcher(),
+            store_id=s.store_id,
+            now=self.now,
+            new_id=self.new_id,
         )
+
+    def _import_launcher(self) -> Callable[[str], None]:
+        from renewdesk import background
+
+        s = self.settings
+        if s.import_runner == "lambda" and s.lambda_function_name:
+            return background.LambdaLauncher(s.lambda_function_name, s.region, s.store_id)
+        return background.thread_launcher(lambda import_id: self.roster.jobs.run(import_id))
 
     def _lead_sync(self) -> Any:
         from renewdesk.services.roster_sync import LeadSync

@@ -11,7 +11,7 @@ import pytest
 
 from renewdesk.services.roster import check_rows
 from renewdesk.services.roster_files import RosterFileError, read_roster, read_table
-from renewdesk.services.roster_report import dropped_columns, notices
+from renewdesk.services.roster_report import SheetReading, dropped_columns, notices
 from tests.imports import dms
 from tests.roster.conftest import TODAY
 
@@ -56,7 +56,7 @@ def test_totals_and_note_rows_are_skipped_with_one_notice(export):
         (dms.TOTALS_ROW, "total"),
         (dms.NOTE_ROW, "note"),
     ]
-    lines = notices(sheet, "zh")
+    lines = notices(SheetReading.of(sheet), "zh")
     assert lines[0] == "表头在第 4–5 行" + ("（工作表“花名册”）" if sheet.sheet else "")
     skipped = [line for line in lines if line.startswith("已跳过")]
     assert skipped == [

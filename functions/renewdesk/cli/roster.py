@@ -56,7 +56,7 @@ def roster_import(file: Path, sheet: str | None, check: bool, rejects: Path | No
     except RosterFileError as error:
         message = _text(f"roster.file.{error.code}", detail=error.detail)
         raise click.ClickException(message) from None
-    for line in roster_report.notices(table, language):
+    for line in roster_report.notices(roster_report.SheetReading.of(table), language):
         click.echo(line, err=True)
     checked = check_rows(table, clock.local_date(clock.now()))
     _show(

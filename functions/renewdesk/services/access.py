@@ -48,6 +48,7 @@ NOT_THEIRS = frozenset(
         "expires_at",
         "lead_synced",
         "lead_phone",
+        "written_by",
     }
 )
 

@@ -225,6 +225,8 @@ class Policy:
     # The row hash and owner phone the vehicle's open lead last took (services.roster_sync).
     lead_synced: str | None = None
     lead_phone: str | None = None
+    # The upload (import job) that last wrote the record: a resumed job counts its own writes.
+    written_by: str | None = None
 
     def changed(self, **values: Any) -> Policy:
         """The policy with these fields set."""

@@ -351,13 +351,12 @@ class RosterImport:
         records: list[dict[str, Any]],
         summary: ImportSummary,
         progress: Callable[[int], None] = lambda n: None,
-        stamp: str | None = None,
+        job: str | None = None,
     ) -> ImportSummary:
         """Add the new, update the changed, count the unchanged; ``progress`` gets chunk sizes.
-        ``stamp``: the import's own time (an import job resumed after a timeout passes its
-        start, so the records it wrote before count as its own, not as unchanged)."""
-        own = stamp is not None  # records stamped so were written by this very import
-        stamp = stamp or clock.iso(self.now())
+        ``job``: the upload this import is part of (an import job resumed after a timeout
+        finds the records it wrote before, and counts them as its own, not as unchanged)."""
+        stamp = clock.iso(self.now())
         pending = records
         for _ in range(self.rounds):
             adds: list[Policy] = []
@@ -366,7 +365,7 @@ class RosterImport:
             following: list[Policy] = []
             for start in range(0, len(pending), self.chunk_size):
                 chunk = pending[start : start + self.chunk_size]
-                self._classify(chunk, stamp, own, summary, adds, changes, following)
+                self._classify(chunk, stamp, job, summary, adds, changes, following)
                 if len(adds) >= self.add_batch:
                     self._add(adds, summary)
                 if len(changes) >= self.change_batch:
@@ -387,7 +386,7 @@ class RosterImport:
         self,
         chunk: list[dict[str, Any]],
         stamp: str,
-        own: bool,
+        job: str | None,
         summary: ImportSummary,
         adds: list[Policy],
         changes: list[tuple[Policy, Policy]],
@@ -407,11 +406,12 @@ class RosterImport:
                         imported_at=stamp,
                         updated_at=stamp,
                         lead_synced=digest,
+                        written_by=job,
                     )
                 )
             elif stored.row_hash == digest:
-                if own and stored.updated_at == stamp:  # written before this import resumed
-                    if stored.imported_at == stamp:
+                if job is not None and stored.written_by == job:  # before this job resumed
+                    if stored.imported_at == stored.updated_at:
                         summary.added += 1
                     else:
                         summary.updated += 1
@@ -420,7 +420,7 @@ class RosterImport:
                 if lead_behind(stored):
                     following.append(stored)
             else:
-                changes.append((stored, self._changed(stored, record, digest, stamp)))
+                changes.append((stored, self._changed(stored, record, digest, stamp, job)))
 
     def _add(self, adds: list[Policy], summary: ImportSummary) -> None:
         self.store.add_policies(adds)
@@ -446,7 +446,9 @@ class RosterImport:
         following.clear()
 
     @staticmethod
-    def _changed(stored: Policy, record: dict[str, Any], digest: str, stamp: str) -> Policy:
+    def _changed(
+        stored: Policy, record: dict[str, Any], digest: str, stamp: str, job: str | None
+    ) -> Policy:
         # A new owner's number gets a new roster id: links sent to the previous owner stop.
         roster_id = stored.roster_id if stored.phone == record["phone"] else new_roster_id()
         return stored.changed(
@@ -457,6 +459,7 @@ class RosterImport:
             # What the vehicle's open lead shows until it follows (services.roster_sync).
             lead_synced=stored.lead_synced or stored.row_hash,
             lead_phone=stored.lead_phone or stored.phone,
+            written_by=job,
         )
 
 

@@ -435,5 +435,8 @@ def _csv_rows(data: bytes) -> Iterator[list[Any]]:
     # Title rows have no delimiters: the one the most cells of any early line are split by.
     delimiter = max(",\t;", key=lambda d: max((line.count(d) for line in lines), default=0))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    for row in reader:
-        yield [unneutralised(cell) for cell in row]
+    try:
+        for row in reader:
+            yield [unneutralised(cell) for cell in row]
+    except csv.Error:  # a cell over the csv module's 128 KiB, a NUL byte: no table
+        raise RosterFileError("unreadable_csv", str(reader.line_num)) from None

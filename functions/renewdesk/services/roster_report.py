@@ -10,6 +10,7 @@ reason columns are recognised and left out then).
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any, Iterable
 
 from renewdesk import i18n
@@ -76,13 +77,13 @@ def rejects_table(
         [*header, i18n.message(language, REASON_COLUMN), i18n.message(language, ROW_COLUMN)]
     ]
     for row in sorted(rejected):
-        cells = [_as_written(c) for c in rejected[row]][: len(header)]
+        cells = [as_written(c) for c in rejected[row]][: len(header)]
         cells += [None] * (len(header) - len(cells))
         table.append([*cells, "；".join(reasons.get(row, [])), row])
     return table
 
 
-def _as_written(cell: Any) -> Any:
+def as_written(cell: Any) -> Any:
     """A cell as Excel would show it again: whole numbers without ".0" or an exponent
     (13800138000.0 stays a phone number), dates without a midnight time."""
     if isinstance(cell, float) and cell.is_integer():
@@ -94,10 +95,37 @@ def _as_written(cell: Any) -> Any:
     return cell
 
 
-def header_notice(sheet: RosterSheet, language: str) -> str:
+@dataclass(frozen=True)
+class SheetReading:
+    """How a file was read, kept with its import: what the preview and the summary say."""
+
+    header_rows: tuple[int, ...]
+    sheet: str | None
+    sheets: tuple[str, ...]
+    mapping: tuple[tuple[str, str], ...]  # (field, the file's column), in the file's order
+    duplicates: tuple[tuple[str, str, str], ...] = ()  # (field, column used, column not used)
+    ignored: tuple[str, ...] = ()
+    missing_optional: tuple[str, ...] = ()
+    skipped: tuple[tuple[int, str], ...] = ()  # (row, total | note | header)
+
+    @classmethod
+    def of(cls, sheet: RosterSheet) -> SheetReading:
+        return cls(
+            header_rows=sheet.header_rows,
+            sheet=sheet.sheet,
+            sheets=sheet.sheets,
+            mapping=tuple(sorted(sheet.headers.items(), key=lambda i: sheet.positions[i[0]])),
+            duplicates=sheet.duplicates,
+            ignored=sheet.ignored,
+            missing_optional=sheet.missing_optional,
+            skipped=tuple((row.number, row.kind) for row in sheet.skipped),
+        )
+
+
+def header_notice(reading: SheetReading, language: str) -> str:
     """表头在第 3 行（工作表“花名册”）"""
-    rows = "–".join(str(r) for r in sheet.header_rows)
-    where = i18n.message(language, "imports.sheet", sheet=sheet.sheet) if sheet.sheet else ""
+    rows = "–".join(str(r) for r in reading.header_rows)
+    where = i18n.message(language, "imports.sheet", sheet=reading.sheet) if reading.sheet else ""
     return i18n.message(language, "imports.header_found", rows=rows, sheet=where)
 
 
@@ -107,26 +135,21 @@ def field_label(name: str, language: str) -> str:
     return i18n.message(language, key) if key in i18n.catalog(language) else name
 
 
-def mapping(sheet: RosterSheet) -> list[tuple[str, str]]:
-    """(field, the file's column) in the order of the file's columns."""
-    return sorted(sheet.headers.items(), key=lambda item: sheet.positions[item[0]])
-
-
-def mapping_notice(sheet: RosterSheet, language: str) -> str:
+def mapping_notice(reading: SheetReading, language: str) -> str:
     """列对应：车牌号←“车牌”、…"""
     pairs = "、".join(
         i18n.message(
             language, "imports.mapping_pair", field=field_label(name, language), column=column
         )
-        for name, column in mapping(sheet)
+        for name, column in reading.mapping
     )
     return i18n.message(language, "imports.mapping", pairs=pairs)
 
 
-def notices(sheet: RosterSheet, language: str) -> list[str]:
+def notices(reading: SheetReading, language: str) -> list[str]:
     """Everything worth saying about how the file was read, one line each."""
-    lines = [header_notice(sheet, language), mapping_notice(sheet, language)]
-    for name, used, unused in sheet.duplicates:
+    lines = [header_notice(reading, language), mapping_notice(reading, language)]
+    for name, used, unused in reading.duplicates:
         lines.append(
             i18n.message(
                 language,
@@ -136,33 +159,33 @@ def notices(sheet: RosterSheet, language: str) -> list[str]:
                 unused=unused,
             )
         )
-    if sheet.ignored:
+    if reading.ignored:
         lines.append(
-            i18n.message(language, "roster.ignored_columns", columns="、".join(sheet.ignored))
+            i18n.message(language, "roster.ignored_columns", columns="、".join(reading.ignored))
         )
-    if sheet.missing_optional:
-        names = "、".join(field_label(f, language) for f in sheet.missing_optional)
+    if reading.missing_optional:
+        names = "、".join(field_label(f, language) for f in reading.missing_optional)
         lines.append(i18n.message(language, "roster.missing_optional", columns=names))
-    if sheet.skipped:
-        lines.append(skipped_notice(sheet, language))
+    if reading.skipped:
+        lines.append(skipped_notice(reading, language))
     return lines
 
 
-def skipped_notice(sheet: RosterSheet, language: str) -> str:
+def skipped_notice(reading: SheetReading, language: str) -> str:
     """One line for every row that is no record (totals, notes, a repeated header)."""
     shown = [
         i18n.message(
             language,
             "imports.skipped.row",
-            row=str(row.number),
-            kind=i18n.message(language, f"imports.skipped.{row.kind}"),
+            row=str(number),
+            kind=i18n.message(language, f"imports.skipped.{kind}"),
         )
-        for row in sheet.skipped[:SHOWN_SKIPPED]
+        for number, kind in reading.skipped[:SHOWN_SKIPPED]
     ]
-    if len(sheet.skipped) > SHOWN_SKIPPED:
+    if len(reading.skipped) > SHOWN_SKIPPED:
         shown.append(i18n.message(language, "imports.skipped.more"))
     return i18n.message(
-        language, "imports.skipped", count=str(len(sheet.skipped)), rows="、".join(shown)
+        language, "imports.skipped", count=str(len(reading.skipped)), rows="、".join(shown)
     )
 
 

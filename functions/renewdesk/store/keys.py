@@ -19,6 +19,8 @@ without migrating data.
 | policy          | ST#<store>#POLICY#<plate>                  | POLICY     | roster record (owner, phone, expiry, insurer, premiums, grade); the reminder steps of its current cycle |
 | reminder opt-out| ST#<store>#OPTOUT#<phone>                  | OPTOUT     | the customer wants no reminder SMS; when and how they said so |
 | purge cursor    | ST#<store>#PURGE                           | PURGE      | ``leads_through``: the retention purge handled close events up to this ``month_sk`` of ACTIVITY (services/privacy.py Purge) |
+| roster import   | ST#<store>#IMPORT#<import_id>              | IMPORT     | an upload's job: state, counts, how the file was read; in collection IMPORTS by creation time; ``expires_at`` TTL (services/roster_jobs.py) |
+| import problems | ST#<store>#IMPORT#<import_id>              | REJECTS#<n> / WARNINGS#<n> | the rejected rows (every original cell, the problems) and the warnings, a few hundred a part; ``expires_at`` TTL |
 
 Global secondary indexes (all projected ALL):
 
@@ -30,7 +32,7 @@ Global secondary indexes (all projected ALL):
 | month      | month_pk = ST#<store>#MONTH#<ym>  | month_sk = <created_at>#<id>    | every lead, by UTC month of ``created_at`` |
 |            | month_pk = ST#<store>#ACTIVITY#<ym> | month_sk = <at>#<lead id>#<event id> | lead events, by the store's local month |
 |            | month_pk = ST#<store>#EXPIRY#<ym> | month_sk = <expiry date>#<plate> | policies, by the month their policy expires |
-| collection | coll_pk = ST#<store>#<collection> | coll_sk = <ordering>            | referrers (REFERRERS), a customer's leads (CUSTOMER#<phone>), staff (STAFF, by username), a policy by the opaque roster id its renewal links name (ROSTER#<roster id>, sk POLICY) |
+| collection | coll_pk = ST#<store>#<collection> | coll_sk = <ordering>            | referrers (REFERRERS), a customer's leads (CUSTOMER#<phone>), staff (STAFF, by username), a policy by the opaque roster id its renewal links name (ROSTER#<roster id>, sk POLICY), roster imports (IMPORTS, by created_at) |
 
 TTL attribute: ``expires_at`` (epoch seconds). DynamoDB deletes lazily, so readers check it.
 
@@ -162,3 +164,18 @@ def purge_cursor(store: str) -> dict[str, str]:
 def optout(store: str, phone: str) -> dict[str, str]:
     """Key of a customer's opt-out from reminder SMS."""
     return {"pk": f"{_prefix(store)}#OPTOUT#{phone}", "sk": "OPTOUT"}
+
+
+def roster_import(store: str, import_id: str) -> dict[str, str]:
+    """Key of a roster import job."""
+    return {"pk": f"{_prefix(store)}#IMPORT#{import_id}", "sk": "IMPORT"}
+
+
+def roster_import_part(store: str, import_id: str, kind: str, number: int) -> dict[str, str]:
+    """Key of one part of an import's rejected rows (REJECTS) or warnings (WARNINGS)."""
+    return {"pk": f"{_prefix(store)}#IMPORT#{import_id}", "sk": f"{kind}#{number:05d}"}
+
+
+def roster_imports(store: str) -> str:
+    """Partition of the collection index listing a store's roster imports, newest last."""
+    return f"{_prefix(store)}#IMPORTS"

@@ -53,7 +53,7 @@ class FollowStore(QueueStore):
         changed meanwhile (to be read again)."""
         groups = [
             [
-                self._lead_update(follow),
+                self._follow_update(follow),
                 self.put("event", event_item(self.store_id, follow.event)),
                 self._marker(follow.policy),
             ]
@@ -75,7 +75,7 @@ class FollowStore(QueueStore):
             self._moving(history[: TRANSACTION // 2], archive.lead_id)
             history = history[TRANSACTION // 2 :]
         final = [
-            self._lead_update(follow, owner=True),
+            self._follow_update(follow, owner=True),
             self.put(
                 "archive",
                 {
@@ -122,7 +122,7 @@ class FollowStore(QueueStore):
             )
         return writes
 
-    def _lead_update(self, follow: LeadFollow, owner: bool = False) -> Write:
+    def _follow_update(self, follow: LeadFollow, owner: bool = False) -> Write:
         lead = follow.lead
         sets: dict[str, Any] = dict(follow.sets)
         if owner:
