@@ -204,3 +204,27 @@ def gbk_csv(path: Path) -> Path:
 def bom_csv(path: Path) -> Path:
     path.write_bytes(csv_text().encode("utf-8-sig"))
     return path
+
+
+def big_xlsx(path: Path, count: int) -> Path:
+    """A larger export of the same shape (title row, one-row header, totals): ``count`` made-up
+    policies, the last two with a bad phone."""
+    from openpyxl import Workbook
+
+    from renewdesk.roster_sample import HEADERS, sample_rows
+
+    rows = [list(r) for r in sample_rows(count, TODAY)]
+    for bad in rows[-2:]:
+        bad[2] = "1380013"
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "续保名单"
+    sheet.append([TITLE])
+    sheet.merge_cells("A1:K1")
+    sheet.append([])
+    sheet.append(list(HEADERS["zh"]))
+    for values in rows:
+        sheet.append(values)
+    sheet.append(["合计", f"共 {count} 辆"])
+    book.save(path)
+    return path
