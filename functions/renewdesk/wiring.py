@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from renewdesk.services.roster_jobs import ImportJobs
     from renewdesk.services.search import Search
     from renewdesk.services.sessions import Sessions
+    from renewdesk.services.short_links import ShortLinks
     from renewdesk.services.staff import Accounts
     from renewdesk.store.leads import LeadStore
     from renewdesk.store.privacy import PrivacyStore
@@ -96,6 +97,7 @@ class Roster:
     links: LinkTokens
     optouts: OptOuts
     jobs: ImportJobs  # uploads from the console, imported in the background
+    short_links: ShortLinks  # the reminders' /r/<code> links
 
 
 @dataclass(frozen=True)
@@ -177,7 +179,12 @@ class Services:
             new_id=self.new_id,
         )
         one_click = OneClick(
-            self.stores.roster, intake, lambda: self.roster.links, now=self.now, new_id=self.new_id
+            self.stores.roster,
+            intake,
+            lambda: self.roster.links,
+            now=self.now,
+            new_id=self.new_id,
+            short_links=lambda: self.roster.short_links,
         )
         return Public(consent, intake, one_click, Health(self.stores.leads))
 
@@ -241,27 +248,34 @@ class Services:
         from renewdesk.services.optouts import OptOuts
         from renewdesk.services.reminders import Reminders
         from renewdesk.services.roster import RosterImport
-        from renewdesk.services.sms import load_templates
+        from renewdesk.services.short_links import ShortLinks
+        from renewdesk.services.sms import load_checked
+        from renewdesk.store.short_links import ShortLinkStore
 
         s, store = self.settings, self.stores.roster
+        secret = read_secret(s, "link-signing-key")
         links = LinkTokens(
-            read_secret(s, "link-signing-key"),
-            s.store_id,
-            s.link_token_days,
-            clock=lambda: self.now().timestamp(),
+            secret, s.store_id, s.link_token_days, clock=lambda: self.now().timestamp()
+        )
+        short = ShortLinks(
+            secret, s.store_id, s.link_token_days, ShortLinkStore(self.client, s), now=self.now
         )
         reminders = Reminders(
             store,
-            lambda: load_templates(s.content_dir),
+            # Every template checked against the billed messages it declares, with this site.
+            lambda: load_checked(s.content_dir, s.site_origin),
             links.issue,
             s.site_origin,
             s.sms_outbox_dir,
             sender=self._sms_sender,
+            short_codes=short.issue,
             now=self.now,
             new_id=self.new_id,
         )
         imports = RosterImport(store, now=self.now, follower=self._lead_sync())
-        return Roster(imports, reminders, links, OptOuts(store, now=self.now), self._jobs(imports))
+        return Roster(
+            imports, reminders, links, OptOuts(store, now=self.now), self._jobs(imports), short
+        )
 
     def _jobs(self, imports: RosterImport) -> ImportJobs:
         from renewdesk.services.roster_jobs import ImportJobs

@@ -21,6 +21,7 @@ without migrating data.
 | purge cursor    | ST#<store>#PURGE                           | PURGE      | ``leads_through``: the retention purge handled close events up to this ``month_sk`` of ACTIVITY (services/privacy.py Purge) |
 | roster import   | ST#<store>#IMPORT#<import_id>              | IMPORT     | an upload's job: state, counts, how the file was read; in collection IMPORTS by creation time; ``expires_at`` TTL (services/roster_jobs.py) |
 | import problems | ST#<store>#IMPORT#<import_id>              | REJECTS#<n> / WARNINGS#<n> | the rejected rows (every original cell, the problems) and the warnings, a few hundred a part; ``expires_at`` TTL |
+| short link      | ST#<store>#SHORT#<first 9 of the code>     | SHORT      | the roster id a reminder's ``/r/<code>`` stands for, the day it was issued; ``expires_at`` TTL (services/short_links.py) |
 
 Global secondary indexes (all projected ALL):
 
@@ -179,3 +180,8 @@ def roster_import_part(store: str, import_id: str, kind: str, number: int) -> di
 def roster_imports(store: str) -> str:
     """Partition of the collection index listing a store's roster imports, newest last."""
     return f"{_prefix(store)}#IMPORTS"
+
+
+def short_link(store: str, key: str) -> dict[str, str]:
+    """Key of a reminder's short link (the first nine characters of its code)."""
+    return {"pk": f"{_prefix(store)}#SHORT#{key}", "sk": "SHORT"}
