@@ -38,6 +38,13 @@ def _port(env: Mapping[str, str]) -> int:
     return int(raw)
 
 
+def local_site_origin(env: Mapping[str, str] | None = None) -> str:
+    """Where the site is when nothing says otherwise: SITE_ORIGIN, else the local server on
+    PORT (8000), as `make run` serves it."""
+    env = os.environ if env is None else env
+    return env.get("SITE_ORIGIN") or f"http://127.0.0.1:{_port(env)}"
+
+
 def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
     value = env.get(name) or default
     if value not in allowed:
@@ -111,8 +118,7 @@ class Settings:
             "dynamodb_endpoint": env.get("DYNAMODB_ENDPOINT") or None,
             "region": env.get("AWS_REGION", cls.region),
             "store_id": env.get("STORE_ID", cls.store_id),
-            # Locally the server's own port (PORT), as `make run` serves on it.
-            "site_origin": env.get("SITE_ORIGIN") or f"http://127.0.0.1:{_port(env)}",
+            "site_origin": local_site_origin(env),
             "rate_limit_per_phone_per_day": _int(
                 env, "RATE_LIMIT_PER_PHONE_PER_DAY", cls.rate_limit_per_phone_per_day
             ),

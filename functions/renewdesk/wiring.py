@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from renewdesk.services.search import Search
     from renewdesk.services.sessions import Sessions
     from renewdesk.services.short_links import ShortLinks
+    from renewdesk.services.sms_replies import SmsReplies
     from renewdesk.services.staff import Accounts
     from renewdesk.store.leads import LeadStore
     from renewdesk.store.privacy import PrivacyStore
@@ -98,6 +99,7 @@ class Roster:
     optouts: OptOuts
     jobs: ImportJobs  # uploads from the console, imported in the background
     short_links: ShortLinks  # the reminders' /r/<code> links
+    replies: SmsReplies  # customers' replies to the reminders
 
 
 @dataclass(frozen=True)
@@ -273,8 +275,23 @@ class Services:
             new_id=self.new_id,
         )
         imports = RosterImport(store, now=self.now, follower=self._lead_sync())
+        optouts = OptOuts(store, now=self.now)
         return Roster(
-            imports, reminders, links, OptOuts(store, now=self.now), self._jobs(imports), short
+            imports, reminders, links, optouts, self._jobs(imports), short, self._replies(optouts)
+        )
+
+    def _replies(self, optouts: OptOuts) -> SmsReplies:
+        from renewdesk import i18n
+        from renewdesk.services.sms import load_templates
+        from renewdesk.services.sms_replies import SmsReplies
+
+        s = self.settings
+        return SmsReplies(
+            self.stores.queue,
+            optouts,
+            lambda: load_templates(s.content_dir).opt_out_replies(),
+            lambda text: i18n.message(i18n.DEFAULT, "sms.reply.note", text=text),
+            now=self.now,
         )
 
     def _jobs(self, imports: RosterImport) -> ImportJobs:

@@ -192,6 +192,21 @@ def reminders_run(as_of: dt.datetime | None, no_file: bool) -> None:
     counts = report.counts()
     click.echo(_text("reminders.leads", **counts))
     click.echo(_text("reminders.sms", **counts))
+    click.echo(_text("sms.billed", **counts))
+    for size in report.sizes:
+        click.echo(
+            _text(
+                "sms.sizes",
+                template=size.template.template_id,
+                length=size.length,
+                segments=size.segments,
+                max_segments=size.template.max_segments,
+            )
+        )
+    if report.sms_postponed:
+        click.echo(_text("sms.postponed", **counts))
+    if report.sms_deferred:
+        click.echo(_text("sms.deferred", **counts))
     if report.sms_file is not None:
         click.echo(_text("reminders.sms_file", path=report.sms_file))
     if report.sms_sent or report.sms_failed:
