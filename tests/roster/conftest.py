@@ -80,7 +80,7 @@ def cli(settings):
     """Run `renewdesk ...` against this test's store; (exit code, stdout, stderr)."""
     from renewdesk.cli import main
 
-    env = {
+    base = {
         "DYNAMODB_ENDPOINT": settings.dynamodb_endpoint,
         "TABLE_NAME": settings.table_name,
         "STORE_ID": settings.store_id,
@@ -90,8 +90,11 @@ def cli(settings):
         "RENEWDESK_LANG": "zh",
     }
 
-    def run(*args: str, input: str | None = None):
-        result = CliRunner().invoke(main, list(args), env=env, input=input, catch_exceptions=False)
+    def run(*args: str, input: str | None = None, env: dict | None = None):
+        merged = {**base, **(env or {})}  # a None value unsets the variable
+        result = CliRunner().invoke(
+            main, list(args), env=merged, input=input, catch_exceptions=False
+        )
         return result.exit_code, result.stdout, result.stderr
 
     return run
