@@ -130,6 +130,8 @@ class ImportJobs:
     chunk: int = 1000
     margin_seconds: float = 8.0
     stale_seconds: int = 90
+    # Records a draft read, kept for a runner in this process (a thread): not read twice.
+    _read: dict[str, list[dict[str, Any]]] = field(default_factory=dict, repr=False)
 
     # -- the supervisor's side ------------------------------------------------------------
 
@@ -161,6 +163,9 @@ class ImportJobs:
         )
         self.depot().put(self._file_key(import_id), data)
         self.store.add_job(job, _problems(table.header, checked))
+        while len(self._read) >= 2:  # a draft never confirmed leaves its records behind
+            self._read.pop(next(iter(self._read)))
+        self._read[import_id] = checked.records
         log.info("roster upload kept: import_id=%s rows=%d", import_id, job.rows_total)
         return job
 
@@ -271,11 +276,14 @@ class ImportJobs:
         from renewdesk.services.roster import check_rows
         from renewdesk.services.roster_files import read_table
 
-        data = self.depot().get(self._file_key(job.import_id))
-        if data is None:
-            raise RosterFileRefused("file_gone")
-        table = read_table(data, job.file_name, sheet=job.reading.sheet, dropped=dropped_columns())
-        records = check_rows(table, dt.date.fromisoformat(job.today)).records
+        records = self._read.pop(job.import_id, None)
+        if records is None:  # another process read the draft (a Lambda invocation): read again
+            data = self.depot().get(self._file_key(job.import_id))
+            if data is None:
+                raise RosterFileRefused("file_gone")
+            sheet = job.reading.sheet
+            table = read_table(data, job.file_name, sheet=sheet, dropped=dropped_columns())
+            records = check_rows(table, dt.date.fromisoformat(job.today)).records
         position = job.records_done
         while position < len(records):
             if seconds_left is not None and seconds_left() < self.margin_seconds:
