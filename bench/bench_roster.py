@@ -71,9 +71,10 @@ def timed(action) -> tuple[float, object]:
 def import_file(backend: Services, path: Path) -> tuple[dict[str, float], ImportSummary]:
     """Read, check and write one roster file; seconds per phase."""
     read_s, sheet = timed(lambda: read_roster(path))
-    check_s, (records, rejections) = timed(lambda: check_rows(sheet, TODAY))
-    summary = ImportSummary(rejections=rejections)
-    write_s, _ = timed(lambda: RosterImport(backend.stores.roster).import_records(records, summary))
+    check_s, checked = timed(lambda: check_rows(sheet, TODAY))
+    summary = ImportSummary(rejections=checked.rejections)
+    importer = RosterImport(backend.stores.roster, follower=backend.roster.imports.follower)
+    write_s, _ = timed(lambda: importer.import_records(checked.records, summary))
     return {
         "read": read_s,
         "check": check_s,

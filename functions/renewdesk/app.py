@@ -44,6 +44,11 @@ def create_app(
     app.register_blueprint(staff.bp)
     app.register_blueprint(staff_inbound.bp)
     app.register_blueprint(console.bp)
+
+    from renewdesk.api import console_roster, staff_roster
+
+    app.register_blueprint(staff_roster.bp)
+    app.register_blueprint(console_roster.bp)
     if settings.site_dir is not None:
         from renewdesk import localsite
 

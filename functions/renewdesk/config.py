@@ -31,6 +31,20 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
+def _port(env: Mapping[str, str]) -> int:
+    raw = env.get("PORT") or "8000"
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise ValueError(f"PORT must be a port number, got {raw!r}")
+    return int(raw)
+
+
+def local_site_origin(env: Mapping[str, str] | None = None) -> str:
+    """Where the site is when nothing says otherwise: SITE_ORIGIN, else the local server on
+    PORT (8000), as `make run` serves it."""
+    env = os.environ if env is None else env
+    return env.get("SITE_ORIGIN") or f"http://127.0.0.1:{_port(env)}"
+
+
 def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
     value = env.get(name) or default
     if value not in allowed:
@@ -107,6 +121,13 @@ class Settings:
     # (under the function's 29-second limit: it runs every minute).
     notify_poll_seconds: int = 20
 
+    # Roster uploads (issue 12): the file waits in this S3 bucket on AWS, else in upload_dir;
+    # the import runs in a thread, or ("lambda") in an asynchronous invocation of this function.
+    roster_upload_bucket: str | None = None
+    upload_dir: Path = PROJECT_ROOT / ".local" / "uploads"
+    import_runner: str = "thread"
+    lambda_function_name: str | None = None
+
     @property
     def console_url(self) -> str:
         """The console's origin, for links sent outside the app."""
@@ -121,7 +142,7 @@ class Settings:
             "dynamodb_endpoint": env.get("DYNAMODB_ENDPOINT") or None,
             "region": env.get("AWS_REGION", cls.region),
             "store_id": env.get("STORE_ID", cls.store_id),
-            "site_origin": env.get("SITE_ORIGIN", cls.site_origin),
+            "site_origin": local_site_origin(env),
             "rate_limit_per_phone_per_day": _int(
                 env, "RATE_LIMIT_PER_PHONE_PER_DAY", cls.rate_limit_per_phone_per_day
             ),
@@ -144,11 +165,20 @@ class Settings:
             "release_cooldown_minutes": _int(
                 env, "RELEASE_COOLDOWN_MINUTES", cls.release_cooldown_minutes
             ),
+            "roster_upload_bucket": env.get("ROSTER_UPLOAD_BUCKET") or None,
+            "lambda_function_name": env.get("AWS_LAMBDA_FUNCTION_NAME") or None,
+            "import_runner": _choice(
+                env,
+                "IMPORT_RUNNER",
+                ("thread", "lambda"),
+                "lambda" if env.get("AWS_LAMBDA_FUNCTION_NAME") else cls.import_runner,
+            ),
         }
         for name, setting in (
             ("CONTENT_DIR", "content_dir"),
             ("SECRETS_DIR", "secrets_dir"),
             ("SMS_OUTBOX_DIR", "sms_outbox_dir"),
+            ("UPLOAD_DIR", "upload_dir"),
         ):
             if env.get(name):
                 values[setting] = Path(env[name])

@@ -15,6 +15,26 @@ from renewdesk.app import create_app
 from renewdesk.config import PROJECT_ROOT, Settings
 
 log = logging.getLogger(__name__)
+# Where `make run` says which address it serves on, for commands run beside it (reminders).
+ORIGIN_FILE = PROJECT_ROOT / ".local" / "site-origin"
+
+
+def record_origin(origin: str) -> None:
+    """Tell commands run beside this server where the site is."""
+    ORIGIN_FILE.parent.mkdir(parents=True, exist_ok=True)
+    ORIGIN_FILE.write_text(origin, encoding="utf-8")
+
+
+def forget_origin() -> None:
+    ORIGIN_FILE.unlink(missing_ok=True)
+
+
+def running_origin() -> str | None:
+    """The address a running `make run` serves the site on, if one is running."""
+    try:
+        return ORIGIN_FILE.read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
 
 
 def make_server(
@@ -85,6 +105,7 @@ def run(port: int, site_dir: Path) -> None:
     try:
         app = create_app(settings)
         server = make_server(settings, "127.0.0.1", port, app)
+        record_origin(settings.site_origin)
         signal.signal(signal.SIGTERM, _interrupt)
         # Notifications to the store's group robots, the speed-to-lead checks, the hourly sweep.
         notifier = start_worker(app)
@@ -96,6 +117,7 @@ def run(port: int, site_dir: Path) -> None:
         finally:
             notifier.stop()
             server.close()
+            forget_origin()
     finally:
         if db is not None:
             db.stop()

@@ -124,3 +124,13 @@ class GuardTaken(RenewDeskError):
         super().__init__()
         self.lead_id = lead_id
         self.is_open = is_open
+
+
+class RosterFileRefused(InvalidFields):
+    """An uploaded file cannot be read as a roster: field ``file`` with the reason (a
+    roster_files code such as missing_columns) and its ``detail`` (the missing columns...)."""
+
+    def __init__(self, reason: str, detail: str = ""):
+        super().__init__({"file": reason})
+        self.reason = reason
+        self.detail = detail

@@ -1,10 +1,13 @@
 """Serves the built site (build/site) at / for `make run`, the way CloudFront serves it from S3:
-directory addresses, the 404 page, gzip for text, and the response headers of docs/site.md
-(`Referrer-Policy: no-referrer` on the renewal page, whose address can carry a link token)."""
+directory addresses, the 404 page, gzip for text, the response headers of docs/site.md
+(`Referrer-Policy: no-referrer` on the renewal page, whose address can carry a link token), and
+a reminder's short link `/r/<code>` answered with the renewal page, as the CloudFront function
+site/cloudfront/short-link-function.js does."""
 
 from __future__ import annotations
 
 import gzip
+import re
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, request, send_from_directory
@@ -20,7 +23,10 @@ COMPRESSIBLE = (
     "image/svg+xml",
 )
 # Pages whose address may carry a renewal-link token: no Referer leaves them, by header too.
-NO_REFERRER_PREFIXES = ("renew/",)
+NO_REFERRER_PREFIXES = ("renew/", "r/")
+# A reminder's short link: the renewal page reads the code from the address.
+SHORT_LINK = re.compile(r"r/[0-9A-Za-z]{12}")
+RENEW_PAGE = "renew/index.html"
 
 
 class SitePath(PathConverter):
@@ -49,6 +55,8 @@ def make_blueprint(site_dir: Path) -> Blueprint:
     @bp.get("/", defaults={"path": ""})
     @bp.get("/<site_path:path>")
     def page(path: str):
+        if SHORT_LINK.fullmatch(path):
+            path = RENEW_PAGE
         target = safe_join(str(root), path)
         if target is None:
             abort(404)
@@ -62,7 +70,7 @@ def make_blueprint(site_dir: Path) -> Blueprint:
                 abort(404)
         response = send_from_directory(root, str(candidate.relative_to(root)), max_age=0)
         response.status_code = status
-        if no_referrer(path):
+        if no_referrer(path) or path == RENEW_PAGE:
             response.headers["Referrer-Policy"] = "no-referrer"
         return _maybe_gzip(response, candidate, compressed)
 

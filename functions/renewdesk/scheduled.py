@@ -74,3 +74,21 @@ def attention_sweep(
 
     services = Services(settings or Settings.from_env())
     return {"past_n7": services.inbound.attention.sweep()}
+
+
+def roster_import(
+    event: dict[str, Any] | None = None, context: Any = None, settings=None, now=None
+) -> dict[str, Any]:
+    """Run a roster upload's import (an asynchronous invocation the upload started); short of
+    time it queues the rest and invokes the function again."""
+    from renewdesk.config import Settings
+    from renewdesk.wiring import Services
+
+    event = event or {}
+    settings = settings or Settings.from_env()
+    if event.get("store_id"):
+        settings = settings.with_(store_id=str(event["store_id"]))
+    services = Services(settings, now=now) if now else Services(settings)
+    state = services.roster.jobs.run(str(event.get("import_id", "")), _lambda_clock(context))
+    log.info("roster import runner: import_id=%s state=%s", event.get("import_id"), state)
+    return {"import_id": event.get("import_id"), "state": state}

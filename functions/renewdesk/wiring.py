@@ -37,8 +37,11 @@ if TYPE_CHECKING:
     from renewdesk.services.renewal_links import OneClick
     from renewdesk.services.reports import Reports
     from renewdesk.services.roster import RosterImport
+    from renewdesk.services.roster_jobs import ImportJobs
     from renewdesk.services.search import Search
     from renewdesk.services.sessions import Sessions
+    from renewdesk.services.short_links import ShortLinks
+    from renewdesk.services.sms_replies import SmsReplies
     from renewdesk.services.staff import Accounts
     from renewdesk.store.inbound import InboundStore
     from renewdesk.store.leads import LeadStore
@@ -101,6 +104,9 @@ class Roster:
     reminders: Reminders
     links: LinkTokens
     optouts: OptOuts
+    jobs: ImportJobs  # uploads from the console, imported in the background
+    short_links: ShortLinks  # the reminders' /r/<code> links
+    replies: SmsReplies  # customers' replies to the reminders
 
 
 @dataclass(frozen=True)
@@ -198,7 +204,12 @@ class Services:
             new_id=self.new_id,
         )
         one_click = OneClick(
-            self.stores.roster, intake, lambda: self.roster.links, now=self.now, new_id=self.new_id
+            self.stores.roster,
+            intake,
+            lambda: self.roster.links,
+            now=self.now,
+            new_id=self.new_id,
+            short_links=lambda: self.roster.short_links,
         )
         return Public(consent, intake, one_click, Health(self.stores.leads))
 
@@ -268,28 +279,79 @@ class Services:
         from renewdesk.services.optouts import OptOuts
         from renewdesk.services.reminders import Reminders
         from renewdesk.services.roster import RosterImport
-        from renewdesk.services.sms import load_templates
+        from renewdesk.services.short_links import ShortLinks
+        from renewdesk.services.sms import load_checked
+        from renewdesk.store.short_links import ShortLinkStore
 
         s, store = self.settings, self.stores.roster
+        secret = read_secret(s, "link-signing-key")
         links = LinkTokens(
-            read_secret(s, "link-signing-key"),
-            s.store_id,
-            s.link_token_days,
-            clock=lambda: self.now().timestamp(),
+            secret, s.store_id, s.link_token_days, clock=lambda: self.now().timestamp()
+        )
+        short = ShortLinks(
+            secret, s.store_id, s.link_token_days, ShortLinkStore(self.client, s), now=self.now
         )
         reminders = Reminders(
             store,
-            lambda: load_templates(s.content_dir),
+            # Every template checked against the billed messages it declares, with this site.
+            lambda: load_checked(s.content_dir, s.site_origin),
             links.issue,
             s.site_origin,
             s.sms_outbox_dir,
             sender=self._sms_sender,
+            short_codes=short.issue,
             now=self.now,
             new_id=self.new_id,
         )
+        imports = RosterImport(store, now=self.now, follower=self._lead_sync())
+        optouts = OptOuts(store, now=self.now)
         return Roster(
-            RosterImport(store, now=self.now), reminders, links, OptOuts(store, now=self.now)
+            imports, reminders, links, optouts, self._jobs(imports), short, self._replies(optouts)
         )
+
+    def _replies(self, optouts: OptOuts) -> SmsReplies:
+        from renewdesk import i18n
+        from renewdesk.services.sms import load_templates
+        from renewdesk.services.sms_replies import SmsReplies
+
+        s = self.settings
+        return SmsReplies(
+            self.stores.queue,
+            optouts,
+            lambda: load_templates(s.content_dir).opt_out_replies(),
+            lambda text: i18n.message(i18n.DEFAULT, "sms.reply.note", text=text),
+            now=self.now,
+        )
+
+    def _jobs(self, imports: RosterImport) -> ImportJobs:
+        from renewdesk.services.roster_jobs import ImportJobs
+        from renewdesk.store.imports import ImportStore
+        from renewdesk.uploads import make_depot
+
+        s = self.settings
+        return ImportJobs(
+            ImportStore(self.client, s),
+            lambda: make_depot(s),
+            imports,
+            self._import_launcher(),
+            store_id=s.store_id,
+            now=self.now,
+            new_id=self.new_id,
+        )
+
+    def _import_launcher(self) -> Callable[[str], None]:
+        from renewdesk import background
+
+        s = self.settings
+        if s.import_runner == "lambda" and s.lambda_function_name:
+            return background.LambdaLauncher(s.lambda_function_name, s.region, s.store_id)
+        return background.thread_launcher(lambda import_id: self.roster.jobs.run(import_id))
+
+    def _lead_sync(self) -> Any:
+        from renewdesk.services.roster_sync import LeadSync
+        from renewdesk.store.roster_sync import FollowStore
+
+        return LeadSync(FollowStore(self.client, self.settings), now=self.now, new_id=self.new_id)
 
     @cached_property
     def privacy(self) -> Privacy:

@@ -347,6 +347,9 @@ def test_each_stage_role_reaches_only_its_table_indexes_secrets_and_log_group(st
         "dynamodb": {table_arn, f"{table_arn}/index/*"},
         "ssm": {f"arn:aws:ssm:{region}:*:parameter{env['SECRETS_PARAMETER_PREFIX']}*"},
         "logs": {log_group, f"{log_group}:*"},
+        # Roster uploads: the file waits in the stage's bucket, the function runs its import.
+        "s3": {f"arn:aws:s3:::{env['ROSTER_UPLOAD_BUCKET']}/roster-imports/*"},
+        "lambda": {f"arn:aws:lambda:{region}:*:function:{cli.lambda_name}"},
     }
     for statement in role_policy(stage):
         assert statement["Effect"] == "Allow" and "NotAction" not in statement

@@ -70,7 +70,7 @@ def sms_link(site) -> tuple[str, str]:
     path = Path(site.settings.sms_outbox_dir) / f"{report.as_of.isoformat()}.csv"
     with path.open(encoding="utf-8-sig", newline="") as day_file:
         [message] = list(csv.DictReader(day_file))
-    link = message["message"].split("点击一键确认续保：")[1].split(" ")[0]
+    [link] = re.findall(r"https?://[^\s，。]+/r/[0-9A-Za-z]+", message["message"])
     [policy] = backend.stores.roster.get_policies(["粤B86868"]).values()
     return link, policy.lead_id
 

@@ -4,8 +4,9 @@ The generated requests are what the document promises: positive cases must be ac
 ones refused with a 4xx, every answer must be documented and match its schema. Two things a
 schema cannot express are stated here instead of hidden:
 
-- a link token or a referral code is only valid if the store issued it, so positive cases get a
-  real one (negative cases keep whatever was generated);
+- a link token, a short link code or a referral code is only valid if the store issued it, so
+  positive cases get a real one (negative cases keep whatever was generated); a renewal link's
+  preview needs its token or its short code, and one without either gets the token;
 - the honeypot: a filled ``website`` field is answered like a success whatever else was sent
   (design.md), so such a case is checked for exactly that instead of for rejection;
 - form posts are answered 303 to the site's result pages (design.md), success or not, so they
@@ -43,15 +44,18 @@ def fuzzed(settings, tmp_path):
     backend = app.extensions["renewdesk"]
     code = backend.referrals.referrers.issue("推荐人", "+8613900000001").code
     path = write_roster(tmp_path / "roster.csv", [row("粤B9F123", 40)], "zh")
-    records, _ = check_rows(read_roster(path), clock.local_date(backend.now()))
-    RosterImport(backend.stores.roster, backend.now).import_records(records, ImportSummary())
+    checked = check_rows(read_roster(path), clock.local_date(backend.now()))
+    RosterImport(backend.stores.roster, backend.now).import_records(
+        checked.records, ImportSummary()
+    )
     roster_id = backend.stores.roster.get_policies(["粤B9F123"])["粤B9F123"].roster_id
-    return app, code, backend.roster.links.issue(roster_id)
+    short = backend.roster.short_links.issue([roster_id], clock.local_date(backend.now()))
+    return app, code, backend.roster.links.issue(roster_id), short[roster_id]
 
 
 @pytest.fixture
 def api_schema(fuzzed):
-    app, _, _ = fuzzed
+    app, _, _, _ = fuzzed
     return schemathesis.openapi.from_wsgi("/api/openapi.json", app)
 
 
@@ -69,7 +73,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
     ],
 )
 def test_the_api_keeps_every_promise_of_its_openapi_document(case, fuzzed):
-    _, code, token = fuzzed
+    _, code, token, short_code = fuzzed
     positive = case.meta is not None and case.meta.generation.mode.is_positive
     if positive and isinstance(case.body, dict):
         if case.body.get("token"):
@@ -78,6 +82,11 @@ def test_the_api_keeps_every_promise_of_its_openapi_document(case, fuzzed):
             case.body["code"] = code
     if positive and case.query and "t" in case.query:
         case.query["t"] = token
+    if positive and case.query and "c" in case.query:
+        case.query["c"] = short_code
+    if positive and case.path == "/api/renewals/link" and not {"t", "c"} & set(case.query or {}):
+        # One of the two is needed, which OpenAPI 3.0 parameters cannot say.
+        case.query = {**(case.query or {}), "t": token}
     answer = case.call()
     form = case.media_type == FORM
     if _honeypot_filled(answer.request, form):

@@ -64,13 +64,13 @@ def import_rows(backend, tmp_path):
     """Import roster rows through the service the CLI uses; the summary."""
 
     def run(rows: list[tuple], name: str = "roster.csv", language: str = "zh"):
-        from renewdesk.services.roster import ImportSummary, RosterImport, check_rows
+        from renewdesk.services.roster import ImportSummary, check_rows
         from renewdesk.services.roster_files import read_roster
 
         path = write_roster(tmp_path / name, rows, language)
-        records, rejections = check_rows(read_roster(path), clock.local_date(backend.now()))
-        summary = ImportSummary(rejections=rejections)
-        return RosterImport(backend.stores.roster, backend.now).import_records(records, summary)
+        checked = check_rows(read_roster(path), clock.local_date(backend.now()))
+        summary = ImportSummary(rejections=checked.rejections)
+        return backend.roster.imports.import_records(checked.records, summary)
 
     return run
 
@@ -80,7 +80,7 @@ def cli(settings):
     """Run `renewdesk ...` against this test's store; (exit code, stdout, stderr)."""
     from renewdesk.cli import main
 
-    env = {
+    base = {
         "DYNAMODB_ENDPOINT": settings.dynamodb_endpoint,
         "TABLE_NAME": settings.table_name,
         "STORE_ID": settings.store_id,
@@ -90,8 +90,11 @@ def cli(settings):
         "RENEWDESK_LANG": "zh",
     }
 
-    def run(*args: str, input: str | None = None):
-        result = CliRunner().invoke(main, list(args), env=env, input=input, catch_exceptions=False)
+    def run(*args: str, input: str | None = None, env: dict | None = None):
+        merged = {**base, **(env or {})}  # a None value unsets the variable
+        result = CliRunner().invoke(
+            main, list(args), env=merged, input=input, catch_exceptions=False
+        )
         return result.exit_code, result.stdout, result.stderr
 
     return run

@@ -10,7 +10,7 @@ import pytest
 
 from renewdesk.roster_sample import HEADERS, sample_rows, write_roster
 from renewdesk.services.roster import RowProblem, check_rows, parse_roster_date
-from renewdesk.services.roster_files import RosterFileError, read_roster
+from renewdesk.services.roster_files import read_roster
 from tests.roster.conftest import TODAY, day, row
 
 
@@ -100,8 +100,9 @@ def test_an_xlsx_with_date_cells_and_numbers_is_read(tmp_path):
         ]
     )
     book.save(tmp_path / "dms.xlsx")
-    records, rejections = check_rows(read_roster(tmp_path / "dms.xlsx"), TODAY)
-    assert rejections == []
+    checked = check_rows(read_roster(tmp_path / "dms.xlsx"), TODAY)
+    records = checked.records
+    assert checked.rejections == checked.warnings == []
     assert records[0]["phone"] == "+8613900139000"
     assert records[0]["expiry_date"] == "2026-05-01"
     assert records[0]["commercial_premium"] == Decimal("3200.00")
@@ -113,7 +114,7 @@ def test_a_gbk_csv_saved_by_chinese_excel_is_read(tmp_path):
     path = tmp_path / "gbk.csv"
     path.write_bytes(text.encode("gb18030"))
     sheet = read_roster(path)
-    assert sheet.rows[0][1]["name"] == "张伟"
+    assert sheet.rows[0].values["name"] == "张伟"
     assert sheet.headers["commercial_premium"] == "商业险保费(元)"
 
 
@@ -164,16 +165,19 @@ def test_bad_rows_are_reported_by_row_column_and_reason_and_good_rows_still_impo
     path = write_roster(tmp_path / "dms.csv", rows)
     code, out, err = cli("roster", "import", str(path), "--rejects", str(tmp_path / "bad.csv"))
     assert code == 0
-    assert "新增 2，更新 0，未变 0，拒绝 5 行" in out
+    assert "新增 4，更新 0，未变 0，拒绝 3 行；提醒 2 条" in out
     assert "第 3 行“手机号”列：不是11位中国大陆手机号" in err
     assert "第 4 行“车牌号”列：不是有效的车牌号" in err
     assert "第 4 行“保险到期日”列：日期无法识别" in err
-    assert "第 5 行“客户等级”列：客户等级只能是 A、B、C 或留空" in err
     assert "第 6 行“车牌号”列：车牌号与第 2 行重复，本行未导入" in err
+    # Optional columns: the row is imported without the bad value, and said so.
+    assert "第 5 行“客户等级”列：客户等级只能是 A、B、C 或留空（该行已导入，此项未采用）" in err
     assert "第 7 行“商业险保费(元)”列：金额无法识别" in err
-    assert set(policies(stored)) == {"粤B20001", "粤B20007"}
+    assert set(policies(stored)) == {"粤B20001", "粤B20004", "粤B20006", "粤B20007"}
+    assert policies(stored)["粤B20004"].get("grade") is None
     rejects = (tmp_path / "bad.csv").read_text(encoding="utf-8-sig").splitlines()
-    assert rejects[0] == "row,column,reason" and len(rejects) == 1 + 6
+    assert rejects[0] == ",".join(HEADERS["zh"]) + ",拒绝原因,原文件行号"
+    assert len(rejects) == 1 + 3
 
 
 def test_a_file_without_a_required_column_is_refused_and_nothing_is_written(cli, tmp_path, stored):
@@ -196,12 +200,15 @@ def test_unknown_columns_are_named_and_ignored(tmp_path):
     assert "grade" in sheet.missing_optional
 
 
-def test_a_file_with_two_columns_for_one_field_is_refused(tmp_path):
+def test_of_two_columns_for_one_field_the_surer_name_is_used_and_said(tmp_path):
     path = tmp_path / "twice.csv"
-    path.write_text("车牌号,车主姓名,手机,手机号,到期日\n", encoding="utf-8")
-    with pytest.raises(RosterFileError) as refused:
-        read_roster(path)
-    assert refused.value.code == "duplicate_column"
+    path.write_text(
+        "车牌号,车主姓名,联系电话,手机号,到期日\n粤B30003,张伟,0755-1234567,13800138000,2026-05-01\n",
+        encoding="utf-8",
+    )
+    sheet = read_roster(path)
+    assert sheet.headers["phone"] == "手机号"
+    assert sheet.duplicates == (("phone", "手机号", "联系电话"),)
 
 
 @pytest.mark.parametrize(

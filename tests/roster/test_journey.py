@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -43,10 +44,11 @@ def test_from_roster_import_to_a_specialist_claiming_the_customers_one_click_req
         messages = list(csv.DictReader(day_file))
     assert len(messages) == report.sms_queued > 0
 
-    # The customer of the last message opens the link, sees the masked preview, confirms.
+    # The customer of the last message opens the short link, sees the masked preview, confirms.
     chosen = messages[-1]
-    token = chosen["message"].split("/renew/?t=")[1].split(" ")[0]
-    preview = client.get(f"/api/renewals/link?t={token}").get_json()
+    code = re.search(r"/r/([0-9A-Za-z]{12}) ", chosen["message"]).group(1)
+    preview = client.get(f"/api/renewals/link?c={code}").get_json()
+    token = preview["token"]
     [source_row] = [r for r in rows if r[2] == chosen["mobile"]]
     assert preview["plate"] == source_row[0][:2] + "***" + source_row[0][-2:]
     assert preview["expiry_date"] == source_row[3]

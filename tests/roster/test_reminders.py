@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import pytest
@@ -168,13 +169,16 @@ def test_at_n60_the_days_sms_file_has_the_message_with_a_personal_link_and_the_o
     expiry = TODAY.replace(month=5, day=1)
     assert expiry.isoformat() == day(60)
     assert "尊贵的车主您好，您的车险将于5月1日到期" in messages["13800138016"]
-    assert "亲爱的车主，您的车险将于2026年5月1日到期" in messages["13800138017"]
+    assert "0755-2345 6780" in messages["13800138016"]
+    assert messages["13800138017"].startswith("【德瑞汽车4S店】车险5月1日到期，续保https://")
     for text in messages.values():
-        assert text.startswith("【德瑞汽车4S店】") and text.endswith("回复TD退订")
-        assert "0755-2345 6780" in text
-    token = messages["13800138016"].split("/renew/?t=")[1].split(" ")[0]
-    assert messages["13800138016"].count(f"{settings.site_origin}/renew/?t={token}") == 1
-    assert backend.roster.links.read(token) == policy(stored, "粤B50016")["roster_id"]
+        assert text.startswith("【德瑞汽车4S店】") and text.endswith(" 回复TD退订")
+    code = re.search(
+        rf"{re.escape(settings.site_origin)}/r/([0-9A-Za-z]{{12}}) ", messages["13800138016"]
+    ).group(1)
+    roster_id, _ = backend.roster.short_links.read(code)
+    assert roster_id == policy(stored, "粤B50016")["roster_id"]
+    assert (report.counts()["sms_today"], report.counts()["sms_segments"]) == (2, 3)
     assert policy(stored, "粤B50016")["sms_step"] == "queued"
     sms_path = Path(settings.sms_outbox_dir) / f"{TODAY.isoformat()}.csv"
     assert sms_path.stat().st_mode & 0o777 == 0o600  # phones and personal links
@@ -273,7 +277,7 @@ def test_reminders_run_from_the_command_line_writes_the_days_file(import_rows, c
     "broken, reason",
     [
         ("亲爱的车主，请回店续保。回复TD退订", "must contain {link}"),
-        ("亲爱的车主，续保请点 {link}", "must contain the opt-out text"),
+        ("【德瑞汽车4S店】亲爱的车主，续保请点 {link}", "the signature 【…】 is added first"),
         ("{customer}您好 {link} 回复TD退订", "unknown placeholder {customer}"),
     ],
 )

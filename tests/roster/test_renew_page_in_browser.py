@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -43,8 +44,8 @@ def sms_link(live_site):
     path = Path(live_site.settings.sms_outbox_dir) / f"{report.as_of.isoformat()}.csv"
     with path.open(encoding="utf-8-sig", newline="") as day_file:
         [message] = list(csv.DictReader(day_file))
-    link = message["message"].split("点击一键确认续保：")[1].split(" ")[0]
-    assert link.startswith(f"{live_site.url}/renew/?t=")
+    link = re.search(r"https?://\S+/r/[0-9A-Za-z]{12}", message["message"]).group(0)
+    assert link.startswith(f"{live_site.url}/r/")
     [policy] = backend.stores.roster.get_policies(["粤B86868"]).values()
     return link, policy.lead_id
 
@@ -71,7 +72,7 @@ def test_the_sms_link_shows_the_masked_policy_and_one_tap_requests_the_renewal(
         f"{expiry.year}年{expiry.month}月{expiry.day}日"
     )
     assert phone.locator("[data-rd-manual]").is_hidden()
-    assert "?t=" not in phone.url  # the token left the address bar
+    assert phone.url == f"{live_site.url}/renew/"  # the code left the address bar
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     phone.screenshot(path=str(SCREENSHOTS / "renew-one-click.png"), full_page=True)
 
@@ -82,7 +83,7 @@ def test_the_sms_link_shows_the_masked_policy_and_one_tap_requests_the_renewal(
     lead = live_site.backend.stores.leads.get_lead(lead_id)
     assert lead.customer_requested is True and lead.requested_via == "renewal_link"
     # Nothing the renewal page loaded or sent named the page (and so the token) as referrer.
-    assert not [r for r in sent if "/renew/" in r], f"the renewal page leaked: {sent}"
+    assert not [r for r in sent if "/renew/" in r or "/r/" in r], f"the page leaked: {sent}"
     assert phone.problems == []
 
     # A second tap on the same SMS link: already in hand.
@@ -117,6 +118,15 @@ def test_the_customer_opts_out_of_reminders_from_the_page(live_site, phone, sms_
     assert "已为您退订续保提醒短信" in phone.inner_text("[data-rd-optout-done]")
     assert live_site.backend.stores.roster.opted_out(["+8613800138686"]) == {"+8613800138686"}
     assert phone.problems == []
+
+
+def test_a_token_link_sent_before_short_links_still_works(live_site, phone, sms_link):
+    [policy] = live_site.backend.stores.roster.get_policies(["粤B86868"]).values()
+    token = live_site.backend.roster.links.issue(policy.roster_id)
+    phone.goto(f"{live_site.url}/renew/?t={token}")
+    phone.locator("[data-rd-oneclick-preview]").wait_for()
+    assert phone.locator('[data-rd-preview="plate"]').inner_text() == "粤B***68"
+    assert "?t=" not in phone.url
 
 
 def test_a_link_that_does_not_work_says_so_and_offers_the_manual_form(live_site, phone):

@@ -178,7 +178,7 @@ def test_campaigns_with_gift_tiers_may_not_overlap(content):
 
 def test_sms_templates_are_checked_by_the_reminders_rules(content):
     """An SMS placeholder the sender cannot fill stops the build before any SMS goes out."""
-    edit(content / "sms.yml", "{date}到期", "{expiry}到期")
+    edit(content / "sms.yml", "{day}日到期", "{expiry}到期")
     [problem] = problems(content)
     assert problem.startswith("content/sms.yml：templates[1].text: unknown placeholder {expiry}")
 

@@ -74,7 +74,7 @@ def test_bad_indentation_in_the_sms_templates_is_one_line(content):
     """The reminders' templates file, mis-indented: no traceback from the SMS loader."""
     edit(content / "sms.yml", "    grades: [A]", "   grades: [A]")
     assert problems(content) == [
-        "content/sms.yml 第 21 行：缩进不对：这一行和上一级没有对齐（只能用空格，同一级的字段要左边对齐）"
+        "content/sms.yml 第 27 行：缩进不对：这一行和上一级没有对齐（只能用空格，同一级的字段要左边对齐）"
     ]
 
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import models_json_schema
 
 from renewdesk.services.links import TOKEN_PATTERN
+from renewdesk.services.short_links import CODE_PATTERN
 from renewdesk.services.submissions import ReferralSignup, RenewalRequest
 
 
@@ -50,6 +51,9 @@ class LinkPreview(BaseModel):
     name: str = Field(examples=["张*"])
     plate: str = Field(examples=["粤B***45"])
     expiry_date: str = Field(examples=["2026-12-20"], json_schema_extra={"format": "date"})
+    token: str | None = Field(
+        default=None, description="With a short link's code: the token to confirm with"
+    )
 
 
 class LinkOptOut(BaseModel):
@@ -231,13 +235,21 @@ def document() -> dict[str, Any]:
             "/api/renewals/link": {
                 "get": {
                     "summary": "The masked preview of a renewal link; writes nothing",
+                    "description": "The link's token (t), or a short link's code (c): then the "
+                    "answer adds the token to confirm with.",
                     "parameters": [
                         {
                             "name": "t",
                             "in": "query",
-                            "required": True,
+                            "required": False,
                             "schema": {"type": "string", "pattern": TOKEN_PATTERN},
-                        }
+                        },
+                        {
+                            "name": "c",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string", "pattern": CODE_PATTERN},
+                        },
                     ],
                     "responses": {
                         "200": _json(_ref(LinkPreview), "The policy the link names, masked"),

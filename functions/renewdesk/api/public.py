@@ -37,8 +37,12 @@ def submit_referral():
 @bp.get("/renewals/link")
 def renewal_link():
     """What the one-click page shows before the customer confirms. Writes nothing: SMS apps
-    open links to preview them."""
+    open links to preview them. ``t``: a token (links sent before short links); ``c``: a short
+    link's code, answered with the token the page then confirms with."""
     one_click = web.services().public.one_click
+    if "c" in request.args:
+        roster_id, token = one_click.read_code(request.args.get("c"))
+        return jsonify({**one_click.preview(roster_id), "token": token})
     return jsonify(one_click.preview(one_click.read_token(request.args.get("t"))))
 
 

@@ -13,6 +13,7 @@ from renewdesk.cli.referrers import referrers
 from renewdesk.cli.roster import reminders, roster
 from renewdesk.cli.server import db, package, serve
 from renewdesk.cli.site import site
+from renewdesk.cli.sms import sms
 from renewdesk.cli.staff import staff
 
 
@@ -21,5 +22,5 @@ def main() -> None:
     """RenewDesk operations: local server, database, site, staff, roster, reminders, referrals."""
 
 
-for command in (serve, db, package, staff, referrers, site, roster, reminders, customers):
+for command in (serve, db, package, staff, referrers, site, roster, reminders, customers, sms):
     main.add_command(command)

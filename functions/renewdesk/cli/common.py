@@ -30,7 +30,7 @@ def services(create_table: bool = True) -> Services:
     the caller does that itself."""
     from renewdesk import localdb
 
-    settings = Settings.from_env()
+    settings = Settings.from_env().with_(site_origin=site_origin_of_env())
     if not settings.dynamodb_endpoint:
         endpoint = localdb.running_endpoint()
         if endpoint is None:
@@ -42,6 +42,19 @@ def services(create_table: bool = True) -> Services:
     if create_table:
         wired.ensure_table()
     return wired
+
+
+def site_origin_of_env() -> str:
+    """Where links point: SITE_ORIGIN, else the local server on PORT, else the `make run`
+    running beside this command, else port 8000."""
+    from renewdesk import devserver
+    from renewdesk.config import local_site_origin
+
+    if not os.environ.get("SITE_ORIGIN") and not os.environ.get("PORT"):
+        running = devserver.running_origin()
+        if running:
+            return running
+    return local_site_origin()
 
 
 def checked(normalize: Callable[[Any], str], field: str, value: str) -> str:

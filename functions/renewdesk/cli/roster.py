@@ -8,7 +8,6 @@ from pathlib import Path
 
 import click
 
-from renewdesk import i18n
 from renewdesk.cli import common
 
 SHOWN_REJECTIONS = 100
@@ -23,13 +22,6 @@ def _phone(value: str) -> str:
     return common.phone(value)
 
 
-def _reason(rejection) -> str:
-    specific = f"roster.reason.{rejection.code}.{rejection.field}"
-    if specific in i18n.catalog(common.lang()):
-        return _text(specific)
-    return _text(f"roster.reason.{rejection.code}", first_row=rejection.first_row or "")
-
-
 @click.group()
 def roster() -> None:
     """The policy roster exported from the dealer management system."""
@@ -37,46 +29,61 @@ def roster() -> None:
 
 @roster.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--sheet", default=None, help="XLSX: the sheet to read (default: the first).")
+@click.option(
+    "--sheet", default=None, help="XLSX: the sheet to read (default: the first with a header)."
+)
 @click.option("--check", is_flag=True, help="Only check the rows; write nothing.")
 @click.option(
     "--rejects",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Write the rejected rows (row, column, reason) to this CSV file.",
+    help="Write the rejected rows, as the file has them plus the reasons, to this CSV (or "
+    ".xlsx) file: correct them there and import that file.",
 )
 def roster_import(file: Path, sheet: str | None, check: bool, rejects: Path | None) -> None:
-    """Import a roster (CSV or XLSX; Chinese or English column names). Re-importing the same
-    file changes nothing; a newer file updates the records it changes."""
-    from renewdesk.services import clock
+    """Import a roster (CSV or XLSX, as DMS export it; Chinese or English column names).
+    Re-importing the same file changes nothing; a newer file updates the records it changes
+    and the open leads of those vehicles."""
+    from renewdesk.services import clock, roster_report
     from renewdesk.services.roster import ImportSummary, check_rows
-    from renewdesk.services.roster_files import COLUMNS, RosterFileError, read_roster
+    from renewdesk.services.roster_files import RosterFileError, read_table
 
+    language = common.lang()
     try:
-        table = read_roster(file, sheet)
+        table = read_table(
+            file.read_bytes(), file.name, sheet=sheet, dropped=roster_report.dropped_columns()
+        )
     except RosterFileError as error:
         message = _text(f"roster.file.{error.code}", detail=error.detail)
         raise click.ClickException(message) from None
-    if table.ignored:
-        click.echo(_text("roster.ignored_columns", columns="、".join(table.ignored)), err=True)
-    if table.missing_optional:
-        names = "、".join(COLUMNS[f][1][0] for f in table.missing_optional)
-        click.echo(_text("roster.missing_optional", columns=names), err=True)
-    records, rejections = check_rows(table, clock.local_date(clock.now()))
-    _report_rejections(rejections, rejects)
-    rejected_rows = len({r.row for r in rejections})
+    for line in roster_report.notices(roster_report.SheetReading.of(table), language):
+        click.echo(line, err=True)
+    checked = check_rows(table, clock.local_date(clock.now()))
+    _show(
+        [roster_report.warning(w, language) for w in checked.warnings]
+        + [roster_report.located(r, language) for r in checked.rejections]
+    )
+    if rejects is not None:
+        _write_rejects(
+            rejects,
+            roster_report.rejects_table(
+                table.header, checked.rejected, checked.rejections, language
+            ),
+        )
     if check:
-        click.echo(_text("roster.checked", good=len(records), rejected=rejected_rows))
+        click.echo(
+            _text("roster.checked", good=len(checked.records), rejected=checked.rejected_rows)
+        )
         return
-    summary = ImportSummary(rejections=rejections)
+    summary = ImportSummary(rejections=checked.rejections)
     importer = common.services().roster.imports
-    if len(records) >= PROGRESS_FROM_ROWS:
+    if len(checked.records) >= PROGRESS_FROM_ROWS:
         with click.progressbar(
-            length=len(records), label=_text("roster.importing"), file=sys.stderr
+            length=len(checked.records), label=_text("roster.importing"), file=sys.stderr
         ) as bar:
-            importer.import_records(records, summary, bar.update)
+            importer.import_records(checked.records, summary, bar.update)
     else:
-        importer.import_records(records, summary)
+        importer.import_records(checked.records, summary)
     click.echo(
         _text(
             "roster.summary",
@@ -85,27 +92,32 @@ def roster_import(file: Path, sheet: str | None, check: bool, rejects: Path | No
             unchanged=summary.unchanged,
             rejected=summary.rejected_rows,
         )
+        + "；"
+        + _text(
+            "imports.summary_more",
+            warnings=len(checked.warnings),
+            leads=summary.leads_updated,
+            owners=summary.owners_changed,
+        )
     )
 
 
-def _report_rejections(rejections, rejects: Path | None) -> None:
-    lines = [
-        _text("roster.rejected_row", row=r.row, column=r.column, reason=_reason(r))
-        for r in rejections
-    ]
+def _show(lines: list[str]) -> None:
     for line in lines[:SHOWN_REJECTIONS]:
         click.echo(line, err=True)
     if len(lines) > SHOWN_REJECTIONS:
         click.echo(f"… +{len(lines) - SHOWN_REJECTIONS}", err=True)
-    if rejects is not None:
-        from renewdesk.services.exports import write_csv
 
-        with rejects.open("w", encoding="utf-8-sig", newline="") as out:
-            write_csv(
-                out,
-                [["row", "column", "reason"], *((r.row, r.column, _reason(r)) for r in rejections)],
-            )
-        click.echo(_text("roster.rejects_written", path=rejects), err=True)
+
+def _write_rejects(path: Path, table: list[list]) -> None:
+    from renewdesk.services.exports import write_csv, xlsx_bytes
+
+    if path.suffix.lower() == ".xlsx":
+        path.write_bytes(xlsx_bytes({_text("imports.rejects.sheet"): table}))
+    else:
+        with path.open("w", encoding="utf-8-sig", newline="") as out:
+            write_csv(out, table)
+    click.echo(_text("roster.rejects_written", path=path), err=True)
 
 
 @roster.command("columns")
@@ -180,6 +192,21 @@ def reminders_run(as_of: dt.datetime | None, no_file: bool) -> None:
     counts = report.counts()
     click.echo(_text("reminders.leads", **counts))
     click.echo(_text("reminders.sms", **counts))
+    click.echo(_text("sms.billed", **counts))
+    for size in report.sizes:
+        click.echo(
+            _text(
+                "sms.sizes",
+                template=size.template.template_id,
+                length=size.length,
+                segments=size.segments,
+                max_segments=size.template.max_segments,
+            )
+        )
+    if report.sms_postponed:
+        click.echo(_text("sms.postponed", **counts))
+    if report.sms_deferred:
+        click.echo(_text("sms.deferred", **counts))
     if report.sms_file is not None:
         click.echo(_text("reminders.sms_file", path=report.sms_file))
     if report.sms_sent or report.sms_failed:

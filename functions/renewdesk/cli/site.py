@@ -79,10 +79,34 @@ def generate_command(stage: str | None, as_of: str | None) -> None:
     show_default="build/site",
 )
 def build(stage: str | None, as_of: str | None, site_dir: Path) -> None:
-    """Generate the pages from content/ and build the site with mkdocs."""
+    """Generate the pages from content/ and build the site with mkdocs; say how many messages
+    each SMS template is billed as with the stage's links."""
     from renewdesk.publish import building
 
-    building.run_or_explain(lambda: building.build(_options(stage, as_of), site_dir), _fail)
+    def build_and_size() -> None:
+        options = _options(stage, as_of)
+        building.build(options, site_dir)
+        _sms_sizes(options)
+
+    building.run_or_explain(build_and_size, _fail)
+
+
+def _sms_sizes(options: "Options") -> None:
+    from renewdesk.publish import stages
+    from renewdesk.publish.generate import sms_origin
+    from renewdesk.services.sms import load_templates
+
+    origin = sms_origin(stages.load(options.stage))
+    for size in load_templates(options.content_dir).sizes(origin):
+        click.echo(
+            _say(
+                "sms.sizes",
+                template=size.template.template_id,
+                length=size.length,
+                segments=size.segments,
+                max_segments=size.template.max_segments,
+            )
+        )
 
 
 @site.command("calendar")

@@ -140,9 +140,10 @@ class _Reader:
     def problems_for(self, path: Path) -> bool:
         return any(p.file == self.name(path) for p in self.problems)
 
-    def sms_templates(self) -> list[Problem]:
-        """sms.yml, by the rules of the service that sends the reminders."""
-        from renewdesk.services.sms import ContentError, load_templates
+    def sms_templates(self, site_origin: str | None = None) -> list[Problem]:
+        """sms.yml, by the rules of the service that sends the reminders; with the stage's site
+        origin, each template's longest message against the messages it may be billed as."""
+        from renewdesk.services.sms import ContentError, check_sizes, load_templates
 
         path = self.root / SMS_FILE
         if not path.is_file():
@@ -152,7 +153,9 @@ class _Reader:
         if self.problems_for(path) or self.problems_for(self.root / "store.yml"):
             return []  # already reported with its line
         try:
-            load_templates.__wrapped__(self.root)  # uncached: the preview re-reads edits
+            templates = load_templates.__wrapped__(self.root)  # uncached: the preview re-reads
+            if site_origin:
+                check_sizes(templates, site_origin, path)
         except ContentError as error:
             return [
                 Problem(
@@ -189,11 +192,11 @@ class _Reader:
         return found
 
 
-def load(root: Path, stage: str | None = None) -> SiteContent:
+def load(root: Path, stage: str | None = None, site_origin: str | None = None) -> SiteContent:
     """Read and validate content/; raises ContentInvalid listing every problem.
 
     `stage` "prod" also requires what a published site in mainland China must show (the ICP
-    filing number)."""
+    filing number); `site_origin` (the stage's address) sizes the SMS templates' links."""
     reader = _Reader(root)
     parsed = {key: reader.data_file(key) for key in DATA_FILES}
     campaigns = reader.markdown_files(CAMPAIGNS_DIR, schema.Campaign)
@@ -223,7 +226,7 @@ def load(root: Path, stage: str | None = None) -> SiteContent:
     problems += checks.tier_campaigns(campaigns)
     if parsed["club"] is not None:
         problems += checks.club(name["club"], parsed["club"])
-    problems += reader.sms_templates()
+    problems += reader.sms_templates(site_origin)
     problems += worktexts.check(reader)  # the specialists' scripts and message templates
     if store is not None:
         problems += checks.required_hotlines(name["store"], store)

@@ -141,6 +141,10 @@ class Store(Model):
     share_image: Image | None = None
     icp: Annotated[Short, AfterValidator(_check_icp)] | None = None
     police_filing: Short | None = None
+    # The signature every reminder SMS starts with, as registered with the SMS platform.
+    sms_signature: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=12)] | None
+    ) = None
 
 
 # ---- offers.yml and campaigns/*.md ---------------------------------------------------------

@@ -98,7 +98,7 @@ def generate(options: Options) -> Path:
             )
         ) from None
     try:
-        content = load(options.content_dir, stage=stage.name)
+        content = load(options.content_dir, stage=stage.name, site_origin=sms_origin(stage))
     except ContentInvalid as invalid:
         raise GenerateFailed(invalid.report(language)) from None
     site = _SiteWriter(content, stage, options)
@@ -108,6 +108,13 @@ def generate(options: Options) -> Path:
     shutil.rmtree(options.out_dir, ignore_errors=True)
     staging.rename(options.out_dir)
     return options.out_dir
+
+
+def sms_origin(stage: stages.Stage) -> str:
+    """The site address the stage's reminder links use: its own, or locally the server's."""
+    from renewdesk.config import local_site_origin
+
+    return stage.site_origin or local_site_origin()
 
 
 class _SiteWriter:

@@ -46,6 +46,9 @@ NOT_THEIRS = frozenset(
         "close_event_id",
         "superseded",
         "expires_at",
+        "lead_synced",
+        "lead_phone",
+        "written_by",
     }
 )
 

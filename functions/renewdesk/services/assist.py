@@ -37,9 +37,9 @@ class StoreProfile:
 
 def load_profile(content_dir: Path) -> StoreProfile:
     """The store's short name and insurance hotline (content/store.yml)."""
-    from renewdesk.services.sms import _store_profile
+    from renewdesk.services.sms import store_profile
 
-    name, hotline = _store_profile(Path(content_dir) / "store.yml")
+    name, hotline, _signature = store_profile(Path(content_dir) / "store.yml")
     return StoreProfile(name, hotline)
 
 

@@ -52,6 +52,16 @@ class LinkTokens:
             raise ValueError("not a roster id")
         return self._signer.sign(roster_id).decode("ascii")
 
+    def issue_at(self, roster_id: str, timestamp: float) -> str:
+        """A token as it would have been issued at ``timestamp`` (a short link's: it expires
+        when the short link does)."""
+        from itsdangerous.encoding import base64_encode, int_to_bytes
+
+        if not ROSTER_ID_RE.fullmatch(roster_id):
+            raise ValueError("not a roster id")
+        stamped = roster_id.encode("ascii") + b"." + base64_encode(int_to_bytes(int(timestamp)))
+        return (stamped + b"." + self._signer.get_signature(stamped)).decode("ascii")
+
     def read(self, token: str) -> str:
         """The roster id a token names; LinkRejected(invalid_token or expired_token) otherwise."""
         from itsdangerous import BadSignature, SignatureExpired

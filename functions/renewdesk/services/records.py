@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 LeadType = Literal["renewal", "referral"]
-LeadStatus = Literal["queued", "claimed", "attention", "won", "lost", "erased"]
+LeadStatus = Literal["queued", "claimed", "attention", "won", "lost", "erased", "handed_over"]
 
 
 def _kept(default: Any = None, shown: bool = False, close: bool = False) -> Any:
@@ -235,6 +235,11 @@ class Policy:
     sms_step: str | None = None
     sms_on: str | None = None
     sms_sent_at: str | None = None
+    # The row hash and owner phone the vehicle's open lead last took (services.roster_sync).
+    lead_synced: str | None = None
+    lead_phone: str | None = None
+    # The upload (import job) that last wrote the record: a resumed job counts its own writes.
+    written_by: str | None = None
 
     def changed(self, **values: Any) -> Policy:
         """The policy with these fields set."""

@@ -10,8 +10,12 @@ For every policy expiring in the next 90 days:
   (won: already renewed; lost: the specialist has been told no), the policy is left alone.
 - **N-60, the SMS.** Once per cycle it queues the reminder with a personal one-click link,
   unless the customer opted out, has asked for a quote already, or the cycle's lead is closed.
-  The day's messages are written to ``build/sms/YYYY-MM-DD.csv`` (rewritten whole on every run
-  of that day) and, when a sender is configured, sent.
+  A mobile number gets at most one reminder a day, whatever the templates: a second policy of
+  the same number waits for the next day. The link is the short ``<site>/r/<code>``
+  (services.short_links), the same for a policy all day. The day's messages are written to
+  ``build/sms/YYYY-MM-DD.csv`` (rewritten whole on every run of that day) and, when a sender is
+  configured, sent between 08:00 and 21:00 China time; a message the run could not send then
+  (too late, too early, failed) goes out in the next run that may send, up to three days on.
 
 A policy found late (imported after its N-90 or N-60 day) gets the steps it missed on the next
 run; a missed daily run is caught up by the next one. Running twice on a day creates nothing new.
@@ -29,7 +33,15 @@ from renewdesk.services import clock, queue
 from renewdesk.services.plan import STANDARD_STEPS
 from renewdesk.services.records import Guard, Lead, Policy, new_lead
 from renewdesk.services.roster import policy_values
-from renewdesk.services.sms import SmsMessage, SmsSender, SmsTemplates, write_outbox
+from renewdesk.services.sms import (
+    SmsMessage,
+    SmsSender,
+    SmsTemplates,
+    TemplateSize,
+    in_sending_window,
+    short_link,
+    write_outbox,
+)
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +55,8 @@ CLOSED_STEPS = ("won", "lost")
 # (Lambda's timeout) and the next run goes on where it stopped.
 LEAD_CHUNK = 330
 SAFETY_SECONDS = 8
+# A queued message not sent (quiet hours, a failed send) is tried again for this many days.
+RESEND_DAYS = 3
 
 
 @dataclass
@@ -60,7 +74,10 @@ class RunReport:
     sms_requested: int = 0
     sms_sent: int = 0
     sms_failed: int = 0
+    sms_postponed: int = 0  # a second policy of a number already reminded today: tomorrow
+    sms_deferred: int = 0  # not sent now (quiet hours, the number had one today): next run
     messages: list[SmsMessage] = field(default_factory=list)
+    sizes: list[TemplateSize] = field(default_factory=list)  # each template's longest message
     sms_file: Path | None = None
     incomplete: bool = False  # stopped early for lack of time; the next run goes on
 
@@ -77,6 +94,9 @@ class RunReport:
             "sms_lead_closed": self.sms_lead_closed,
             "sms_requested": self.sms_requested,
             "sms_today": len(self.messages),
+            "sms_segments": sum(m.segments for m in self.messages),
+            "sms_postponed": self.sms_postponed,
+            "sms_deferred": self.sms_deferred,
             "sms_sent": self.sms_sent,
             "sms_failed": self.sms_failed,
             "incomplete": self.incomplete,
@@ -147,6 +167,8 @@ class Reminders:
     site_origin: str
     outbox_dir: Path
     sender: Callable[[], SmsSender | None] = lambda: None
+    # Short links (services.short_links.ShortLinks.issue): codes by roster id, for one day.
+    short_codes: Callable[[list[str], dt.date], dict[str, str]] | None = None
     now: Callable[[], dt.datetime] = field(default=clock.now)
     new_id: Callable[[dt.datetime], str] = field(default=clock.new_id)
 
@@ -176,12 +198,17 @@ class Reminders:
         current = [fresh[p.plate] for p in in_sms_window if p.plate in fresh]
         opted_out = self.store.opted_out(p.phone for p in current)
         current = self._sms_step(current, opted_out, as_of, report)
-        report.messages = self._outbox(current, opted_out, as_of)
+        todays = [
+            p for p in self._unsent(current, opted_out, as_of) if p.sms_on == as_of.isoformat()
+        ]
+        report.messages = self._messages(todays, include_sent=True)
+        if report.messages:
+            report.sizes = self.templates().sizes(self.site_origin)
         if write_file:
             report.sms_file = write_outbox(self.outbox_dir, as_of, report.messages)
         sender = self.sender()
         if sender is not None:
-            self._send(sender, report)
+            self._send(sender, current, opted_out, as_of, report)
         log.info("reminders run: %s", report.counts())
         return report
 
@@ -275,7 +302,14 @@ class Reminders:
         they are after it."""
         from renewdesk.services.worklist import CLOSED
 
-        waiting = [p for p in policies if p.in_current_cycle and not p.sms_step]
+        waiting = sorted(
+            (p for p in policies if p.in_current_cycle and not p.sms_step),
+            key=lambda p: (p.expiry_date, p.plate),
+        )
+        today = as_of.isoformat()
+        reminded = {
+            p.phone for p in policies if p.sms_step == "queued" and p.sms_on == today
+        }  # a number gets one reminder a day, whatever the templates
         leads = self.store.get_leads(
             p.lead_id for p in waiting if p.lead_id and p.lead_step not in CLOSED_STEPS
         )
@@ -292,42 +326,91 @@ class Reminders:
             elif policy.phone in opted_out:
                 step = "opted_out"
                 report.sms_opted_out += 1
+            elif policy.phone in reminded:
+                report.sms_postponed += 1  # its turn comes tomorrow
+                continue
             else:
                 step = "queued"
+                reminded.add(policy.phone)
                 report.sms_queued += 1
             marks.append((policy.plate, policy.expiry_date, step, as_of.isoformat()))
             taken[policy.plate] = policy.changed(sms_step=step, sms_on=as_of.isoformat())
         self.store.mark_sms(marks)
         return [taken.get(p.plate, p) for p in policies]
 
-    def _outbox(
-        self, policies: list[Policy], opted_out: set[str], as_of: dt.date
-    ) -> list[SmsMessage]:
-        todays = [
-            p
-            for p in policies
-            if p.in_current_cycle
-            and p.sms_step == "queued"
-            and p.sms_on == as_of.isoformat()
-            and p.phone not in opted_out
-        ]
-        if not todays:
+    def _unsent(self, policies: list[Policy], opted_out: set[str], as_of: dt.date) -> list[Policy]:
+        """Policies whose reminder is queued this cycle and not yet sent (or, today's, sent),
+        from the last RESEND_DAYS days, oldest first."""
+        since = (as_of - dt.timedelta(days=RESEND_DAYS)).isoformat()
+        return sorted(
+            (
+                p
+                for p in policies
+                if p.in_current_cycle
+                and p.sms_step == "queued"
+                and p.sms_on
+                and since <= p.sms_on <= as_of.isoformat()
+                and p.phone not in opted_out
+            ),
+            key=lambda p: (p.sms_on or "", p.expiry_date, p.plate),
+        )
+
+    def _messages(self, policies: list[Policy], include_sent: bool) -> list[SmsMessage]:
+        """The reminders of these policies, each with the link of the day it was queued."""
+        chosen = [p for p in policies if include_sent or not p.sms_sent_at]
+        if not chosen:
             return []
         templates = self.templates()
+        links: dict[str, str] = {}
+        for day in sorted({p.sms_on or "" for p in chosen}):
+            links.update(self._links([p for p in chosen if p.sms_on == day], day))
         return [
             SmsMessage(
                 p.plate,
                 p.expiry_date,
                 p.phone,
-                templates.render(p, renewal_link(self.site_origin, self.issue_token(p.roster_id))),
+                templates.render(p, links[p.roster_id]),
                 sent=bool(p.sms_sent_at),
+                template_id=templates.template_for(p.grade).template_id,
             )
-            for p in sorted(todays, key=lambda p: (p.expiry_date, p.plate))
+            for p in chosen
         ]
 
-    def _send(self, sender: SmsSender, report: RunReport) -> None:
-        for message in report.messages:
-            if message.sent:
+    def _links(self, policies: list[Policy], day: str) -> dict[str, str]:
+        """Each policy's link of that day: the short one, else (no short links, or a code
+        taken by another policy) the token link."""
+        codes: dict[str, str] = {}
+        if self.short_codes is not None:
+            codes = self.short_codes([p.roster_id for p in policies], dt.date.fromisoformat(day))
+        return {
+            p.roster_id: short_link(self.site_origin, codes[p.roster_id])
+            if p.roster_id in codes
+            else renewal_link(self.site_origin, self.issue_token(p.roster_id))
+            for p in policies
+        }
+
+    def _send(
+        self,
+        sender: SmsSender,
+        policies: list[Policy],
+        opted_out: set[str],
+        as_of: dt.date,
+        report: RunReport,
+    ) -> None:
+        """Send the queued, unsent reminders, within carriers' hours, one a number a day."""
+        waiting = self._messages(self._unsent(policies, opted_out, as_of), include_sent=False)
+        if not in_sending_window(self.now()):
+            report.sms_deferred += len(waiting)
+            return
+        today = clock.local_date(self.now())
+        sent_today = {
+            p.phone
+            for p in policies
+            if p.sms_sent_at and clock.local_date(clock.parse_iso(p.sms_sent_at)) == today
+        }
+        for message in waiting:
+            if message.phone in sent_today:
+                report.sms_deferred += 1
                 continue
             try:
                 sender.send(message.phone, message.text)
@@ -335,6 +418,7 @@ class Reminders:
                 report.sms_failed += 1
                 log.warning("reminder SMS not sent: %s", type(error).__name__)
                 continue
+            sent_today.add(message.phone)
             self.store.mark_sent(message.plate, message.expiry_date, clock.iso(self.now()))
             report.sms_sent += 1
 

@@ -22,10 +22,11 @@ from renewdesk.errors import LinkRejected
 from renewdesk.services import clock, queue
 from renewdesk.services.intake import Intake, Outcome
 from renewdesk.services.limits import RateLimit
-from renewdesk.services.links import EXPIRED, TOKEN_PATTERN, LinkTokens
+from renewdesk.services.links import EXPIRED, INVALID, TOKEN_PATTERN, LinkTokens
 from renewdesk.services.records import Lead, Policy
 from renewdesk.services.reminders import follow_up_plan
 from renewdesk.services.roster import policy_values
+from renewdesk.services.short_links import ShortLinks
 from renewdesk.services.submissions import (
     ExpiryDate,
     Name,
@@ -79,10 +80,19 @@ class OneClick:
     tokens: Callable[[], LinkTokens]
     now: Callable[[], dt.datetime] = field(default=clock.now)
     new_id: Callable[[dt.datetime], str] = field(default=clock.new_id)
+    short_links: Callable[[], ShortLinks] | None = None
 
     def read_token(self, token: Any) -> str:
         """The roster id a token names (no storage read); LinkRejected if forged or expired."""
         return self.tokens().read(token)
+
+    def read_code(self, code: Any) -> tuple[str, str]:
+        """(The roster id a short link's code stands for, the token the page confirms with,
+        expiring when the short link does); LinkRejected if forged, expired or gone."""
+        if self.short_links is None:
+            raise LinkRejected(INVALID)
+        roster_id, issued_at = self.short_links().read(code)
+        return roster_id, self.tokens().issue_at(roster_id, issued_at)
 
     def preview(self, roster_id: str) -> dict[str, str]:
         """What the page shows before the customer confirms: masked name and plate, expiry."""

@@ -21,7 +21,7 @@ from renewdesk.errors import StaleWrite
 from renewdesk.services import clock
 from renewdesk.services.links import new_roster_id
 from renewdesk.services.records import Policy
-from renewdesk.services.roster_files import RosterSheet
+from renewdesk.services.roster_files import COLUMNS, RosterSheet, SkippedRow
 
 DATA_FIELDS = (
     "plate",
@@ -55,13 +55,36 @@ class RowProblem(ValueError):
 
 @dataclass(frozen=True)
 class Rejection:
-    """A row left out of the import: where (row number, the file's column name) and why."""
+    """A bad cell: where (row number, the file's column name) and why. In a required column it
+    leaves the row out (a rejection); in an optional one the row is imported without that value
+    (a warning)."""
 
     row: int
     column: str  # as the file names it
     field: str  # the roster field it maps to
     code: str
     first_row: int | None = None  # for a duplicate plate: the row that has it first
+
+
+@dataclass
+class CheckedRows:
+    """A sheet's rows checked: the records to import, the rows left out with every problem of
+    theirs, the kept rows' problems with optional cells, and the rows that are no record."""
+
+    records: list[dict[str, Any]]
+    rejections: list[Rejection]
+    warnings: list[Rejection]
+    rejected: dict[int, tuple[Any, ...]]  # row number → its original cells
+    skipped: tuple[SkippedRow, ...] = ()
+
+    @property
+    def rejected_rows(self) -> int:
+        return len(self.rejected)
+
+    @property
+    def rows_total(self) -> int:
+        """Data rows of the file (records and rejected rows; skipped ones not counted)."""
+        return len(self.records) + len(self.rejected)
 
 
 @dataclass
@@ -72,6 +95,8 @@ class ImportSummary:
     updated: int = 0
     unchanged: int = 0
     rejections: list[Rejection] = field(default_factory=list)
+    leads_updated: int = 0  # open leads that took the changed figures, expiry or owner
+    owners_changed: int = 0  # of those, leads handed to a vehicle's new owner
 
     @property
     def rejected_rows(self) -> int:
@@ -88,6 +113,12 @@ class RosterStore(Protocol):
     def update_policies(self, changes: list[tuple[Policy, Policy]]) -> list[str]: ...
 
 
+class LeadFollower(Protocol):
+    """Brings the open leads of changed policies in line with them (services.roster_sync)."""
+
+    def follow(self, policies: list[Policy], summary: ImportSummary) -> None: ...
+
+
 # -- checking one row ----------------------------------------------------------------------
 
 
@@ -96,7 +127,9 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # a number typed into a text column comes back as 13800138000.0
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    if isinstance(value, dt.datetime) and value.time() == dt.time():
+        value = value.date()
+    return str(value).strip()
 
 
 def _identifier(value: Any) -> str:
@@ -104,7 +137,7 @@ def _identifier(value: Any) -> str:
     from renewdesk.services.normalize import ForeignCharacters, ascii_folded
 
     try:
-        return ascii_folded(_text(value))
+        return ascii_folded(_text(value)).strip()
     except ForeignCharacters as error:
         raise RowProblem(error.code) from None
 
@@ -120,29 +153,38 @@ def _short_text(value: Any) -> str | None:
     return text
 
 
+DATE_TEXT = (
+    re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?"),
+    re.compile(r"(\d{4})(\d{2})(\d{2})"),
+)
+# A spreadsheet date written out as its number (46525 is 2027-05-17), as CSV exports do.
+SERIAL_TEXT = re.compile(r"\d{5}(\.\d+)?")
+
+
 def parse_roster_date(value: Any, today: dt.date) -> str:
-    """A policy date from a DMS export (a spreadsheet date, 2026-12-20, 2026/12/20, 2026.12.20,
-    20261220 or 2026年12月20日) as YYYY-MM-DD."""
+    """A policy date from a DMS export (a spreadsheet date or its serial number, 2026-12-20,
+    2026/12/20, 2026.12.20, 20261220, 2026年12月20日, with or without a time) as YYYY-MM-DD."""
     if isinstance(value, dt.datetime):
         day = value.date()
     elif isinstance(value, dt.date):
         day = value
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        day = EXCEL_EPOCH + dt.timedelta(days=int(value))  # a date cell stored as a number
+        day = _serial(value)
     else:
         text = _identifier(value)
         if not text:
             raise RowProblem("required")
-        text = text.split(" ")[0].split("T")[0]
-        match = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", text) or re.fullmatch(
-            r"(\d{4})(\d{2})(\d{2})", text
-        )
-        if not match:
-            raise RowProblem("invalid_date")
-        try:
-            day = dt.date(*(int(part) for part in match.groups()))
-        except ValueError:
-            raise RowProblem("invalid_date") from None
+        if SERIAL_TEXT.fullmatch(text):
+            day = _serial(float(text))
+        else:
+            text = re.split(r"[ T]", text)[0]
+            match = next((m for m in (r.fullmatch(text) for r in DATE_TEXT) if m), None)
+            if not match:
+                raise RowProblem("invalid_date")
+            try:
+                day = dt.date(*(int(part) for part in match.groups()))
+            except ValueError:
+                raise RowProblem("invalid_date") from None
     before, after = DATE_SPAN_YEARS
     if (
         not today.replace(year=today.year - before, day=1)
@@ -151,6 +193,13 @@ def parse_roster_date(value: Any, today: dt.date) -> str:
     ):
         raise RowProblem("out_of_range")
     return day.isoformat()
+
+
+def _serial(number: float) -> dt.date:
+    try:
+        return EXCEL_EPOCH + dt.timedelta(days=int(number))  # a date cell stored as a number
+    except OverflowError:
+        raise RowProblem("out_of_range") from None
 
 
 def parse_premium(value: Any) -> Decimal | None:
@@ -190,14 +239,21 @@ def parse_vin(value: Any) -> str | None:
     return text
 
 
+# 1.38001E+10: Excel showed a long number in scientific notation and the export kept that.
+SCIENTIFIC = re.compile(r"\d(\.\d+)?[eE]\+?\d+")
+
+
 def _identity(normalize: Callable[[Any], str]) -> Callable[[Any], str]:
-    """A validator from submissions (name, phone, plate), raising RowProblem with its code."""
+    """A validator from services.fields (name, phone, plate), raising RowProblem with its code."""
     from pydantic_core import PydanticCustomError
 
     def check(value: Any) -> str:
+        text = _text(value)
         try:
-            return normalize(_text(value))
+            return normalize(text)
         except PydanticCustomError as error:
+            if error.type == "invalid" and SCIENTIFIC.fullmatch(text):
+                raise RowProblem("scientific_notation") from None
             raise RowProblem(error.type) from None
 
     return check
@@ -222,33 +278,46 @@ def row_checkers(today: dt.date) -> dict[str, Callable[[Any], Any]]:
     }
 
 
-def check_rows(sheet: RosterSheet, today: dt.date) -> tuple[list[dict[str, Any]], list[Rejection]]:
-    """The good rows as roster records, and every problem of the bad ones (every bad cell)."""
+REQUIRED = frozenset(f for f, (required, _) in COLUMNS.items() if required)
+# A record's optional fields whose cell could not be read: the stored value stays.
+UNREAD = "unread"
+
+
+def check_rows(sheet: RosterSheet, today: dt.date) -> CheckedRows:
+    """Every row checked: a bad required cell leaves the row out (with every problem it has), a
+    bad optional cell keeps the row without that value (a warning), a plate seen before leaves
+    the later row out."""
     checkers = row_checkers(today)
-    good: list[dict[str, Any]] = []
-    rejections: list[Rejection] = []
+    checked = CheckedRows([], [], [], {}, sheet.skipped)
     first_row_of: dict[str, int] = {}
-    for number, cells in sheet.rows:
+    for row in sheet.rows:
         record: dict[str, Any] = {}
-        problems = []
-        for name, raw in cells.items():
+        problems: list[Rejection] = []
+        for name, raw in row.values.items():
             try:
                 record[name] = checkers[name](raw)
             except RowProblem as problem:
-                problems.append(Rejection(number, sheet.headers[name], name, problem.code))
+                problems.append(Rejection(row.number, sheet.headers[name], name, problem.code))
         plate = str(record.get("plate"))
-        if not problems and plate in first_row_of:
+        if plate in first_row_of and not any(p.field in REQUIRED for p in problems):
             problems.append(
                 Rejection(
-                    number, sheet.headers["plate"], "plate", "duplicate_plate", first_row_of[plate]
+                    row.number,
+                    sheet.headers["plate"],
+                    "plate",
+                    "duplicate_plate",
+                    first_row_of[plate],
                 )
             )
-        if problems:
-            rejections.extend(problems)
+        if any(p.field in REQUIRED for p in problems):
+            checked.rejections.extend(problems)
+            checked.rejected[row.number] = row.cells
             continue
-        first_row_of[plate] = number
-        good.append({f: record.get(f) for f in DATA_FIELDS})
-    return good, rejections
+        checked.warnings.extend(problems)
+        first_row_of[plate] = row.number
+        unread = tuple(p.field for p in problems)
+        checked.records.append({**{f: record.get(f) for f in DATA_FIELDS}, UNREAD: unread})
+    return checked
 
 
 # -- importing -----------------------------------------------------------------------------
@@ -266,10 +335,12 @@ def row_hash(record: dict[str, Any]) -> str:
 @dataclass
 class RosterImport:
     """Imports checked roster records: reads them in chunks (one BatchGetItem each), and writes
-    new ones 25 to a BatchWriteItem and changed ones 100 to a conditional transaction."""
+    new ones 25 to a BatchWriteItem and changed ones 100 to a conditional transaction; then the
+    open leads of the changed policies follow them (``follower``)."""
 
     store: RosterStore
     now: Callable[[], dt.datetime] = field(default=clock.now)
+    follower: LeadFollower | None = None
     chunk_size: int = 100
     add_batch: int = 100
     change_batch: int = 100
@@ -280,25 +351,30 @@ class RosterImport:
         records: list[dict[str, Any]],
         summary: ImportSummary,
         progress: Callable[[int], None] = lambda n: None,
+        job: str | None = None,
     ) -> ImportSummary:
-        """Add the new, update the changed, count the unchanged; ``progress`` gets chunk sizes."""
+        """Add the new, update the changed, count the unchanged; ``progress`` gets chunk sizes.
+        ``job``: the upload this import is part of (an import job resumed after a timeout
+        finds the records it wrote before, and counts them as its own, not as unchanged)."""
         stamp = clock.iso(self.now())
         pending = records
         for _ in range(self.rounds):
             adds: list[Policy] = []
             changes: list[tuple[Policy, Policy]] = []
             lost: list[str] = []
+            following: list[Policy] = []
             for start in range(0, len(pending), self.chunk_size):
                 chunk = pending[start : start + self.chunk_size]
-                self._classify(chunk, stamp, summary, adds, changes)
+                self._classify(chunk, stamp, job, summary, adds, changes, following)
                 if len(adds) >= self.add_batch:
                     self._add(adds, summary)
                 if len(changes) >= self.change_batch:
-                    lost += self._change(changes, summary)
+                    lost += self._change(changes, summary, following)
                 if pending is records:
                     progress(len(chunk))
             self._add(adds, summary)
-            lost += self._change(changes, summary)
+            lost += self._change(changes, summary, following)
+            self._follow(following, summary)
             if not lost:
                 return summary
             # Records changed between our read and our write: read them again, decide again.
@@ -310,14 +386,17 @@ class RosterImport:
         self,
         chunk: list[dict[str, Any]],
         stamp: str,
+        job: str | None,
         summary: ImportSummary,
         adds: list[Policy],
         changes: list[tuple[Policy, Policy]],
+        following: list[Policy],
     ) -> None:
         existing = self.store.get_policies([r["plate"] for r in chunk])
-        for record in chunk:
+        for given in chunk:
+            stored = existing.get(given["plate"])
+            record = _completed(given, stored)
             digest = row_hash(record)
-            stored = existing.get(record["plate"])
             if stored is None:
                 adds.append(
                     Policy(
@@ -326,29 +405,77 @@ class RosterImport:
                         roster_id=new_roster_id(),
                         imported_at=stamp,
                         updated_at=stamp,
+                        lead_synced=digest,
+                        written_by=job,
                     )
                 )
             elif stored.row_hash == digest:
-                summary.unchanged += 1
+                if job is not None and stored.written_by == job:  # before this job resumed
+                    if stored.imported_at == stored.updated_at:
+                        summary.added += 1
+                    else:
+                        summary.updated += 1
+                else:
+                    summary.unchanged += 1
+                if lead_behind(stored):
+                    following.append(stored)
             else:
-                changes.append((stored, self._changed(stored, record, digest, stamp)))
+                changes.append((stored, self._changed(stored, record, digest, stamp, job)))
 
     def _add(self, adds: list[Policy], summary: ImportSummary) -> None:
         self.store.add_policies(adds)
         summary.added += len(adds)
         adds.clear()
 
-    def _change(self, changes: list[tuple[Policy, Policy]], summary: ImportSummary) -> list[str]:
+    def _change(
+        self,
+        changes: list[tuple[Policy, Policy]],
+        summary: ImportSummary,
+        following: list[Policy],
+    ) -> list[str]:
         lost = self.store.update_policies(changes)
         summary.updated += len(changes) - len(lost)
+        gone = set(lost)
+        following += [changed for stored, changed in changes if stored.plate not in gone]
         changes.clear()
         return lost
 
+    def _follow(self, following: list[Policy], summary: ImportSummary) -> None:
+        if self.follower is not None and following:
+            self.follower.follow(following, summary)
+        following.clear()
+
     @staticmethod
-    def _changed(stored: Policy, record: dict[str, Any], digest: str, stamp: str) -> Policy:
+    def _changed(
+        stored: Policy, record: dict[str, Any], digest: str, stamp: str, job: str | None
+    ) -> Policy:
         # A new owner's number gets a new roster id: links sent to the previous owner stop.
         roster_id = stored.roster_id if stored.phone == record["phone"] else new_roster_id()
-        return stored.changed(**record, row_hash=digest, updated_at=stamp, roster_id=roster_id)
+        return stored.changed(
+            **record,
+            row_hash=digest,
+            updated_at=stamp,
+            roster_id=roster_id,
+            # What the vehicle's open lead shows until it follows (services.roster_sync).
+            lead_synced=stored.lead_synced or stored.row_hash,
+            lead_phone=stored.lead_phone or stored.phone,
+            written_by=job,
+        )
+
+
+def lead_behind(policy: Policy) -> bool:
+    """Whether the vehicle's open lead has not yet taken this record's data (an import stopped
+    between writing the record and its lead). Records from before leads followed count as
+    followed."""
+    return policy.lead_synced is not None and policy.lead_synced != policy.row_hash
+
+
+def _completed(record: dict[str, Any], stored: Policy | None) -> dict[str, Any]:
+    """The record to store: optional cells that could not be read keep the stored value."""
+    values = {f: record.get(f) for f in DATA_FIELDS}
+    for name in record.get(UNREAD, ()):
+        values[name] = getattr(stored, name) if stored is not None else None
+    return values
 
 
 def policy_values(policy: Policy) -> dict[str, Any]:

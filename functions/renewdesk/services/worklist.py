@@ -29,8 +29,9 @@ RELEASE_REASONS = ("no_answer", "call_back_later", "wrong_number", "not_mine", "
 LEAD_TYPES = ("renewal", "referral")
 STATUSES = ("queued", "claimed", "attention", "won", "lost")
 OPEN = ("queued", "claimed", "attention")
-# An erased lead (services.privacy: the customer asked to be deleted) is closed for good.
-CLOSED = ("won", "lost", "erased")
+# An erased lead (services.privacy: the customer asked to be deleted) is closed for good, as is
+# the record a vehicle's former owner keeps of a lead handed to its new owner (roster_sync).
+CLOSED = ("won", "lost", "erased", "handed_over")
 # Follow-up results in which the customer was actually spoken to.
 REACHED_RESULTS = frozenset({"reached", "call_back", "quoted", "refused"})
 
@@ -162,7 +163,7 @@ def retention_ended(lead: Lead, now_iso: str, retention_days: int) -> str | None
 
     The daily purge (services.privacy.Purge) erases such leads; until it has, reads check this.
     """
-    if lead.status not in ("won", "lost") or not lead.closed_at:
+    if lead.status not in ("won", "lost", "handed_over") or not lead.closed_at:
         return None
     ended = clock.iso(clock.parse_iso(lead.closed_at) + dt.timedelta(days=retention_days))
     return ended if ended <= now_iso else None

@@ -21,6 +21,9 @@ without migrating data.
 | purge cursor    | ST#<store>#PURGE                           | PURGE      | ``leads_through``: the retention purge handled close events up to this ``month_sk`` of ACTIVITY (services/privacy.py Purge) |
 | notice          | ST#<store>#NOTICE#<notice_id>              | NOTICE     | an outbox item (services/notifications.py): lead id, kind, when due, which robots took it; no personal data; ``expires_at`` TTL once sent or dead |
 | robot counter   | ST#<store>#RATE#robot#<robot>#<YYYYmmddHHMM> | RATE     | messages sent to one group robot in one minute (at most 18 of its 20) |
+| roster import   | ST#<store>#IMPORT#<import_id>              | IMPORT     | an upload's job: state, counts, how the file was read; in collection IMPORTS by creation time; ``expires_at`` TTL (services/roster_jobs.py) |
+| import problems | ST#<store>#IMPORT#<import_id>              | REJECTS#<n> / WARNINGS#<n> | the rejected rows (every original cell, the problems) and the warnings, a few hundred a part; ``expires_at`` TTL |
+| short link      | ST#<store>#SHORT#<first 9 of the code>     | SHORT      | the roster id a reminder's ``/r/<code>`` stands for, the day it was issued; ``expires_at`` TTL (services/short_links.py) |
 
 Global secondary indexes (all projected ALL):
 
@@ -36,7 +39,7 @@ Global secondary indexes (all projected ALL):
 | month      | month_pk = ST#<store>#MONTH#<ym>  | month_sk = <created_at>#<id>    | every lead, by UTC month of ``created_at`` |
 |            | month_pk = ST#<store>#ACTIVITY#<ym> | month_sk = <at>#<lead id>#<event id> | lead events, by the store's local month |
 |            | month_pk = ST#<store>#EXPIRY#<ym> | month_sk = <expiry date>#<plate> | policies, by the month their policy expires |
-| collection | coll_pk = ST#<store>#<collection> | coll_sk = <ordering>            | referrers (REFERRERS), a customer's leads (CUSTOMER#<phone>), staff (STAFF, by username), a policy by the opaque roster id its renewal links name (ROSTER#<roster id>, sk POLICY) |
+| collection | coll_pk = ST#<store>#<collection> | coll_sk = <ordering>            | referrers (REFERRERS), a customer's leads (CUSTOMER#<phone>), staff (STAFF, by username), a policy by the opaque roster id its renewal links name (ROSTER#<roster id>, sk POLICY), roster imports (IMPORTS, by created_at) |
 
 TTL attribute: ``expires_at`` (epoch seconds). DynamoDB deletes lazily, so readers check it.
 
@@ -193,3 +196,23 @@ def waiting_list(store: str) -> str:
 def policy_holder(store: str, phone: str) -> str:
     """Partition of the desk index holding the policies of one mobile number."""
     return f"{_prefix(store)}#HOLDER#{phone}"
+
+
+def roster_import(store: str, import_id: str) -> dict[str, str]:
+    """Key of a roster import job."""
+    return {"pk": f"{_prefix(store)}#IMPORT#{import_id}", "sk": "IMPORT"}
+
+
+def roster_import_part(store: str, import_id: str, kind: str, number: int) -> dict[str, str]:
+    """Key of one part of an import's rejected rows (REJECTS) or warnings (WARNINGS)."""
+    return {"pk": f"{_prefix(store)}#IMPORT#{import_id}", "sk": f"{kind}#{number:05d}"}
+
+
+def roster_imports(store: str) -> str:
+    """Partition of the collection index listing a store's roster imports, newest last."""
+    return f"{_prefix(store)}#IMPORTS"
+
+
+def short_link(store: str, key: str) -> dict[str, str]:
+    """Key of a reminder's short link (the first nine characters of its code)."""
+    return {"pk": f"{_prefix(store)}#SHORT#{key}", "sk": "SHORT"}

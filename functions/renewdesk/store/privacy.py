@@ -212,7 +212,9 @@ class PrivacyStore(QueueStore):
                 "TableName": self.table,
                 "IndexName": "month",
                 "KeyConditionExpression": "month_pk = :p AND month_sk BETWEEN :a AND :b",
-                "FilterExpression": "#kind = :close AND attribute_not_exists(superseded)",
+                # A former owner's record of a handed-over lead closes with "handed_over".
+                "FilterExpression": "#kind IN (:close, :handover) "
+                "AND attribute_not_exists(superseded)",
                 "ProjectionExpression": "lead_id, month_sk",
                 "ExpressionAttributeNames": {"#kind": "kind"},
                 "ExpressionAttributeValues": to_item(
@@ -221,6 +223,7 @@ class PrivacyStore(QueueStore):
                         ":a": start,
                         ":b": through + "~",
                         ":close": "close",
+                        ":handover": "handed_over",
                     }
                 ),
             }

@@ -1,7 +1,8 @@
-/* The one-click renewal page: /renew/?t=<token> from a reminder SMS. Shows the masked preview of
-   the policy the link names, one confirm button (sent by forms.js like any form) and an opt-out
-   from the reminders. Without a token, or with one that no longer works, the manual form stays.
-   The token leaves the address bar at once: it should not sit in history or screenshots. */
+/* The one-click renewal page: /r/<code> (a reminder SMS's short link, answered with this page)
+   or /renew/?t=<token> (links sent before short links). Shows the masked preview of the policy
+   the link names, one confirm button (sent by forms.js like any form) and an opt-out from the
+   reminders. Without a link, or with one that no longer works, the manual form stays. The code
+   or token leaves the address bar at once: it should not sit in history or screenshots. */
 (function () {
   "use strict";
   var section = document.querySelector("[data-rd-oneclick]");
@@ -19,11 +20,18 @@
     document.querySelector("[data-rd-optout-done]").hidden = false;
   }
   var token = params.get("t");
-  if (!token) { return; }
-  history.replaceState(null, "", location.pathname);
-  Array.prototype.forEach.call(section.querySelectorAll("[data-rd-token]"), function (input) {
-    input.value = token;
-  });
+  var short = /^\/r\/([0-9A-Za-z]{12})$/.exec(location.pathname);
+  var code = short ? short[1] : null;
+  if (!token && !code) { return; }
+  history.replaceState(null, "", code ? "/renew/" : location.pathname);
+
+  function useToken(value) {
+    token = value;
+    Array.prototype.forEach.call(section.querySelectorAll("[data-rd-token]"), function (input) {
+      input.value = value;
+    });
+  }
+  if (token) { useToken(token); }
 
   function say(text) {
     status.textContent = text;
@@ -57,9 +65,11 @@
   function load() {
     retry.hidden = true;
     say(status.getAttribute("data-loading"));
-    ask(confirmForm.action + "/link?t=" + encodeURIComponent(token), { method: "GET" })
+    var query = code ? "c=" + encodeURIComponent(code) : "t=" + encodeURIComponent(token);
+    ask(confirmForm.action + "/link?" + query, { method: "GET" })
       .then(function (answer) {
         if (answer.status === 200) {
+          if (answer.body.token) { useToken(answer.body.token); }
           ["name", "plate", "expiry_date"].forEach(function (key) {
             preview.querySelector('[data-rd-preview="' + key + '"]').textContent =
               key === "expiry_date" ? formatDay(answer.body[key]) : answer.body[key];
