@@ -34,10 +34,11 @@ def create_app(
     web.init_app(app)
     app.register_blueprint(public.bp)
 
-    from renewdesk.api import console, staff
+    from renewdesk.api import console, staff, staff_renewals
 
     app.register_blueprint(staff.bp)
     app.register_blueprint(console.bp)
+    app.register_blueprint(staff_renewals.bp)
     if settings.site_dir is not None:
         from renewdesk import localsite
 

@@ -232,7 +232,12 @@ class Reminders:
         for start, guard in taken.values():
             if guard.is_open:
                 lead = start.lead
-                additions = {"plan": lead.plan, "policy": lead.policy, "grade": lead.grade}
+                additions = {
+                    "plan": lead.plan,
+                    "policy": lead.policy,
+                    "grade": lead.grade,
+                    "cycle_id": lead.cycle_id,
+                }
                 if self.store.adopt_lead(start.plate, start.expiry_date, guard.lead_id, additions):
                     report.leads_adopted += 1
                 continue
@@ -264,6 +269,7 @@ class Reminders:
             grade=policy.grade,
             plan=plan,
             policy=policy_values(policy),
+            cycle_id=policy.cycle_id,
         )
 
     # -- N-60 ----------------------------------------------------------------------------

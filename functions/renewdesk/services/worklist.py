@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from renewdesk.errors import Forbidden, NotFound, WrongState
 from renewdesk.services import clock, plan
+from renewdesk.services.cycles import CycleUpdate
 from renewdesk.services.records import LEAD_FIELDS, SHOWN, Event, Lead
 from renewdesk.services.staff import Actor
 
@@ -68,6 +69,8 @@ class LeadChange:
     # (time, id) of the earlier close event the change cancels (reopen).
     supersede: tuple[str, str] | None = None
     change_id: str = field(default="")
+    # What the change does to the lead's renewal cycle and the 续保率 figures (services.cycle_book).
+    cycle: CycleUpdate | None = None
 
     def __post_init__(self) -> None:
         unknown = set(self.set) - LEAD_FIELDS

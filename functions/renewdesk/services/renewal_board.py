@@ -1,0 +1,293 @@
+"""The 续保率 board: a month of expiry counted the insurer's way, from the month's aggregate items.
+
+Reads one Query of the month's figures partition (MONTH, EXP#<day>, WON#<day>; see
+services/cycles.py ``contribution``), one BatchGetItem for the 12-month trend, the month's
+targets and, for the weekly review, last week's reviews: a bounded number of requests however
+many policies the store has, and no cycle is read.
+
+**Lapsed as of today.** A cycle is lapsed once its expiry date plus 30 days has passed with
+neither outcome. The daily job marks such cycles (services/lapses.py); the board does not wait
+for it: for every expiry day whose grace period is over, the cycles still counted open on that
+day are reported as lapsed. So the figures are the same before and after the job runs, and on a
+day it did not run.
+
+Premium is commercial plus compulsory: last year's for due, lost, lapsed and open cycles, the
+won premium for renewed ones. Rates are fractions (4 decimals), None when the denominator is 0.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Callable, Protocol
+
+from renewdesk.services import clock, worklist
+from renewdesk.services.cycles import GRACE_DAYS, amount
+from renewdesk.services.renewal_inputs import RenewalTargets
+from renewdesk.services.reports import parse_month
+from renewdesk.services.staff import Actor
+
+SPLITS = (("by_grade", "g:"), ("by_specialist", "s:"), ("by_insurer", "i:"))
+GRADES = ("A", "B", "C", "none")
+# What the store aims at when the supervisor has set nothing for the month (seed 000: 80% of
+# the customer base; seed 002: A-grade customers 92%).
+DEFAULT_TARGETS = {
+    "rate_count": Decimal("0.80"),
+    "rate_premium": Decimal("0.80"),
+    "grade_a": Decimal("0.92"),
+}
+TARGET_GRADES = (("A", "grade_a"), ("B", "grade_b"), ("C", "grade_c"))
+TREND_MONTHS = 12
+TREND_ATTRIBUTES = ("all|due|n", "all|due|p", "all|renewed|n", "all|renewed|p", "all|quoted|n")
+
+
+class BoardStore(Protocol):
+    """The month's figures and targets (implemented by store.cycles)."""
+
+    def month_totals(self, month: str) -> dict[str, dict[str, Any]]: ...
+
+    def month_summaries(
+        self, months: list[str], attributes: tuple[str, ...]
+    ) -> dict[str, dict[str, Any]]: ...
+
+    def get_targets(self, month: str) -> dict[str, Any] | None: ...
+
+    def put_targets(self, month: str, values: dict[str, Any]) -> None: ...
+
+
+def share(part: Decimal | int, whole: Decimal | int) -> float | None:
+    """part / whole to 4 decimals (half up), None when whole is 0."""
+    if not whole:
+        return None
+    return float((Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001"), ROUND_HALF_UP))
+
+
+def yuan(value: Decimal) -> float:
+    """An amount to the cent, as JSON shows it."""
+    return float(value.quantize(Decimal("0.01")))
+
+
+def _split_key(attribute: str) -> tuple[str, str]:
+    """'g:A|due|n' → ('g:A', 'due|n'); a split's own name never holds '|'."""
+    split, measure, unit = attribute.rsplit("|", 2)
+    return split, f"{measure}|{unit}"
+
+
+def tally(totals: dict[str, dict[str, Any]], today: dt.date) -> dict[str, dict[str, Decimal]]:
+    """Per split (all, g:A, s:li.na, i:人保...), every measure of the month as of ``today``:
+    due, renewed, lost, quoted from MONTH; open and not contacted from the expiry days still in
+    their grace period; lapsed from MONTH plus the open cycles of the days past it."""
+    figures: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for attribute, value in totals.get("MONTH", {}).items():
+        split, measure = _split_key(attribute)
+        figures[split][measure] += amount(value)
+    for sort_key, item in totals.items():
+        if not sort_key.startswith("EXP#"):
+            continue
+        expiry = dt.date.fromisoformat(sort_key[4:])
+        past = expiry + dt.timedelta(days=GRACE_DAYS) < today
+        for attribute, value in item.items():
+            split, measure = _split_key(attribute)
+            kind, unit = measure.split("|")
+            if kind == "open":
+                figures[split][f"{'lapsed' if past else 'open'}|{unit}"] += amount(value)
+            elif kind == "fresh" and not past:
+                figures[split][f"fresh|{unit}"] += amount(value)
+    return figures
+
+
+def group(measures: dict[str, Decimal]) -> dict[str, Any]:
+    """One split's figures in the contract's shape."""
+    m = defaultdict(Decimal, measures)
+
+    def both(kind: str) -> dict[str, Any]:
+        return {"count": int(m[f"{kind}|n"]), "premium": yuan(m[f"{kind}|p"])}
+
+    due, renewed, quoted = m["due|n"], m["renewed|n"], m["quoted|n"]
+    return {
+        "due": both("due"),
+        "renewed": both("renewed"),
+        "rate_count": share(renewed, due),
+        "rate_premium": share(m["renewed|p"], m["due|p"]),
+        "quoted": {"count": int(quoted)},
+        "quote_rate": share(quoted, due),
+        "quote_win_rate": share(renewed, quoted),
+        "lost": both("lost"),
+        "lapsed": both("lapsed"),
+        "not_contacted": both("fresh"),
+        "open": both("open"),
+    }
+
+
+def month_days(month: str) -> tuple[dt.date, dt.date]:
+    """First and last day of a YYYY-MM month."""
+    year, number = (int(p) for p in month.split("-"))
+    return dt.date(year, number, 1), dt.date(year, number, calendar.monthrange(year, number)[1])
+
+
+def by_day(
+    month: str, totals: dict[str, dict[str, Any]], today: dt.date, target: Decimal | None
+) -> list[dict[str, Any]]:
+    """From the 1st to the last day a win still renews the month's last policies (month end
+    plus 30): cumulative due by expiry date, the target's share of it, and cumulative renewed
+    by the day of the win (wins before the 1st count from the start), ending today."""
+    first, last = month_days(month)
+    due: dict[dt.date, Decimal] = defaultdict(Decimal)
+    won: dict[dt.date, Decimal] = defaultdict(Decimal)
+    won_premium: dict[dt.date, Decimal] = defaultdict(Decimal)
+    for sort_key, item in totals.items():
+        if sort_key.startswith("EXP#"):
+            due[dt.date.fromisoformat(sort_key[4:])] += amount(item.get("all|due|n"))
+        elif sort_key.startswith("WON#"):
+            day = max(first, dt.date.fromisoformat(sort_key[4:]))
+            won[day] += amount(item.get("all|renewed|n"))
+            won_premium[day] += amount(item.get("all|renewed|p"))
+    rows = []
+    due_total = renewed_total = Decimal(0)
+    premium_total = Decimal(0)
+    day = first
+    while day <= last + dt.timedelta(days=GRACE_DAYS):
+        due_total += due[day]
+        renewed_total += won[day]
+        premium_total += won_premium[day]
+        future = day > today
+        rows.append(
+            {
+                "date": day.isoformat(),
+                "due_to_date": int(due_total),
+                "target_to_date": float((target * due_total).quantize(Decimal("0.1")))
+                if target is not None
+                else None,
+                "renewed_to_date": None if future else int(renewed_total),
+                "renewed_premium_to_date": None if future else yuan(premium_total),
+            }
+        )
+        day += dt.timedelta(days=1)
+    return rows
+
+
+def last_signed_week(today: dt.date) -> str:
+    """The ISO week whose Sunday is the latest one before today: the week to be signed."""
+    sunday = today - dt.timedelta(days=today.isoweekday())
+    year, week, _ = sunday.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def previous_months(month: str, count: int) -> list[str]:
+    """``count`` months ending with this one, oldest first."""
+    year, number = (int(p) for p in month.split("-"))
+    months = []
+    for _ in range(count):
+        months.append(f"{year:04d}-{number:02d}")
+        year, number = (year - 1, 12) if number == 1 else (year, number - 1)
+    return list(reversed(months))
+
+
+@dataclass
+class RenewalBoard:
+    """The 续保率 board and its targets (supervisor only)."""
+
+    store: BoardStore
+    # Specialists with no signed review of a week (services.reviews), for the board's reminder.
+    unsigned: Callable[[str], list[str]] = lambda week: []
+    now: Callable[[], dt.datetime] = field(default=clock.now)
+
+    def board(self, actor: Actor, month: str | None) -> dict[str, Any]:
+        """The board of a month of expiry (this month by default)."""
+        worklist.require_supervisor(actor)
+        month = parse_month(month, self.now())
+        today = clock.local_date(self.now())
+        totals = self.store.month_totals(month)
+        figures = tally(totals, today)
+        targets = self.targets(month)
+        rate_target = targets["rate_count"]
+        board: dict[str, Any] = {"month": month, "as_of": today.isoformat()}
+        board.update(group(figures["all"]))
+        for name, prefix in SPLITS:
+            found = {
+                split[len(prefix) :]: group(m)
+                for split, m in figures.items()
+                if split.startswith(prefix)
+            }
+            if name == "by_grade":
+                found = {g: found.get(g) or group({}) for g in GRADES}
+            board[name] = dict(sorted(found.items()))
+        board["target"] = {
+            **{k: _rate(v) for k, v in targets.items() if k in ("rate_count", "rate_premium")},
+            "by_grade": {grade: _rate(targets.get(key)) for grade, key in TARGET_GRADES},
+            "default": targets.get("set_by") is None,
+            "set_by": targets.get("set_by"),
+            "set_at": targets.get("set_at"),
+        }
+        board["by_day"] = by_day(
+            month, totals, today, Decimal(str(rate_target)) if rate_target is not None else None
+        )
+        board["trend"] = self.trend(month)
+        week = last_signed_week(today)
+        board["reviews_missing"] = {"week": week, "specialists": self.unsigned(week)}
+        return board
+
+    def trend(self, month: str) -> list[dict[str, Any]]:
+        """Due, renewed and the rates of the 12 months ending with this one."""
+        months = previous_months(month, TREND_MONTHS)
+        found = self.store.month_summaries(months, TREND_ATTRIBUTES)
+        rows = []
+        for m in months:
+            item = {k: amount(v) for k, v in found.get(m, {}).items()}
+            due, renewed = item.get("all|due|n", Decimal(0)), item.get("all|renewed|n", Decimal(0))
+            quoted = item.get("all|quoted|n", Decimal(0))
+            rows.append(
+                {
+                    "month": m,
+                    "due": int(due),
+                    "renewed": int(renewed),
+                    "rate_count": share(renewed, due),
+                    "rate_premium": share(
+                        item.get("all|renewed|p", Decimal(0)), item.get("all|due|p", Decimal(0))
+                    ),
+                    "quote_rate": share(quoted, due),
+                }
+            )
+        return rows
+
+    def targets(self, month: str) -> dict[str, Any]:
+        """The month's targets: as set, else the defaults."""
+        stored = self.store.get_targets(month)
+        return {**DEFAULT_TARGETS, **stored} if stored else dict(DEFAULT_TARGETS)
+
+    def set_targets(self, actor: Actor, month: str, wanted: RenewalTargets) -> dict[str, Any]:
+        """The supervisor sets a month's targets (a grade left out has none)."""
+        worklist.require_supervisor(actor)
+        month = parse_month(month, self.now())
+        values: dict[str, Any] = {
+            "rate_count": wanted.rate_count,
+            "rate_premium": wanted.rate_premium
+            if wanted.rate_premium is not None
+            else wanted.rate_count,
+            "grade_a": wanted.grade_a,
+            "grade_b": wanted.grade_b,
+            "grade_c": wanted.grade_c,
+            "set_by": actor.username,
+            "set_at": clock.iso(self.now()),
+        }
+        stored = {k: v for k, v in values.items() if v is not None}
+        # A grade the supervisor cleared has no target, rather than the default's.
+        stored.update({key: "none" for _, key in TARGET_GRADES if values[key] is None})
+        self.store.put_targets(month, stored)
+        targets = self.targets(month)
+        return {
+            "month": month,
+            "rate_count": _rate(targets["rate_count"]),
+            "rate_premium": _rate(targets["rate_premium"]),
+            "by_grade": {grade: _rate(targets.get(key)) for grade, key in TARGET_GRADES},
+            "set_by": actor.username,
+        }
+
+
+def _rate(value: Any) -> float | None:
+    if value is None or value == "none":
+        return None
+    return float(amount(value))
