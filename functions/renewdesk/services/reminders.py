@@ -163,6 +163,8 @@ class Reminders:
         report = RunReport(as_of)
         first = (as_of + dt.timedelta(days=1)).isoformat()
         policies = self.store.policies_expiring(first, _plus(as_of, LEAD_DAYS))
+        # A policy the roster marks cancelled has nothing to renew: no lead, no reminder.
+        policies = [p for p in policies if p.status != "cancelled"]
         waiting = [p for p in policies if not p.in_current_cycle]
         for start in range(0, len(waiting), LEAD_CHUNK):
             if seconds_left is not None and seconds_left() < SAFETY_SECONDS:
