@@ -1,5 +1,6 @@
-"""Scheduled jobs Zappa runs (see "events" in zappa_settings.json): the daily reminder run and
-the daily retention purge (each its own invocation, with its own time limit).
+"""Scheduled jobs Zappa runs (see "events" in zappa_settings.json): the daily reminder run (with
+the lapse of renewal cycles 30 days past expiry), the daily retention purge, and on the 1st of
+each month last month's defeat analysis (each its own invocation, with its own time limit).
 
 On Lambda the day's SMS are recorded and, with SMS_SENDER=sns, sent; the CSV for an SMS platform
 is written where there is a disk, by `renewdesk reminders run` (which rewrites the day's file
@@ -28,8 +29,10 @@ def daily_reminders(
     from renewdesk.wiring import Services
 
     services = Services(settings or Settings.from_env())
-    report = services.roster.reminders.run(write_file=False, seconds_left=_lambda_clock(context))
+    seconds_left = _lambda_clock(context)
+    report = services.roster.reminders.run(write_file=False, seconds_left=seconds_left)
     counts = report.counts()
+    counts["lapses"] = services.renewals.lapses.run(seconds_left=seconds_left).counts()
     # Counts only: no name, phone, plate or link in the log.
     log.info("daily reminders done: %s", counts)
     return counts
@@ -45,3 +48,18 @@ def daily_purge(
     services = Services(settings or Settings.from_env())
     # The purge logs its own counts (no personal data); an incomplete run goes on tomorrow.
     return services.privacy.purge.run(seconds_left=_lambda_clock(context)).summary()
+
+
+def monthly_defeats(
+    event: dict[str, Any] | None = None, context: Any = None, settings=None, now=None
+) -> dict[str, Any]:
+    """On the 1st (China time): store last month's defeat analysis; answer its summary."""
+    from renewdesk.config import Settings
+    from renewdesk.services import clock
+    from renewdesk.wiring import Services
+
+    services = Services(settings or Settings.from_env(), now=now or clock.now)
+    summary = services.renewals.defeats.prepare()
+    # Counts and premium only: no note, name or plate in the log.
+    log.info("defeat analysis stored: month=%s lost=%s", summary["month"], summary["lost"])
+    return summary

@@ -11,6 +11,7 @@ import pytest
 
 from renewdesk.services import cycles as rules
 from renewdesk.services.roster import DATA_FIELDS, ImportSummary
+from tests.roster.conftest import cli  # noqa: F401  (a fixture used by name)
 from tests.staff.conftest import (  # noqa: F401  (fixtures used by name)
     PASSWORD,
     START,

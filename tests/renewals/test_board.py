@@ -237,3 +237,18 @@ def test_erasing_a_customer_keeps_the_figures_and_takes_the_plate_off_the_cycles
     assert "粤B10002" not in plates.values() and None in plates.values()
     assert backend.stores.cycles.vehicle_cycles("粤B10002") == []
     assert board(supervisor, "2027-06")["due"]["count"] == 1  # next year's cycle, no plate
+
+
+def test_records_stored_before_cycles_existed_get_theirs_from_the_backfill(
+    backend, supervisor, cli
+):
+    from renewdesk.services.records import Policy
+    from renewdesk.store.items import policy_item
+
+    old = Policy(plate="粤B20001", name="王芳", phone="+8613900020001", expiry_date="2026-06-09")
+    backend.stores.cycles.put_items([policy_item(backend.settings.store_id, old)])
+    assert board(supervisor)["due"]["count"] == 0
+    code, out, _ = cli("renewals", "backfill")
+    assert (code, out.strip()) == (0, "1")
+    assert board(supervisor)["due"]["count"] == 1
+    assert cli("renewals", "backfill")[1].strip() == "0"

@@ -93,6 +93,34 @@ class RosterStore(StoreTable):
         failed = counted_transactions(self, groups, deltas, "update_policies")
         return [changes[i][0].plate for i in sorted(failed)]
 
+    def backfill_cycles(self) -> int:
+        """Give every record stored before renewal cycles existed its cycle (the expiry index,
+        month by month over the span an import accepts); how many it gave. Again: none."""
+        from renewdesk.services import clock
+        from renewdesk.services.roster import DATE_SPAN_YEARS
+
+        today = clock.local_date(clock.now())
+        first = today.replace(year=today.year - DATE_SPAN_YEARS[0], day=1).isoformat()
+        last = today.replace(year=today.year + DATE_SPAN_YEARS[1], day=28).isoformat()
+        missing = [p for p in self.policies_expiring(first, last) if not p.cycle_id]
+        planned = [self.rules.added(p) for p in missing]
+        groups = [
+            [
+                self.update(
+                    f"policy:{policy.plate}",
+                    keys.policy(self.store_id, policy.plate),
+                    {"cycle_id": policy.cycle_id, "cycles": policy.cycles},
+                    condition="attribute_exists(pk) AND attribute_not_exists(cycle_id)",
+                ),
+                *update_writes(self, CycleUpdate((write,)), totals=False),
+            ]
+            for policy, write in planned
+        ]
+        failed = counted_transactions(
+            self, groups, [w.deltas() for _, w in planned], "backfill_cycles"
+        )
+        return len(planned) - len(failed)
+
     def _current_cycles(self, policies: list[Policy]) -> dict[str, Any]:
         ids = [p.cycle_id for p in policies if p.cycle_id]
         found = self._batch_get([keys.cycle(self.store_id, i) for i in dict.fromkeys(ids)])
