@@ -34,11 +34,12 @@ def create_app(
     web.init_app(app)
     app.register_blueprint(public.bp)
 
-    from renewdesk.api import console, staff, staff_renewals
+    from renewdesk.api import console, console_renewals, staff, staff_renewals
 
     app.register_blueprint(staff.bp)
     app.register_blueprint(console.bp)
     app.register_blueprint(staff_renewals.bp)
+    app.register_blueprint(console_renewals.bp)
     if settings.site_dir is not None:
         from renewdesk import localsite
 

@@ -36,6 +36,8 @@ class DefeatStore(Protocol):
 
     def stored_analysis(self, month: str) -> tuple[dict[str, Any], list[dict[str, Any]]] | None: ...
 
+    def prepared_at(self, month: str) -> str | None: ...
+
 
 def note_entry(event: Event) -> dict[str, Any]:
     """One close note as the analysis lists it."""
@@ -114,6 +116,11 @@ class Defeats:
         cutoff = clock.iso(self.now() - dt.timedelta(days=self.retention_days))
         found["notes"] = [{**n, "note": None} if n["at"] <= cutoff else n for n in found["notes"]]
         return found
+
+    def prepared_at(self, actor: Actor, month: str) -> str | None:
+        """When a month's analysis was stored, or None (the board says whether it is ready)."""
+        worklist.require_supervisor(actor)
+        return self.store.prepared_at(month)
 
     def prepare(self, month: str | None = None) -> dict[str, Any]:
         """Store a month's analysis (last month by default, in the store's time); again when

@@ -107,3 +107,10 @@ class DefeatStore(StoreTable):
             if i["sk"].startswith("NOTE#")
         ]
         return json.loads(summary["summary"]), notes
+
+    def prepared_at(self, month: str) -> str | None:
+        """When a month's analysis was stored (its summary), or None."""
+        item = self._get(
+            {"pk": keys.defeats(self.store_id, month), "sk": "SUMMARY"}, "defeats_ready"
+        )
+        return json.loads(item["summary"]).get("generated_at") if item else None
