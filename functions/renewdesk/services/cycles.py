@@ -148,16 +148,23 @@ def contribution(cycle: Cycle | None) -> Deltas:
 
 def merge(*parts: Deltas, sign: int = 1) -> Deltas:
     """Sums of aggregate contributions (``sign`` -1 takes them away); zero entries left out."""
-    total: dict[AggregateKey, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    for part in parts:
+    return combine([(part, sign) for part in parts])
+
+
+def combine(signed: list[tuple[Deltas, int]]) -> Deltas:
+    """Contributions added (sign 1) and taken away (sign -1) in one pass."""
+    total: dict[AggregateKey, dict[str, Decimal]] = {}
+    for part, sign in signed:
         for key, values in part.items():
+            into = total.setdefault(key, {})
             for attribute, value in values.items():
-                total[key][attribute] += sign * value
-    return {
-        key: {a: v for a, v in values.items() if v != 0}
-        for key, values in total.items()
-        if any(v != 0 for v in values.values())
-    }
+                into[attribute] = into.get(attribute, ZERO) + (value if sign > 0 else -value)
+    merged: Deltas = {}
+    for key, values in total.items():
+        kept = {a: v for a, v in values.items() if v}
+        if kept:
+            merged[key] = kept
+    return merged
 
 
 @dataclass(frozen=True)
@@ -169,7 +176,11 @@ class CycleWrite:
 
     def deltas(self) -> Deltas:
         """The aggregates' change: the new contribution less the old one."""
-        return merge(contribution(self.after), merge(contribution(self.before), sign=-1))
+        return combine(self.signed())
+
+    def signed(self) -> list[tuple[Deltas, int]]:
+        """The new contribution to add and the old one to take away."""
+        return [(contribution(self.after), 1), (contribution(self.before), -1)]
 
 
 @dataclass(frozen=True)
@@ -192,7 +203,7 @@ class CycleUpdate:
 
     def deltas(self) -> Deltas:
         """Every aggregate change of the update."""
-        return merge(*(w.deltas() for w in self.writes))
+        return combine([pair for w in self.writes for pair in w.signed()])
 
 
 def update_of(before: Cycle, after: Cycle) -> CycleUpdate | None:

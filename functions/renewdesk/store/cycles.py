@@ -32,6 +32,7 @@ from renewdesk.store.items import policy_from, policy_places
 # on expressions by sending a large one alone (it never is, at the splits a store has).
 MAX_ATTRIBUTES = 160
 VERSION = {"#_cv": "version"}
+FIELD_ORDER = tuple(f.name for f in dataclasses.fields(Cycle))
 
 
 def cycle_item(store_id: str, cycle: Cycle) -> dict[str, Any]:
@@ -39,7 +40,7 @@ def cycle_item(store_id: str, cycle: Cycle) -> dict[str, Any]:
     position = f"{cycle.expiry_date}#{cycle.cycle_id}"
     item: dict[str, Any] = {
         **keys.cycle(store_id, cycle.cycle_id),
-        **{k: v for k, v in dataclasses.asdict(cycle).items() if v is not None},
+        **{name: value for name in FIELD_ORDER if (value := getattr(cycle, name)) is not None},
         "month_pk": keys.cycles_month(store_id, cycle.expiry_date[:7]),
         "month_sk": position,
     }
@@ -305,30 +306,36 @@ class CycleStore(StoreTable):
 
     # -- loading a generated store (tests and benchmarks) -----------------------------------
 
-    def load(self, cycles: list[Cycle]) -> None:
+    def load(self, cycles: list[Cycle], totals: Deltas | None = None) -> None:
         """Store finished cycles and their figures with BatchWriteItem: a generated store of
-        200,000 policies in minutes, the aggregate items written whole (the sum of every
-        cycle's contribution), never through one API call per policy."""
+        200,000 policies in minutes, the aggregate items written whole (``totals``: the sum of
+        the changes its history made; else the sum of every cycle's contribution), never
+        through one API call per policy."""
         from renewdesk.services.cycles import contribution
 
-        totals = merge(*(contribution(c) for c in cycles))
+        if totals is None:
+            totals = merge(*(contribution(c) for c in cycles))
         items = [cycle_item(self.store_id, c) for c in cycles]
         items += [
             {**totals_key(self.store_id, month, sort_key), **values}
             for (month, sort_key), values in totals.items()
+            if any(values.values())
         ]
         self.put_items(items)
 
-    def put_items(self, items: list[dict[str, Any]]) -> None:
-        """Plain puts, 25 to a BatchWriteItem, unprocessed ones sent again."""
-        for start in range(0, len(items), 25):
-            pending = {
-                self.table: [
-                    {"PutRequest": {"Item": to_item(i)}} for i in items[start : start + 25]
-                ]
-            }
+    def put_items(self, items: list[dict[str, Any]], workers: int = 8) -> None:
+        """Plain puts, 25 to a BatchWriteItem, a few requests at a time, unprocessed ones sent
+        again."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        def send(batch: list[dict[str, Any]]) -> None:
+            pending = {self.table: [{"PutRequest": {"Item": to_item(i)}} for i in batch]}
             attempt = 0
             while pending:
                 answer = self._call("load", self.client.batch_write_item, RequestItems=pending)
                 pending = answer.get("UnprocessedItems") or {}
                 attempt = pause_if(pending, attempt)
+
+        batches = [items[start : start + 25] for start in range(0, len(items), 25)]
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(send, batches))
