@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from tests.renewals.conftest import TODAY, import_rows, policy_row, post
-from tests.staff.conftest import add_lead, add_staff, sign_in
+from tests.staff.conftest import add_lead
 
 
 def form_post(client, path, data):

@@ -58,8 +58,11 @@ def week_days(week: str) -> list[dt.date]:
     return [monday + dt.timedelta(days=i) for i in range(7)]
 
 
-def checks(entries: list[Event], days: list[dt.date], insurers: InsurerList) -> dict[str, Any]:
-    """What the supervisor looks for in a week of the register."""
+def checks(
+    entries: list[Event], days: list[dt.date], insurers: InsurerList, today: dt.date
+) -> dict[str, Any]:
+    """What the supervisor looks for in a week of the register (days after today get no
+    flag: they have not happened)."""
     contacts = [e for e in entries if e.kind == "followup"]
     per_day = Counter(clock.local_date(clock.parse_iso(e.at)) for e in contacts)
     quoted = [e for e in entries if e.kind == "quote" or (e.kind == "close" and e.outcome == "won")]
@@ -76,7 +79,9 @@ def checks(entries: list[Event], days: list[dt.date], insurers: InsurerList) -> 
                 "contacts": per_day[day],
                 "first_at": _edge(contacts, day, min),
                 "last_at": _edge(contacts, day, max),
-                "flag": "heavy"
+                "flag": None
+                if day > today
+                else "heavy"
                 if per_day[day] > HEAVY_DAY
                 else "quiet"
                 if per_day[day] < QUIET_DAY and day.isoweekday() < 7
@@ -145,7 +150,7 @@ class Reviews:
             "from": days[0].isoformat(),
             "to": days[-1].isoformat(),
             "entries": [_entry(e) for e in entries],
-            "checks": checks(entries, days, self.insurers()),
+            "checks": checks(entries, days, self.insurers(), clock.local_date(self.now())),
             "review": review_view(signed) if signed else None,
             "reviews": [review_view(r) for r in self.store.reviews_of(username, HISTORY)],
             "finished": days[-1] < clock.local_date(self.now()),
@@ -160,7 +165,7 @@ class Reviews:
         if days[0] > clock.local_date(self.now()):
             raise InvalidFields({"week": "future"})
         entries = self.store.register(signed.specialist, signed.week)
-        found = checks(entries, days, self.insurers())
+        found = checks(entries, days, self.insurers(), clock.local_date(self.now()))
         review = Review(
             specialist=signed.specialist,
             week=signed.week,
