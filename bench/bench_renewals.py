@@ -57,7 +57,7 @@ def main() -> None:
             year = generated_year(size, today, insurers, specialists=max(6, size // 3500))
             generated = time.perf_counter() - started
             started = time.perf_counter()
-            backend.stores.cycles.load(year.cycles, year.totals)
+            backend.stores.cycles.load(year.cycles, year.totals, year.lapsed_through)
             loaded = time.perf_counter() - started
             print(
                 f"{size:,} policies: {len(year.cycles):,} cycles generated in {generated:.1f} s, "

@@ -22,7 +22,7 @@ from typing import Any
 
 from renewdesk.services import clock
 from renewdesk.services.cycle_book import CycleBook, Won
-from renewdesk.services.cycles import CycleRules, CycleUpdate, CycleWrite, Deltas
+from renewdesk.services.cycles import GRACE_DAYS, CycleRules, CycleUpdate, CycleWrite, Deltas
 from renewdesk.services.insurers import InsurerList
 from renewdesk.services.records import Cycle, Event, Lead, Policy
 
@@ -107,6 +107,13 @@ class GeneratedYear:
     totals: Deltas
     log: list[Happening] = field(default_factory=list)
     lapse_job_day: dt.date | None = None
+
+    @property
+    def lapsed_through(self) -> str | None:
+        """The lapse job's cursor as its last run left it (the last expiry day it finished)."""
+        if self.lapse_job_day is None:
+            return None
+        return (self.lapse_job_day - dt.timedelta(days=GRACE_DAYS + 1)).isoformat()
 
 
 def generated_year(
@@ -334,7 +341,7 @@ def _lapse(book: _Book, totals: dict[Any, dict[str, Decimal]], day: dt.date) -> 
     """The daily lapse job as it ran on ``day`` (services.lapses marks the same cycles)."""
     from renewdesk.services.cycles import is_due, state
 
-    cutoff = day - dt.timedelta(days=31)
+    cutoff = day - dt.timedelta(days=GRACE_DAYS + 1)
     for cycle in list(book.cycles.values()):
         if (
             is_due(cycle)

@@ -3,6 +3,7 @@ figure equals a plain recount of the raw cycles after every kind of change."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from tests.renewals.conftest import (
@@ -152,28 +153,108 @@ def test_working_the_leads_moves_the_board_and_it_always_equals_a_recount(
 
 
 def test_a_policy_past_its_grace_period_is_lapsed_before_and_after_the_daily_job(
-    app, backend, supervisor, fake_clock
+    app, backend, supervisor, fake_clock, requests: Requests
 ):
     import_rows(backend, june_roster())
     leads_by_plate(backend)
+    store = backend.stores.cycles
     before = board(supervisor)
     assert before["lapsed"]["count"] == 0
     fake_clock.advance(days=53)  # 2026-07-04: 粤B10001 (06-03) is 31 days past expiry
     today = TODAY + dt.timedelta(days=53)
     supervisor = sign_in(app, "wang.boss")
+    requests.reset()
     shown = board(supervisor)
-    assert shown["lapsed"]["count"] == 1 and shown["open"]["count"] == 5
-    cycles = backend.stores.cycles.cycles_of_month(MONTH)
-    assert not any(c.lapsed_on for c in cycles)
+    # The session (2 GetItem), one BatchGetItem (trend, targets, lapse cursor), the month's
+    # figures, the days past grace the job has not marked, the week's reviews (2 Query).
+    assert requests.operations == {"GetItem": 2, "BatchGetItem": 1, "Query": 4}
+    assert shown["lapsed"] == {"count": 1, "premium": 3950.0}
+    assert shown["open"]["count"] == 5 and shown["not_contacted"]["count"] == 5
+    cycles = store.cycles_of_month(MONTH)
+    assert not any(c.lapsed_on for c in cycles) and store.lapsed_through() is None
     assert_board_matches(shown, cycles, today)
+
     report = backend.renewals.lapses.run()
-    assert report.lapsed == 1
+    assert report.lapsed == 1 and store.lapsed_through() == "2026-06-03"
     assert backend.renewals.lapses.run().lapsed == 0
+    requests.reset()
     after = board(supervisor)
-    assert {k: after[k] for k in ("due", "lapsed", "open", "not_contacted")} == {
-        k: shown[k] for k in ("due", "lapsed", "open", "not_contacted")
-    }
-    assert_board_matches(after, backend.stores.cycles.cycles_of_month(MONTH), today)
+    assert requests.operations == {"GetItem": 2, "BatchGetItem": 1, "Query": 3}  # none unmarked
+    assert after == shown  # counted once: as marked now, no longer from the open day
+    assert_board_matches(after, store.cycles_of_month(MONTH), today)
+
+    # Two days on, the job has not run: 粤B10002 (06-05) is lapsed from its open day alone.
+    fake_clock.advance(days=2)
+    supervisor = sign_in(app, "wang.boss")
+    later = board(supervisor)
+    assert later["lapsed"]["count"] == 2 and later["open"]["count"] == 4
+    assert_board_matches(later, store.cycles_of_month(MONTH), today + dt.timedelta(days=2))
+    assert backend.renewals.lapses.run().lapsed == 1
+    assert store.lapsed_through() == "2026-06-05"
+    assert board(supervisor) == later
+
+
+def test_a_roster_record_that_expired_40_days_ago_is_lapsed_at_once(app, backend, supervisor):
+    expired = (TODAY - dt.timedelta(days=40)).isoformat()
+    in_grace = (TODAY - dt.timedelta(days=20)).isoformat()
+    import_rows(backend, [policy_row("粤B30001", expired), policy_row("粤B30002", in_grace)])
+    store = backend.stores.cycles
+    cycles = {c.plate: c for c in store.cycles_of_month(expired[:7])}
+    assert cycles["粤B30001"].lapsed_on == TODAY.isoformat()
+    assert cycles["粤B30002"].lapsed_on is None
+    still_open = store.open_cycles_through(TODAY.isoformat(), 10)
+    assert [c.plate for c in still_open] == ["粤B30002"]
+    shown = board(supervisor, expired[:7])
+    assert shown["lapsed"]["count"] == 1 and shown["open"]["count"] == 1
+    assert shown["not_contacted"]["count"] == 1
+    assert_board_matches(shown, list(cycles.values()), TODAY)
+    assert backend.renewals.lapses.run().lapsed == 0
+    assert board(supervisor, expired[:7]) == shown
+
+
+def test_a_lead_reopened_after_its_grace_period_is_lapsed_at_once(
+    app, backend, supervisor, fake_clock
+):
+    import_rows(backend, june_roster())
+    lead_id = leads_by_plate(backend)["粤B10001"]
+    post(supervisor, f"/api/staff/leads/{lead_id}/reassign", {"to": "wang.boss"})
+    note = {"outcome": "lost", "reason": "price", "note": "外面便宜400元，已申请礼包仍不接受"}
+    assert post(supervisor, f"/api/staff/leads/{lead_id}/close", note).status_code == 200
+    fake_clock.advance(days=60)  # 2026-07-11: 06-03 + 30 days is past
+    today = TODAY + dt.timedelta(days=60)
+    supervisor = sign_in(app, "wang.boss")
+    backend.renewals.lapses.run()  # 06-05 and 06-10 marked; the cursor is at 06-10
+    assert backend.stores.cycles.lapsed_through() == "2026-06-10"
+    assert post(supervisor, f"/api/staff/leads/{lead_id}/reopen").status_code == 200
+    cycle = backend.stores.cycles.get_cycle(backend.stores.queue.get_lead(lead_id).cycle_id)
+    assert (cycle.outcome, cycle.lapsed_on) == (None, today.isoformat())
+    shown = board(supervisor)
+    assert shown["lapsed"]["count"] == 3 and shown["lost"]["count"] == 0
+    assert_board_matches(shown, backend.stores.cycles.cycles_of_month(MONTH), today)
+
+
+def test_the_lapse_cursor_stops_before_a_day_the_job_did_not_finish(
+    app, backend, supervisor, fake_clock
+):
+    import_rows(backend, june_roster())
+    fake_clock.advance(days=60)  # 2026-07-11: 06-03, 06-05 and 06-10 are past their grace
+    today = TODAY + dt.timedelta(days=60)
+    supervisor = sign_in(app, "wang.boss")
+    store = backend.stores.cycles
+    shown = board(supervisor)
+    assert shown["lapsed"]["count"] == 3
+    stopped = dataclasses.replace(backend.renewals.lapses, budget=1).run()
+    assert (stopped.lapsed, stopped.incomplete) == (1, True)
+    assert store.lapsed_through() == "2026-06-04"  # 06-05 is not finished
+    assert board(supervisor) == shown
+    assert_board_matches(shown, store.cycles_of_month(MONTH), today)
+    assert backend.renewals.lapses.run().lapsed == 2
+    assert store.lapsed_through() == "2026-06-10"
+    assert board(supervisor) == shown
+    # A run as of a later day marks what it marks, but the cursor stays at today's cutoff: the
+    # board still finds the cycles whose grace period ends between now and then.
+    backend.renewals.lapses.run(today + dt.timedelta(days=30))
+    assert store.lapsed_through() == "2026-06-10"
 
 
 def test_the_board_reads_a_bounded_number_of_requests_and_never_scans(

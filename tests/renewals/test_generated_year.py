@@ -43,7 +43,7 @@ def year(dynamodb, tmp_path_factory):
     app.test_client_class = HttpsClient
     backend = app.extensions["renewdesk"]
     generated = generated_year(POLICIES, TODAY, load_insurers(settings.content_dir))
-    backend.stores.cycles.load(generated.cycles, generated.totals)
+    backend.stores.cycles.load(generated.cycles, generated.totals, generated.lapsed_through)
     backend.staff.accounts.add("wang.boss", "supervisor", PASSWORD)
     client = HttpsClient(app, app.response_class, use_cookies=True)
     answer = client.post("/api/staff/session", json={"username": "wang.boss", "password": PASSWORD})
@@ -235,7 +235,10 @@ def test_the_raw_cycles_agree_and_the_daily_job_changes_no_figure(year):
     assert pending, "the job ran three days ago: some lapses are the board's to count"
     for month in (generated.months[0], generated.months[-4], current):
         assert_board_matches(before[month], backend.stores.cycles.cycles_of_month(month), TODAY)
+    cutoff = (TODAY - dt.timedelta(days=31)).isoformat()
+    assert backend.stores.cycles.lapsed_through() == generated.lapsed_through < cutoff
     report = backend.renewals.lapses.run(TODAY)
+    assert backend.stores.cycles.lapsed_through() == cutoff
     assert (
         report.lapsed
         == len([c for c in pending if dt.date.fromisoformat(c.expiry_date) + GRACE < TODAY])
@@ -244,6 +247,5 @@ def test_the_raw_cycles_agree_and_the_daily_job_changes_no_figure(year):
     for month in generated.months:
         after = client.get(f"/api/staff/reports/renewals?month={month}").get_json()
         assert after == before[month], month
-    cutoff = (TODAY - dt.timedelta(days=31)).isoformat()
     assert list(backend.stores.cycles.open_cycles_through(cutoff, 10)) == []
     assert clock.local_date(NOW) == TODAY

@@ -34,7 +34,7 @@ def store(settings):
     backend = Services(local)
     today = clock.local_date(clock.now())
     year = generated_year(1500, today, load_insurers(local.content_dir), specialists=4)
-    backend.stores.cycles.load(year.cycles, year.totals)
+    backend.stores.cycles.load(year.cycles, year.totals, year.lapsed_through)
     backend.staff.accounts.add("li.na", "specialist", PASSWORD)
     backend.staff.accounts.add("wang.boss", "supervisor", PASSWORD)
     boss, li = Actor("wang.boss", "supervisor"), Actor("li.na", "specialist")

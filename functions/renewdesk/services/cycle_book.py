@@ -27,6 +27,7 @@ from renewdesk.services.cycles import (
     last_premium,
     one_year_later,
     remembered,
+    settled,
     state,
     update_of,
 )
@@ -181,7 +182,7 @@ class CycleBook:
         cycle = self.current(lead.cycle_id)
         if cycle is None or cycle.lead_id != lead.lead_id or cycle.outcome is None:
             return NOTHING
-        after = cycle.changed(
+        reopened = cycle.changed(
             outcome=None,
             closed_at=None,
             closed_on=None,
@@ -190,7 +191,8 @@ class CycleBook:
             won_insurer=None,
             quote_id=None,
             next_cycle_id=None,
-        ).bumped()
+        )
+        after = settled(reopened, clock.local_date(self.now())).bumped()
         writes = [CycleWrite(cycle, after)]
         roll = None
         undone = self._roll_back(cycle) if cycle.next_cycle_id else None

@@ -15,8 +15,10 @@ cycles but are not due (``excluded``), nor is a cycle whose expiry date the rost
 The board never reads cycles: every write of a cycle adds the difference of its
 ``contribution`` before and after to small aggregate items of its month, in the same
 transaction (store/cycles.py). Lapsing is a time transition: the daily job (``Lapses``) marks
-cycles 30 days past expiry as lapsed, and until it has, the board counts them as lapsed
-already, from the open counts it keeps per expiry day (services/renewal_board.py).
+cycles 30 days past expiry as lapsed and moves its cursor over the days it finished; until it
+has, the board counts them as lapsed already, from the open counts kept per expiry day
+(services/renewal_board.py). A cycle that is made, refreshed or reopened already past its
+grace period is lapsed at once (``settled``), so no open cycle appears behind the cursor.
 """
 
 from __future__ import annotations
@@ -47,7 +49,9 @@ STATES = ("open", "renewed", "lost", "lapsed")
 CANCELLED_WORDS = ("退保", "注销", "终止", "失效", "撤销", "批退", "作废", "cancel", "void")
 ZERO = Decimal(0)
 
-AggregateKey = tuple[str, str]  # (YYYY-MM of expiry, "MONTH" | "EXP#<date>" | "WON#<date>")
+# (YYYY-MM of expiry, "MONTH" | "BY_DUE#<expiry date>" | "BY_WIN#<close date>"
+#  | "OPEN#<expiry date>"): see ``contribution``.
+AggregateKey = tuple[str, str]
 Deltas = dict[AggregateKey, dict[str, Decimal]]
 
 
@@ -78,12 +82,6 @@ def state(cycle: Cycle) -> str:
     return "lapsed" if cycle.lapsed_on else "open"
 
 
-def state_on(cycle: Cycle, day: dt.date) -> str:
-    """The state as of a day: open past the grace period is lapsed."""
-    current = state(cycle)
-    return "lapsed" if current == "open" and day > grace_end(cycle) else current
-
-
 def is_due(cycle: Cycle) -> bool:
     """Whether the cycle counts in its month's due set."""
     return cycle.excluded is None
@@ -107,11 +105,14 @@ def dimensions(cycle: Cycle) -> tuple[str, ...]:
 def contribution(cycle: Cycle | None) -> Deltas:
     """What one cycle adds to its month's aggregate items (services/renewal_board.py reads them):
 
-    - ``MONTH``: per split, due, renewed, lost and lapsed (count ``n`` and premium ``p``;
-      renewed premium is the won premium, the others last year's) and quoted (count);
-    - ``EXP#<expiry date>``: all due, and per split the open cycles and the open ones nobody
-      has contacted yet (the board turns open into lapsed once the grace period is over);
-    - ``WON#<close date>``: renewed count and premium by the day of the win (the by-day line).
+    - ``MONTH``: per split, due, renewed, lost, lapsed, open and open-not-contacted (``fresh``)
+      — count ``n`` and premium ``p``, renewed premium the won one, the others last year's —
+      and quoted (count);
+    - ``BY_DUE#<expiry date>``: all due that day (the by-day line's due);
+    - ``BY_WIN#<close date>``: renewed count and premium by the day of the win;
+    - ``OPEN#<expiry date>``: per split, the open and fresh cycles of that expiry day: once
+      the grace period is over and until the daily job has marked them, the board counts them
+      as lapsed (it reads only those days).
     """
     if cycle is None or not is_due(cycle):
         return {}
@@ -119,31 +120,45 @@ def contribution(cycle: Cycle | None) -> Deltas:
     current = state(cycle)
     premium = last_premium(cycle)
     whole: dict[str, Decimal] = defaultdict(Decimal)
-    day: dict[str, Decimal] = defaultdict(Decimal)
-    day["all|due|n"] += 1
-    day["all|due|p"] += premium
+    opened: dict[str, Decimal] = defaultdict(Decimal)
     won = amount(cycle.won_premium)
+    fresh = current == "open" and not cycle.contacted_at
     for split in dimensions(cycle):
         whole[f"{split}|due|n"] += 1
         whole[f"{split}|due|p"] += premium
+        whole[f"{split}|{current}|n"] += 1
+        whole[f"{split}|{current}|p"] += won if current == "renewed" else premium
         if current == "open":
-            day[f"{split}|open|n"] += 1
-            day[f"{split}|open|p"] += premium
-            if not cycle.contacted_at:
-                day[f"{split}|fresh|n"] += 1
-                day[f"{split}|fresh|p"] += premium
-        else:
-            whole[f"{split}|{current}|n"] += 1
-            whole[f"{split}|{current}|p"] += won if current == "renewed" else premium
+            opened[f"{split}|open|n"] += 1
+            opened[f"{split}|open|p"] += premium
+        if fresh:
+            whole[f"{split}|fresh|n"] += 1
+            whole[f"{split}|fresh|p"] += premium
+            opened[f"{split}|fresh|n"] += 1
+            opened[f"{split}|fresh|p"] += premium
         if is_quoted(cycle):
             whole[f"{split}|quoted|n"] += 1
-    parts: Deltas = {(month, "MONTH"): dict(whole), (month, f"EXP#{cycle.expiry_date}"): dict(day)}
+    parts: Deltas = {
+        (month, "MONTH"): dict(whole),
+        (month, f"BY_DUE#{cycle.expiry_date}"): {"all|due|n": Decimal(1), "all|due|p": premium},
+    }
+    if opened:
+        parts[(month, f"OPEN#{cycle.expiry_date}")] = dict(opened)
     if current == "renewed" and cycle.closed_on:
-        parts[(month, f"WON#{cycle.closed_on}")] = {
+        parts[(month, f"BY_WIN#{cycle.closed_on}")] = {
             "all|renewed|n": Decimal(1),
             "all|renewed|p": won,
         }
     return parts
+
+
+def settled(cycle: Cycle, today: dt.date) -> Cycle:
+    """The cycle, lapsed at once if it is open past its grace period (a roster record that
+    expired long ago, a reopened lead of an old cycle): the board counts the lapses the job has
+    not marked only on the expiry days after the job's cursor, so none may appear behind it."""
+    if is_due(cycle) and state(cycle) == "open" and today > grace_end(cycle):
+        return cycle.changed(lapsed_on=today.isoformat())
+    return cycle
 
 
 def merge(*parts: Deltas, sign: int = 1) -> Deltas:
@@ -264,18 +279,20 @@ class CycleRules:
     new_id: Callable[[dt.datetime], str] = field(default=clock.new_id)
 
     def new_cycle(self, policy: Policy, **values: Any) -> Cycle:
-        """A policy's cycle for its current expiry date."""
+        """A policy's cycle for its current expiry date (lapsed already if it expired more
+        than 30 days ago)."""
         moment = self.now()
-        return self._from_policy(
+        cycle = self._from_policy(
             Cycle(cycle_id=self.new_id(moment), expiry_date=policy.expiry_date, version=1),
             policy,
         ).changed(created_at=clock.iso(moment), **values)
+        return settled(cycle, clock.local_date(moment))
 
     def refresh(self, cycle: Cycle, policy: Policy) -> Cycle:
         """An open cycle with the roster's current figures; a closed one stays as it closed."""
         if state(cycle) != "open" or cycle.excluded == "superseded":
             return cycle
-        return self._from_policy(cycle, policy)
+        return settled(self._from_policy(cycle, policy), clock.local_date(self.now()))
 
     def _from_policy(self, cycle: Cycle, policy: Policy) -> Cycle:
         return cycle.changed(

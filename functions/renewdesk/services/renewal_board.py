@@ -1,15 +1,19 @@
 """The 续保率 board: a month of expiry counted the insurer's way, from the month's aggregate items.
 
-Reads one Query of the month's figures partition (MONTH, EXP#<day>, WON#<day>; see
-services/cycles.py ``contribution``), one BatchGetItem for the 12-month trend, the month's
-targets and, for the weekly review, last week's reviews: a bounded number of requests however
-many policies the store has, and no cycle is read.
+Reads one BatchGetItem (the 12-month trend's MONTH items, projected; the month's targets; the
+lapse job's cursor), one Query of the month's figures (MONTH, BY_DUE#<day>, BY_WIN#<day>; see
+services/cycles.py ``contribution``), at most one more of the OPEN#<day> items the job has not
+reached, and the week's reviews: a bounded number of small items however many policies the
+store has, and no cycle is read.
 
 **Lapsed as of today.** A cycle is lapsed once its expiry date plus 30 days has passed with
-neither outcome. The daily job marks such cycles (services/lapses.py); the board does not wait
-for it: for every expiry day whose grace period is over, the cycles still counted open on that
-day are reported as lapsed. So the figures are the same before and after the job runs, and on a
-day it did not run.
+neither outcome. The daily job marks such cycles (services/lapses.py) and then moves its cursor
+to the last expiry day it has finished; a cycle that is created, refreshed or reopened already
+past its grace period is lapsed at once (services/cycles.py ``settled``). So the only open
+cycles past grace are those of the expiry days after the cursor and at least 31 days ago: the
+board reads those days' OPEN# items and counts their open cycles as lapsed, not open (and not
+"not contacted"). The figures are the same before and after the job runs, and on a day it did
+not run.
 
 Premium is commercial plus compulsory: last year's for due, lost, lapsed and open cycles, the
 won premium for renewed ones. Rates are fractions (4 decimals), None when the denominator is 0.
@@ -42,16 +46,20 @@ DEFAULT_TARGETS = {
 TARGET_GRADES = (("A", "grade_a"), ("B", "grade_b"), ("C", "grade_c"))
 TREND_MONTHS = 12
 TREND_ATTRIBUTES = ("all|due|n", "all|due|p", "all|renewed|n", "all|renewed|p", "all|quoted|n")
+# Sort key prefixes of the month's aggregate items (services/cycles.py ``contribution``).
+BY_DUE, BY_WIN, OPEN = "BY_DUE#", "BY_WIN#", "OPEN#"
 
 
 class BoardStore(Protocol):
-    """The month's figures and targets (implemented by store.cycles)."""
+    """The month's figures, targets and the lapse job's cursor (implemented by store.cycles)."""
 
-    def month_totals(self, month: str) -> dict[str, dict[str, Any]]: ...
-
-    def month_summaries(
-        self, months: list[str], attributes: tuple[str, ...]
+    def month_totals(
+        self, month: str, open_days: tuple[str, str] | None = None
     ) -> dict[str, dict[str, Any]]: ...
+
+    def board_context(
+        self, months: list[str], month: str, attributes: tuple[str, ...]
+    ) -> tuple[dict[str, dict[str, Any]], dict[str, Any] | None, str | None]: ...
 
     def get_targets(self, month: str) -> dict[str, Any] | None: ...
 
@@ -76,26 +84,36 @@ def _split_key(attribute: str) -> tuple[str, str]:
     return split, f"{measure}|{unit}"
 
 
-def tally(totals: dict[str, dict[str, Any]], today: dt.date) -> dict[str, dict[str, Decimal]]:
-    """Per split (all, g:A, s:li.na, i:人保...), every measure of the month as of ``today``:
-    due, renewed, lost, quoted from MONTH; open and not contacted from the expiry days still in
-    their grace period; lapsed from MONTH plus the open cycles of the days past it."""
+def unmarked_days(month: str, today: dt.date, lapsed_through: str | None) -> tuple[str, str] | None:
+    """The month's expiry days whose grace period is over but which the lapse job has not
+    finished (after its cursor), first and last; None when there are none."""
+    first, last = month_days(month)
+    if lapsed_through:
+        first = max(first, dt.date.fromisoformat(lapsed_through) + dt.timedelta(days=1))
+    last = min(last, today - dt.timedelta(days=GRACE_DAYS + 1))
+    return (first.isoformat(), last.isoformat()) if first <= last else None
+
+
+def tally(
+    totals: dict[str, dict[str, Any]], unmarked: tuple[str, str] | None
+) -> dict[str, dict[str, Decimal]]:
+    """Per split (all, g:A, s:li.na, i:人保...), every measure of the month: as MONTH holds
+    them, except that the open cycles of the ``unmarked`` days (past grace, not yet marked by
+    the job) move from open and not contacted to lapsed."""
     figures: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for attribute, value in totals.get("MONTH", {}).items():
         split, measure = _split_key(attribute)
         figures[split][measure] += amount(value)
     for sort_key, item in totals.items():
-        if not sort_key.startswith("EXP#"):
+        day = sort_key.removeprefix(OPEN)
+        if day == sort_key or unmarked is None or not unmarked[0] <= day <= unmarked[1]:
             continue
-        expiry = dt.date.fromisoformat(sort_key[4:])
-        past = expiry + dt.timedelta(days=GRACE_DAYS) < today
         for attribute, value in item.items():
             split, measure = _split_key(attribute)
             kind, unit = measure.split("|")
+            figures[split][measure] -= amount(value)
             if kind == "open":
-                figures[split][f"{'lapsed' if past else 'open'}|{unit}"] += amount(value)
-            elif kind == "fresh" and not past:
-                figures[split][f"fresh|{unit}"] += amount(value)
+                figures[split][f"lapsed|{unit}"] += amount(value)
     return figures
 
 
@@ -139,10 +157,10 @@ def by_day(
     won: dict[dt.date, Decimal] = defaultdict(Decimal)
     won_premium: dict[dt.date, Decimal] = defaultdict(Decimal)
     for sort_key, item in totals.items():
-        if sort_key.startswith("EXP#"):
-            due[dt.date.fromisoformat(sort_key[4:])] += amount(item.get("all|due|n"))
-        elif sort_key.startswith("WON#"):
-            day = max(first, dt.date.fromisoformat(sort_key[4:]))
+        if sort_key.startswith(BY_DUE):
+            due[dt.date.fromisoformat(sort_key[len(BY_DUE) :])] += amount(item.get("all|due|n"))
+        elif sort_key.startswith(BY_WIN):
+            day = max(first, dt.date.fromisoformat(sort_key[len(BY_WIN) :]))
             won[day] += amount(item.get("all|renewed|n"))
             won_premium[day] += amount(item.get("all|renewed|p"))
     rows = []
@@ -186,6 +204,33 @@ def previous_months(month: str, count: int) -> list[str]:
     return list(reversed(months))
 
 
+def trend(months: list[str], found: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Due, renewed and the rates of the trend's months, from their MONTH items (projected)."""
+    rows = []
+    for m in months:
+        item = {k: amount(v) for k, v in found.get(m, {}).items()}
+        due, renewed = item.get("all|due|n", Decimal(0)), item.get("all|renewed|n", Decimal(0))
+        quoted = item.get("all|quoted|n", Decimal(0))
+        rows.append(
+            {
+                "month": m,
+                "due": int(due),
+                "renewed": int(renewed),
+                "rate_count": share(renewed, due),
+                "rate_premium": share(
+                    item.get("all|renewed|p", Decimal(0)), item.get("all|due|p", Decimal(0))
+                ),
+                "quote_rate": share(quoted, due),
+            }
+        )
+    return rows
+
+
+def with_defaults(stored: dict[str, Any] | None) -> dict[str, Any]:
+    """A month's targets: as set, else the defaults."""
+    return {**DEFAULT_TARGETS, **stored} if stored else dict(DEFAULT_TARGETS)
+
+
 @dataclass
 class RenewalBoard:
     """The 续保率 board and its targets (supervisor only)."""
@@ -200,9 +245,14 @@ class RenewalBoard:
         worklist.require_supervisor(actor)
         month = parse_month(month, self.now())
         today = clock.local_date(self.now())
-        totals = self.store.month_totals(month)
-        figures = tally(totals, today)
-        targets = self.targets(month)
+        months = previous_months(month, TREND_MONTHS)
+        summaries, stored, lapsed_through = self.store.board_context(
+            months, month, TREND_ATTRIBUTES
+        )
+        unmarked = unmarked_days(month, today, lapsed_through)
+        totals = self.store.month_totals(month, unmarked)
+        figures = tally(totals, unmarked)
+        targets = with_defaults(stored)
         rate_target = targets["rate_count"]
         board: dict[str, Any] = {"month": month, "as_of": today.isoformat()}
         board.update(group(figures["all"]))
@@ -225,38 +275,10 @@ class RenewalBoard:
         board["by_day"] = by_day(
             month, totals, today, Decimal(str(rate_target)) if rate_target is not None else None
         )
-        board["trend"] = self.trend(month)
+        board["trend"] = trend(months, summaries)
         week = last_signed_week(today)
         board["reviews_missing"] = {"week": week, "specialists": self.unsigned(week)}
         return board
-
-    def trend(self, month: str) -> list[dict[str, Any]]:
-        """Due, renewed and the rates of the 12 months ending with this one."""
-        months = previous_months(month, TREND_MONTHS)
-        found = self.store.month_summaries(months, TREND_ATTRIBUTES)
-        rows = []
-        for m in months:
-            item = {k: amount(v) for k, v in found.get(m, {}).items()}
-            due, renewed = item.get("all|due|n", Decimal(0)), item.get("all|renewed|n", Decimal(0))
-            quoted = item.get("all|quoted|n", Decimal(0))
-            rows.append(
-                {
-                    "month": m,
-                    "due": int(due),
-                    "renewed": int(renewed),
-                    "rate_count": share(renewed, due),
-                    "rate_premium": share(
-                        item.get("all|renewed|p", Decimal(0)), item.get("all|due|p", Decimal(0))
-                    ),
-                    "quote_rate": share(quoted, due),
-                }
-            )
-        return rows
-
-    def targets(self, month: str) -> dict[str, Any]:
-        """The month's targets: as set, else the defaults."""
-        stored = self.store.get_targets(month)
-        return {**DEFAULT_TARGETS, **stored} if stored else dict(DEFAULT_TARGETS)
 
     def set_targets(self, actor: Actor, month: str, wanted: RenewalTargets) -> dict[str, Any]:
         """The supervisor sets a month's targets (a grade left out has none)."""
@@ -277,7 +299,7 @@ class RenewalBoard:
         # A grade the supervisor cleared has no target, rather than the default's.
         stored.update({key: "none" for _, key in TARGET_GRADES if values[key] is None})
         self.store.put_targets(month, stored)
-        targets = self.targets(month)
+        targets = with_defaults(self.store.get_targets(month))
         return {
             "month": month,
             "rate_count": _rate(targets["rate_count"]),

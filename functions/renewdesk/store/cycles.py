@@ -32,6 +32,16 @@ from renewdesk.store.items import policy_from, policy_places
 # on expressions by sending a large one alone (it never is, at the splits a store has).
 MAX_ATTRIBUTES = 160
 VERSION = {"#_cv": "version"}
+# What the board reads of a month's targets item (services/renewal_board.py).
+TARGET_ATTRIBUTES = (
+    "rate_count",
+    "rate_premium",
+    "grade_a",
+    "grade_b",
+    "grade_c",
+    "set_by",
+    "set_at",
+)
 FIELD_ORDER = tuple(f.name for f in dataclasses.fields(Cycle))
 
 
@@ -254,41 +264,84 @@ class CycleStore(StoreTable):
 
     # -- the month's figures ----------------------------------------------------------------
 
-    def month_totals(self, month: str) -> dict[str, dict[str, Any]]:
-        """Every aggregate item of a month, by sort key (one Query of one small partition)."""
-        kwargs = {
-            "TableName": self.table,
-            "KeyConditionExpression": "pk = :p",
-            "ExpressionAttributeValues": to_item({":p": keys.renewal_totals(self.store_id, month)}),
-            "ConsistentRead": True,
-        }
-        found = self._query_all(kwargs, "month_totals")
-        return {
-            item["sk"]: {k: v for k, v in item.items() if k not in ("pk", "sk")} for item in found
-        }
-
-    def month_summaries(
-        self, months: list[str], attributes: tuple[str, ...]
+    def month_totals(
+        self, month: str, open_days: tuple[str, str] | None = None
     ) -> dict[str, dict[str, Any]]:
-        """Some attributes of the MONTH items of several months, by month (one BatchGetItem)."""
-        names = {f"#a{i}": name for i, name in enumerate(("pk", *attributes))}
+        """A month's aggregate items by sort key: MONTH, BY_DUE#, BY_WIN# (one Query), and the
+        OPEN# items of the expiry days from one date to another, when asked (one more)."""
+        partition = keys.renewal_totals(self.store_id, month)
+        ranges = [("BY_", "MONTH")]
+        if open_days is not None:
+            ranges.append((f"OPEN#{open_days[0]}", f"OPEN#{open_days[1]}"))
+        found: dict[str, dict[str, Any]] = {}
+        for low, high in ranges:
+            kwargs = {
+                "TableName": self.table,
+                "KeyConditionExpression": "pk = :p AND sk BETWEEN :a AND :b",
+                "ExpressionAttributeValues": to_item({":p": partition, ":a": low, ":b": high}),
+                "ConsistentRead": True,
+            }
+            for item in self._query_all(kwargs, "month_totals"):
+                found[item["sk"]] = {k: v for k, v in item.items() if k not in ("pk", "sk")}
+        return found
+
+    def board_context(
+        self, months: list[str], month: str, attributes: tuple[str, ...]
+    ) -> tuple[dict[str, dict[str, Any]], dict[str, Any] | None, str | None]:
+        """In one BatchGetItem: some attributes of the MONTH items of several months (the
+        trend), a month's targets, and how far the lapse job got."""
+        wanted = (*attributes, *TARGET_ATTRIBUTES, "through")
+        names = {f"#a{i}": name for i, name in enumerate(("pk", "sk", *wanted))}
+        key_list = [totals_key(self.store_id, m, "MONTH") for m in months]
+        key_list += [keys.renewal_target(self.store_id, month), keys.lapse_cursor(self.store_id)]
         request = {
             self.table: {
-                "Keys": [to_item(totals_key(self.store_id, m, "MONTH")) for m in months],
+                "Keys": [to_item(k) for k in key_list],
                 "ProjectionExpression": ", ".join(names),
                 "ExpressionAttributeNames": names,
+                "ConsistentRead": True,
             }
         }
-        found: dict[str, dict[str, Any]] = {}
+        summaries: dict[str, dict[str, Any]] = {}
+        targets: dict[str, Any] | None = None
+        through: str | None = None
         attempt = 0
         while request:
-            answer = self._call("month_summaries", self.client.batch_get_item, RequestItems=request)
+            answer = self._call("board_context", self.client.batch_get_item, RequestItems=request)
             for raw in answer["Responses"].get(self.table, []):
                 item = from_item(raw)
-                found[item.pop("pk").rsplit("#", 1)[-1]] = item
+                pk, sk = item.pop("pk"), item.pop("sk")
+                if sk == "MONTH":
+                    summaries[pk.rsplit("#", 1)[-1]] = item
+                elif sk == "RTARGET":
+                    targets = item
+                else:
+                    through = item.get("through")
             request = answer.get("UnprocessedKeys") or {}
             attempt = pause_if(request, attempt)
-        return found
+        return summaries, targets, through
+
+    # -- the lapse job's progress -----------------------------------------------------------
+
+    def lapsed_through(self) -> str | None:
+        """The last expiry date whose open cycles the lapse job has all marked, or None."""
+        item = self._get(keys.lapse_cursor(self.store_id), "lapsed_through")
+        return item.get("through") if item else None
+
+    def set_lapsed_through(self, day: str) -> None:
+        """Move the lapse job's progress on to an expiry date (never back)."""
+        cursor = {**keys.lapse_cursor(self.store_id), "through": day}
+        write = self.put(
+            "lapse_cursor",
+            cursor,
+            condition="attribute_not_exists(#t) OR #t < :d",
+            names={"#t": "through"},
+            values={":d": day},
+        )
+        try:
+            self.transact([write], "set_lapsed_through")
+        except ConditionFailed:
+            pass  # it is there already, or further on (a later run's)
 
     # -- targets ----------------------------------------------------------------------------
 
@@ -306,7 +359,9 @@ class CycleStore(StoreTable):
 
     # -- loading a generated store (tests and benchmarks) -----------------------------------
 
-    def load(self, cycles: list[Cycle], totals: Deltas | None = None) -> None:
+    def load(
+        self, cycles: list[Cycle], totals: Deltas | None = None, lapsed_through: str | None = None
+    ) -> None:
         """Store finished cycles and their figures with BatchWriteItem: a generated store of
         200,000 policies in minutes, the aggregate items written whole (``totals``: the sum of
         the changes its history made; else the sum of every cycle's contribution), never
@@ -321,6 +376,8 @@ class CycleStore(StoreTable):
             for (month, sort_key), values in totals.items()
             if any(values.values())
         ]
+        if lapsed_through:
+            items.append({**keys.lapse_cursor(self.store_id), "through": lapsed_through})
         self.put_items(items)
 
     def put_items(self, items: list[dict[str, Any]], workers: int = 8) -> None:

@@ -20,7 +20,8 @@ without migrating data.
 | reminder opt-out| ST#<store>#OPTOUT#<phone>                  | OPTOUT     | the customer wants no reminder SMS; when and how they said so |
 | purge cursor    | ST#<store>#PURGE                           | PURGE      | ``leads_through``: the retention purge handled close events up to this ``month_sk`` of ACTIVITY (services/privacy.py Purge) |
 | renewal cycle   | ST#<store>#CYCLE#<cycle_id>                | CYCLE      | one policy and one expiry date (services/cycles.py); the plate goes on erasure; ``version`` guards every rewrite |
-| renewal totals  | ST#<store>#RENEWALS#<YYYY-MM of expiry>    | MONTH, EXP#<expiry date>, WON#<close date> | the 续保率 board's figures, ADDed to in every transaction that changes a cycle of the month |
+| renewal totals  | ST#<store>#RENEWALS#<YYYY-MM of expiry>    | MONTH, BY_DUE#<expiry date>, BY_WIN#<close date>, OPEN#<expiry date> | the 续保率 board's figures, ADDed to in every transaction that changes a cycle of the month |
+| lapse cursor    | ST#<store>#LAPSES                          | LAPSES     | ``through``: the last expiry date whose open cycles the lapse job has all marked |
 | renewal target  | ST#<store>#RTARGET#<YYYY-MM>               | RTARGET    | the month's 续保率 targets: overall and per grade (defaults when missing) |
 | register review | ST#<store>#REVIEW#<YYYY-Www>               | <username> | the supervisor's signed weekly review of a specialist's follow-up register |
 | defeat analysis | ST#<store>#DEFEATS#<YYYY-MM>               | SUMMARY, NOTE#<event id> | the month's stored defeat analysis; its close notes one item each, so erasure deletes a customer's |
@@ -228,3 +229,8 @@ def lost_closes(store: str, year_month: str) -> str:
 def defeats(store: str, year_month: str) -> str:
     """Partition of a month's stored defeat analysis (SUMMARY and NOTE#<event id> items)."""
     return f"{_prefix(store)}#DEFEATS#{year_month}"
+
+
+def lapse_cursor(store: str) -> dict[str, str]:
+    """Key of the lapse job's progress."""
+    return {"pk": f"{_prefix(store)}#LAPSES", "sk": "LAPSES"}
