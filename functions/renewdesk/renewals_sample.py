@@ -85,8 +85,7 @@ class _Book:
             return
         for write in update.writes:
             if write.after is None:
-                assert write.before is not None
-                del self.cycles[write.before.cycle_id]
+                del self.cycles[write.cycle.cycle_id]
             else:
                 self.cycles[write.after.cycle_id] = write.after
         if update.roll is not None:

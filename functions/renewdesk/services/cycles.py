@@ -189,6 +189,14 @@ class CycleWrite:
     before: Cycle | None
     after: Cycle | None
 
+    @property
+    def cycle(self) -> Cycle:
+        """The cycle written: as it is to be, or as it was when it is deleted."""
+        cycle = self.after or self.before
+        if cycle is None:
+            raise ValueError("a cycle write needs a cycle before or after")
+        return cycle
+
     def deltas(self) -> Deltas:
         """The aggregates' change: the new contribution less the old one."""
         return combine(self.signed())
@@ -367,8 +375,7 @@ class CycleRules:
 
 
 def _entry(write: CycleWrite) -> tuple[str, str]:
-    assert write.after is not None
-    return write.after.expiry_date, write.after.cycle_id
+    return write.cycle.expiry_date, write.cycle.cycle_id
 
 
 def _decimal(value: Decimal | float | None) -> Decimal | None:

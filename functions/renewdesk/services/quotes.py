@@ -166,9 +166,8 @@ class Quotes:
         today = clock.local_date(now)
         if quote.valid_until is not None and quote.valid_until < today:
             problems["valid_until"] = "in_past"
-        if problems:
+        if problems or insurer is None:
             raise InvalidFields(problems)
-        assert insurer is not None
         tier = gift_tier(commercial, compulsory, *self.tiers(today))
         cid = self.new_id(now)
         step = NOTHING

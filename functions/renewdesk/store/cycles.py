@@ -14,7 +14,7 @@ import dataclasses
 from typing import Any, Iterator
 
 from renewdesk.services import clock
-from renewdesk.services.cycles import CycleUpdate, Deltas, is_due, merge, state
+from renewdesk.services.cycles import CycleUpdate, Deltas, PolicyRoll, is_due, merge, state
 from renewdesk.services.records import CYCLE_FIELDS, Cycle, Policy
 from renewdesk.store import keys
 from renewdesk.store.dynamo import (
@@ -88,13 +88,11 @@ def update_writes(table: StoreTable, update: CycleUpdate, totals: bool = True) -
     (unless the caller merges them itself) the aggregates' ADDs."""
     writes: list[Write] = []
     for write in update.writes:
-        cycle = write.after or write.before
-        assert cycle is not None
+        cycle = write.cycle
         name = f"cycle:{cycle.cycle_id}"
         key = keys.cycle(table.store_id, cycle.cycle_id)
         if write.before is None:
-            assert write.after is not None
-            item = cycle_item(table.store_id, write.after)
+            item = cycle_item(table.store_id, cycle)
             writes.append(table.put(name, item, condition="attribute_not_exists(pk)"))
         elif write.after is None:
             writes.append(
@@ -117,14 +115,12 @@ def update_writes(table: StoreTable, update: CycleUpdate, totals: bool = True) -
                 )
             )
     if update.roll is not None:
-        writes.append(roll_write(table, update))
+        writes.append(roll_write(table, update.roll))
     return writes + (aggregate_writes(table, update.deltas()) if totals else [])
 
 
-def roll_write(table: StoreTable, update: CycleUpdate) -> Write:
+def roll_write(table: StoreTable, roll: PolicyRoll) -> Write:
     """The policy moved to another expiry date and cycle, if it is still where it was read."""
-    roll = update.roll
-    assert roll is not None
     policy = roll.policy
     return table.update(
         "policy",
