@@ -37,8 +37,10 @@ def create_app(
     from renewdesk.api import (
         console,
         console_inbound,  # noqa: F401  (its views join console.bp first)
+        console_renewals,
         staff,
         staff_inbound,
+        staff_renewals,
     )
 
     app.register_blueprint(staff.bp)
@@ -49,6 +51,8 @@ def create_app(
 
     app.register_blueprint(staff_roster.bp)
     app.register_blueprint(console_roster.bp)
+    app.register_blueprint(staff_renewals.bp)
+    app.register_blueprint(console_renewals.bp)
     if settings.site_dir is not None:
         from renewdesk import localsite
 

@@ -1,6 +1,7 @@
-"""Scheduled jobs Zappa runs (see "events" in zappa_settings.json): the daily reminder run, the
-daily retention purge, the notification worker every minute and the hourly attention sweep
-(each its own invocation, with its own time limit).
+"""Scheduled jobs Zappa runs (see "events" in zappa_settings.json): the daily reminder run (with
+the lapse of renewal cycles 30 days past expiry), the daily retention purge, the notification
+worker every minute, the hourly attention sweep, on the 1st of each month last month's defeat
+analysis, and a roster upload's import (each its own invocation, with its own time limit).
 
 On Lambda the day's SMS are recorded and, with SMS_SENDER=sns, sent; the CSV for an SMS platform
 is written where there is a disk, by `renewdesk reminders run` (which rewrites the day's file
@@ -29,8 +30,10 @@ def daily_reminders(
     from renewdesk.wiring import Services
 
     services = Services(settings or Settings.from_env())
-    report = services.roster.reminders.run(write_file=False, seconds_left=_lambda_clock(context))
+    seconds_left = _lambda_clock(context)
+    report = services.roster.reminders.run(write_file=False, seconds_left=seconds_left)
     counts = report.counts()
+    counts["lapses"] = services.renewals.lapses.run(seconds_left=seconds_left).counts()
     # Counts only: no name, phone, plate or link in the log.
     log.info("daily reminders done: %s", counts)
     return counts
@@ -92,3 +95,18 @@ def roster_import(
     state = services.roster.jobs.run(str(event.get("import_id", "")), _lambda_clock(context))
     log.info("roster import runner: import_id=%s state=%s", event.get("import_id"), state)
     return {"import_id": event.get("import_id"), "state": state}
+
+
+def monthly_defeats(
+    event: dict[str, Any] | None = None, context: Any = None, settings=None, now=None
+) -> dict[str, Any]:
+    """On the 1st (China time): store last month's defeat analysis; answer its summary."""
+    from renewdesk.config import Settings
+    from renewdesk.services import clock
+    from renewdesk.wiring import Services
+
+    services = Services(settings or Settings.from_env(), now=now or clock.now)
+    summary = services.renewals.defeats.prepare()
+    # Counts and premium only: no note, name or plate in the log.
+    log.info("defeat analysis stored: month=%s lost=%s", summary["month"], summary["lost"])
+    return summary

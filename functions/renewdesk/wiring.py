@@ -1,10 +1,10 @@
 """The composition root: every service an app (or one CLI command) uses, wired explicitly from
 the settings, one clock and one id generator.
 
-Services are grouped by area (public, staff, roster, privacy, referrals). Each area is built on
-first use, so a Lambda cold start imports only the modules the request needs (pydantic, argon2
-and boto3 load where they are used). The API and the CLI reach services only; ``stores`` is for
-this module, tests and benchmarks.
+Services are grouped by area (public, staff, roster, privacy, renewals, referrals). Each area is
+built on first use, so a Lambda cold start imports only the modules the request needs (pydantic,
+argon2 and boto3 load where they are used). The API and the CLI reach services only; ``stores``
+is for this module, tests and benchmarks.
 """
 
 from __future__ import annotations
@@ -23,19 +23,26 @@ if TYPE_CHECKING:
     from renewdesk.services.claims import Claims
     from renewdesk.services.closing import Closing
     from renewdesk.services.consent import ConsentNotice
+    from renewdesk.services.cycle_book import CycleBook
+    from renewdesk.services.defeats import Defeats
     from renewdesk.services.desk import Desk
     from renewdesk.services.followups import FollowUps
     from renewdesk.services.health import Health
     from renewdesk.services.inbound import Attention, InboundLeads, SpeedToLead
+    from renewdesk.services.insurers import InsurerList
     from renewdesk.services.intake import Intake
+    from renewdesk.services.lapses import Lapses
     from renewdesk.services.links import LinkTokens
     from renewdesk.services.notifications import Dispatcher, Robot
     from renewdesk.services.optouts import OptOuts
     from renewdesk.services.privacy import Erasure, Purge
+    from renewdesk.services.quotes import Quotes
     from renewdesk.services.referrers import Referrers
     from renewdesk.services.reminders import Reminders
+    from renewdesk.services.renewal_board import RenewalBoard
     from renewdesk.services.renewal_links import OneClick
     from renewdesk.services.reports import Reports
+    from renewdesk.services.reviews import Reviews
     from renewdesk.services.roster import RosterImport
     from renewdesk.services.roster_jobs import ImportJobs
     from renewdesk.services.search import Search
@@ -43,6 +50,8 @@ if TYPE_CHECKING:
     from renewdesk.services.short_links import ShortLinks
     from renewdesk.services.sms_replies import SmsReplies
     from renewdesk.services.staff import Accounts
+    from renewdesk.store.cycles import CycleStore
+    from renewdesk.store.defeats import DefeatStore
     from renewdesk.store.inbound import InboundStore
     from renewdesk.store.leads import LeadStore
     from renewdesk.store.outbox import OutboxStore
@@ -50,6 +59,7 @@ if TYPE_CHECKING:
     from renewdesk.store.queue import QueueStore
     from renewdesk.store.referrers import ReferrerStore
     from renewdesk.store.reports import ReportStore
+    from renewdesk.store.reviews import ReviewStore
     from renewdesk.store.roster import RosterStore
     from renewdesk.store.staff import StaffStore
 
@@ -70,6 +80,9 @@ class Stores:
     referrers: ReferrerStore
     outbox: OutboxStore
     inbound: InboundStore
+    cycles: CycleStore
+    reviews: ReviewStore
+    defeats: DefeatStore
 
 
 @dataclass(frozen=True)
@@ -131,6 +144,19 @@ class Inbound:
 
 
 @dataclass(frozen=True)
+class Renewals:
+    """Renewal management: cycles, quotes, the 续保率 board, weekly reviews, defeat analyses."""
+
+    insurers: Callable[[], InsurerList]
+    cycles: CycleBook
+    quotes: Quotes
+    board: RenewalBoard
+    lapses: Lapses
+    reviews: Reviews
+    defeats: Defeats
+
+
+@dataclass(frozen=True)
 class Referrals:
     """Referral codes of existing customers."""
 
@@ -161,6 +187,9 @@ class Services:
 
     @cached_property
     def stores(self) -> Stores:
+        from renewdesk.services.cycles import CycleRules
+        from renewdesk.store.cycles import CycleStore
+        from renewdesk.store.defeats import DefeatStore
         from renewdesk.store.inbound import InboundStore
         from renewdesk.store.leads import LeadStore
         from renewdesk.store.outbox import OutboxStore
@@ -168,21 +197,32 @@ class Services:
         from renewdesk.store.queue import QueueStore
         from renewdesk.store.referrers import ReferrerStore
         from renewdesk.store.reports import ReportStore
+        from renewdesk.store.reviews import ReviewStore
         from renewdesk.store.roster import RosterStore
         from renewdesk.store.staff import StaffStore
 
         c, s = self.client, self.settings
+        rules = CycleRules(self.insurers, now=self.now, new_id=self.new_id)
         return Stores(
             LeadStore(c, s),
             QueueStore(c, s),
             StaffStore(c, s),
             ReportStore(c, s),
-            RosterStore(c, s),
+            RosterStore(c, s, rules),
             PrivacyStore(c, s),
             ReferrerStore(c, s),
             OutboxStore(c, s),
             InboundStore(c, s),
+            CycleStore(c, s),
+            ReviewStore(c, s),
+            DefeatStore(c, s),
         )
+
+    def insurers(self) -> InsurerList:
+        """The insurers of content/insurers.yml (read once)."""
+        from renewdesk.services.insurers import load_insurers
+
+        return load_insurers(self.settings.content_dir)
 
     @cached_property
     def public(self) -> Public:
@@ -242,6 +282,7 @@ class Services:
         def is_active(username: str) -> bool:
             return accounts.active(username) is not None
 
+        cycles = self.renewals.cycles
         claims = Claims(
             queue,
             s.lease_minutes,
@@ -251,6 +292,7 @@ class Services:
             now=self.now,
             new_id=self.new_id,
             release_cooldown_minutes=s.release_cooldown_minutes,
+            cycles=cycles,
         )
         return Staff(
             accounts=accounts,
@@ -263,11 +305,17 @@ class Services:
                 now=self.now,
                 new_id=self.new_id,
                 call_notice_minutes=s.booked_call_notice_minutes,
+                cycles=cycles,
             ),
             closing=Closing(
-                queue, s.lead_retention_days, is_active=is_active, now=self.now, new_id=self.new_id
+                queue,
+                s.lead_retention_days,
+                is_active=is_active,
+                now=self.now,
+                new_id=self.new_id,
+                cycles=cycles,
             ),
-            desk=Desk(queue, claims, s.lead_retention_days, now=self.now),
+            desk=Desk(queue, claims, s.lead_retention_days, now=self.now, insurers=self.insurers),
             search=Search(self.stores.inbound, s.lead_retention_days, now=self.now),
             reports=Reports(self.stores.reports, s.lead_retention_days, now=self.now),
         )
@@ -358,7 +406,7 @@ class Services:
         from renewdesk.services.access import Access
         from renewdesk.services.privacy import Erasure, Purge
 
-        erasure = Erasure(self.stores.privacy, now=self.now)
+        erasure = Erasure(self.stores.privacy, now=self.now, cycles=self.renewals.cycles)
         purge = Purge(
             erasure,
             self.stores.privacy,
@@ -414,6 +462,45 @@ class Services:
         from renewdesk.robots import configured
 
         return configured(self.settings)
+
+    @cached_property
+    def renewals(self) -> Renewals:
+        from renewdesk.services.cycle_book import CycleBook
+        from renewdesk.services.defeats import Defeats
+        from renewdesk.services.lapses import Lapses
+        from renewdesk.services.quotes import Quotes, tiers_on
+        from renewdesk.services.renewal_board import RenewalBoard
+        from renewdesk.services.reviews import Reviews
+
+        s, stores = self.settings, self.stores
+        cycles = CycleBook(stores.cycles, self.insurers, now=self.now, new_id=self.new_id)
+
+        def specialists() -> list[str]:
+            return sorted(
+                m.username
+                for m in self.staff.accounts.list_all()
+                if m.role == "specialist" and not m.disabled
+            )
+
+        reviews = Reviews(
+            stores.reviews, specialists, self.insurers, s.lead_retention_days, now=self.now
+        )
+        return Renewals(
+            insurers=self.insurers,
+            cycles=cycles,
+            quotes=Quotes(
+                stores.queue,
+                self.insurers,
+                lambda day: tiers_on(s.content_dir, day),
+                cycles,
+                now=self.now,
+                new_id=self.new_id,
+            ),
+            board=RenewalBoard(stores.cycles, reviews.unsigned, now=self.now),
+            lapses=Lapses(stores.cycles, now=self.now),
+            reviews=reviews,
+            defeats=Defeats(stores.defeats, s.lead_retention_days, now=self.now),
+        )
 
     @cached_property
     def referrals(self) -> Referrals:

@@ -434,3 +434,18 @@ def test_packaging_an_unknown_stage_fails_naming_the_stages_there_are():
     result = CliRunner().invoke(main, ["package", "--stage", "staging"])
     assert result.exit_code == 1
     assert "no stage 'staging'; it has dev, prod" in result.output
+
+
+def test_the_zip_carries_openpyxl_for_the_xlsx_reports_and_stays_under_10_mb(package, unpacked):
+    """The 续保率 board and the defeat analysis are served as XLSX on Lambda."""
+    assert package.stat().st_size < 10 * 1024 * 1024, package.stat().st_size
+    command, env, task = unpacked
+    script = (
+        "from renewdesk.services.exports import Percent, xlsx_bytes;"
+        "print(len(xlsx_bytes({'续保率': [['件数续保率', Percent(0.9231)]]})))"
+    )
+    result = subprocess.run(
+        [*command, "-c", script], cwd=task, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert int(result.stdout) > 1000

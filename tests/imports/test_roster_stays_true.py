@@ -174,3 +174,33 @@ def test_an_import_stopped_before_the_leads_followed_finishes_them_next_time(
     [policy] = stored()["policy"]
     assert policy["lead_synced"] == policy["row_hash"]
     assert clock.local_date(backend.now()) == TODAY
+
+
+def test_erasing_the_former_owner_leaves_the_vehicles_cycle_to_the_new_owners_lead(
+    import_rows, backend, fake_clock
+):
+    lead = worked_lead(import_rows, backend, fake_clock)
+    import_rows([row("粤B60001", 80, phone=NEW, name="王芳", commercial="4280.00")])
+    backend.privacy.erasure.erase("+86" + FORMER)
+    policy = backend.stores.cycles.get_policy("粤B60001")
+    cycle = backend.stores.cycles.get_cycle(policy.cycle_id)
+    assert (cycle.plate, cycle.lead_id) == ("粤B60001", lead.lead_id)
+    assert backend.renewals.cycles.find(backend.stores.leads.get_lead(lead.lead_id)) == cycle
+
+
+def test_an_open_lead_follows_its_policy_to_the_cycle_of_the_new_expiry_date(
+    import_rows, backend, stored, fake_clock
+):
+    import_rows([row("粤B60003", 85, commercial="4280.00")])
+    backend.roster.reminders.run()
+    [item] = lead_items(stored).values()
+    first = backend.stores.cycles.get_policy("粤B60003").cycle_id
+    assert item["cycle_id"] == first
+    import_rows([row("粤B60003", 140, commercial="4280.00")])  # the export's date was wrong
+    policy = backend.stores.cycles.get_policy("粤B60003")
+    assert policy.cycle_id != first and policy.expiry_date == day(140)
+    lead = backend.stores.leads.get_lead(item["lead_id"])
+    assert lead.expiry_date == day(140) and lead.cycle_id is None
+    found = backend.renewals.cycles.find(lead)
+    assert found is not None and (found.cycle_id, found.expiry_date) == (policy.cycle_id, day(140))
+    assert backend.stores.cycles.get_cycle(first).excluded == "superseded"

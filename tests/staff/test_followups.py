@@ -30,6 +30,8 @@ def test_every_follow_up_is_kept_with_author_time_and_next_contact(
     lead_id = claim_lead(specialist, backend)
     assert follow_up(specialist, lead_id, result="no_answer").status_code == 201
     specialist = after(app, fake_clock, "li.na", hours=2)
+    quote = {"insurer": "人保", "commercial_premium": "3850", "compulsory_premium": "950"}
+    assert post(specialist, f"/api/staff/leads/{lead_id}/quotes", quote).status_code == 201
     saved = follow_up(
         specialist,
         lead_id,

@@ -66,6 +66,10 @@ NOTICES = frozenset(
         "duplicate_lead",
         "message_logged",
         "notice_resent",
+        # Renewal management (api/console_renewals.py).
+        "quote_saved",
+        "review_signed",
+        "renewal_targets_saved",
     }
 )
 
@@ -397,7 +401,7 @@ def close(lead_id: str):
     def act():
         # The page has both parts of the form; only the chosen outcome's fields count.
         won = request.form.get("outcome") == "won"
-        fields = ("outcome", "note", *(("premium", "insurer") if won else ("reason",)))
+        fields = ("outcome", "note", *(("premium", "insurer", "quote_id") if won else ("reason",)))
         web.services().staff.closing.close(_actor(), lead_id, asked.body(Close, fields))
 
     return _lead_action(lead_id, act, "closed", "close")

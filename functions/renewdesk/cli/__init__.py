@@ -10,6 +10,7 @@ import click
 
 from renewdesk.cli.customers import customers
 from renewdesk.cli.referrers import referrers
+from renewdesk.cli.renewals import renewals, reports
 from renewdesk.cli.roster import reminders, roster
 from renewdesk.cli.server import db, package, serve
 from renewdesk.cli.site import site
@@ -22,5 +23,18 @@ def main() -> None:
     """RenewDesk operations: local server, database, site, staff, roster, reminders, referrals."""
 
 
-for command in (serve, db, package, staff, referrers, site, roster, reminders, customers, sms):
+for command in (
+    serve,
+    db,
+    package,
+    staff,
+    referrers,
+    site,
+    roster,
+    reminders,
+    customers,
+    sms,
+    reports,
+    renewals,
+):
     main.add_command(command)

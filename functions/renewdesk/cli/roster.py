@@ -185,10 +185,11 @@ def reminders() -> None:
 )
 @click.option("--no-file", is_flag=True, help="Do not write build/sms/<day>.csv.")
 def reminders_run(as_of: dt.datetime | None, no_file: bool) -> None:
-    """Create the day's renewal leads and reminder SMS (running it again changes nothing)."""
-    report = common.services().roster.reminders.run(
-        as_of.date() if as_of else None, write_file=not no_file
-    )
+    """Create the day's renewal leads and reminder SMS, and mark the renewal cycles 30 days past
+    expiry as lapsed (running it again changes nothing)."""
+    services = common.services()
+    report = services.roster.reminders.run(as_of.date() if as_of else None, write_file=not no_file)
+    lapses = services.renewals.lapses.run(as_of.date() if as_of else None)
     counts = report.counts()
     click.echo(_text("reminders.leads", **counts))
     click.echo(_text("reminders.sms", **counts))
@@ -211,6 +212,7 @@ def reminders_run(as_of: dt.datetime | None, no_file: bool) -> None:
         click.echo(_text("reminders.sms_file", path=report.sms_file))
     if report.sms_sent or report.sms_failed:
         click.echo(_text("reminders.sent", **counts))
+    click.echo(_text("lapses.cli_done", **lapses.counts()))
 
 
 @reminders.command("due")

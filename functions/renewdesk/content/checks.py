@@ -270,3 +270,30 @@ def image(
         return [Problem(file, field, "not_an_image", {"image": name})], None
     found = images.qr_problems(info) if kind == "qr" else images.poster_problems(info)
     return [Problem(file, field, code, params) for code, params in found], info
+
+
+def insurer_names(file: str, data: Any) -> list[Problem]:
+    """Every name and alias names one insurer (compared the way the roster matches them), and
+    the store works with at least one."""
+    from renewdesk.services.insurers import name_key
+
+    problems: list[Problem] = []
+    owner: dict[str, str] = {}
+    for index, entry in enumerate(data.insurers):
+        for position, spelling in enumerate([entry.name, *entry.aliases]):
+            key = name_key(spelling)
+            field = (
+                f"insurers[{index}].name"
+                if position == 0
+                else (f"insurers[{index}].aliases[{position - 1}]")
+            )
+            if key in owner and owner[key] != entry.name:
+                problems.append(
+                    Problem(
+                        file, field, "insurer_named_twice", {"name": spelling, "other": owner[key]}
+                    )
+                )
+            owner.setdefault(key, entry.name)
+    if not any(entry.partner for entry in data.insurers):
+        problems.append(Problem(file, "insurers", "insurer_no_partner"))
+    return problems

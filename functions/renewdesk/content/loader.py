@@ -21,6 +21,7 @@ DATA_FILES: dict[str, tuple[str, type[BaseModel]]] = {
     "claims": ("claims.yml", schema.Claims),
     "insurance": ("insurance.yml", schema.Insurance),
     "consent": ("consent.yml", schema.Consent),
+    "insurers": ("insurers.yml", schema.Insurers),
 }
 SMS_FILE = "sms.yml"  # the reminders' SMS templates, checked by renewdesk.services.sms
 CAMPAIGNS_DIR = "campaigns"
@@ -70,6 +71,7 @@ class SiteContent:
     campaigns: tuple[MarkdownFile, ...]
     pages: tuple[MarkdownFile, ...]
     images: dict[str, Any] = field(default_factory=dict)  # name → ImageInfo, as referenced
+    insurers: schema.Insurers | None = None
 
 
 class _Reader:
@@ -228,6 +230,8 @@ def load(root: Path, stage: str | None = None, site_origin: str | None = None) -
         problems += checks.club(name["club"], parsed["club"])
     problems += reader.sms_templates(site_origin)
     problems += worktexts.check(reader)  # the specialists' scripts and message templates
+    if parsed["insurers"] is not None:
+        problems += checks.insurer_names(name["insurers"], parsed["insurers"])
     if store is not None:
         problems += checks.required_hotlines(name["store"], store)
         if parsed["claims"] is not None:

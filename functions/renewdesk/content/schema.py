@@ -354,3 +354,19 @@ class PageMeta(Model):
     description: Summary | None = None
     menu: bool = False
     order: int = 100
+
+
+# ---- insurers.yml ---------------------------------------------------------------------------
+
+
+class InsurerEntry(Model):
+    """An insurer the store knows: the name it goes by, what else DMS exports call it, and
+    whether the store works with it."""
+
+    name: Short
+    aliases: list[Short] = []
+    partner: bool = True
+
+
+class Insurers(Model):
+    insurers: Annotated[list[InsurerEntry], Field(min_length=1)]

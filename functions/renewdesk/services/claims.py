@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterator, Protocol
 
 from renewdesk.errors import InvalidFields, NotFound, StaleWrite, WrongState
 from renewdesk.services import clock, worklist
+from renewdesk.services.cycle_book import NOTHING, CycleBook
 from renewdesk.services.records import Lead
 from renewdesk.services.staff import Actor
 from renewdesk.services.staff_inputs import Release, release_problems
@@ -53,6 +54,8 @@ class Claims:
     # A lead released by a specialist is not handed back to them by claim-next for this long,
     # unless nothing else is claimable.
     release_cooldown_minutes: int = 30
+    # A reassigned renewal lead's open cycle counts for its new specialist.
+    cycles: CycleBook | None = None
 
     def claim_next(self, actor: Actor, lead_type: str | None = None) -> Lead | None:
         """Claim the highest-priority claimable lead (A before B before C, earliest due, oldest);
@@ -244,6 +247,9 @@ class Claims:
             "claimed_at": clock.iso(now),
             "bounces": 0,
         }
+        step = self.cycles.assigned(lead, to) if self.cycles is not None else NOTHING
+        if step.cycle_id and step.cycle_id != lead.cycle_id:
+            values["cycle_id"] = step.cycle_id
         moved = lead.changed(**values)
         return self._write(
             LeadChange(
@@ -260,6 +266,7 @@ class Claims:
                 ),
                 placement=worklist.desk_placement(moved, to),
                 change_id=self.new_id(now),
+                cycle=step.update,
             ),
             lead,
         )

@@ -13,7 +13,9 @@ from typing import Any, Callable
 
 from renewdesk.errors import GuardTaken, InvalidFields, StaleWrite, WrongState
 from renewdesk.services import clock, worklist
-from renewdesk.services.records import CLOSE, Lead
+from renewdesk.services.cycle_book import NOTHING, CycleBook, Won
+from renewdesk.services.cycles import amount
+from renewdesk.services.records import CLOSE, Event, Lead
 from renewdesk.services.staff import Actor
 from renewdesk.services.staff_inputs import Close, close_problems
 from renewdesk.services.worklist import GuardChange, LeadChange, Placement
@@ -29,29 +31,43 @@ class Closing:
     is_active: Callable[[str], bool] = lambda username: True
     now: Callable[[], dt.datetime] = field(default=clock.now)
     new_id: Callable[[dt.datetime], str] = field(default=clock.new_id)
+    # The lead's renewal cycle closes, reopens and rolls over in the lead's own transaction.
+    cycles: CycleBook | None = None
 
     def close(self, actor: Actor, lead_id: str, close: Close) -> Lead:
-        """Close an open lead: its holder or a supervisor."""
+        """Close an open lead: its holder or a supervisor. Closing won may name a quote of the
+        lead (``quote_id``), whose premium and insurer it takes."""
         now = self.now()
         now_iso = clock.iso(now)
-        lead = worklist.require_lead(self.store.get_lead(lead_id), lead_id)
+        if close.quote_id:
+            found, history = self.store.lead_with_history(lead_id)
+        else:
+            found, history = self.store.get_lead(lead_id), []
+        lead = worklist.require_lead(found, lead_id)
         if worklist.effective_status(lead, now_iso) in worklist.CLOSED:
             raise WrongState("lead_closed")
         owner = worklist.holder(lead, now_iso)
         if not actor.is_supervisor:
             owner = worklist.require_workable(lead, actor, now_iso)
         problems = close_problems(close, lead.type)
+        quote = _quote(history, close.quote_id) if close.quote_id else None
+        if close.quote_id and (quote is None or close.outcome != "won"):
+            problems["quote_id"] = "unknown" if quote is None else "only_when_won"
         if problems:
             raise InvalidFields(problems)
         cid = self.new_id(now)
         lost = close.outcome == "lost"
+        premium, insurer = close.premium, close.insurer
+        if quote is not None:
+            premium, insurer = amount(quote.premium), quote.insurer
         values: dict[str, Any] = {
             "status": close.outcome,
             "outcome": close.outcome,
             "reason": close.reason if lost else None,
             "close_note": close.note or None,
-            "premium": None if lost else close.premium,
-            "insurer": None if lost else close.insurer,
+            "premium": None if lost else premium,
+            "insurer": None if lost else insurer,
+            "quote_id": quote.quote_id if quote else None,
             "closed_at": now_iso,
             "closed_by": actor.username,
             "owner": owner or actor.username,
@@ -61,6 +77,12 @@ class Closing:
             "close_event_at": now_iso,
             "close_event_id": cid,
         }
+        step = NOTHING
+        if self.cycles is not None:
+            won = None if lost else Won(amount(premium), insurer, quote)
+            step = self.cycles.closed(lead, close.outcome, values["owner"], values["reason"], won)
+        if step.cycle_id and step.cycle_id != lead.cycle_id:
+            values["cycle_id"] = step.cycle_id
         event = worklist.event(
             "close",
             actor,
@@ -72,6 +94,8 @@ class Closing:
             note=values["close_note"],
             premium=values["premium"],
             insurer=values["insurer"],
+            quote_id=values["quote_id"],
+            lost_premium=step.last_premium if lost else None,
         )
         change = LeadChange(
             lead_id,
@@ -81,6 +105,7 @@ class Closing:
             placement=Placement(),
             guard=GuardChange(lead.type, lead.identity, False),
             change_id=cid,
+            cycle=step.update,
         )
         self._write_with_guard(change)
         return change.applied_to(lead)
@@ -109,6 +134,7 @@ class Closing:
         supersede = None
         if lead.close_event_id and lead.close_event_at:
             supersede = (lead.close_event_at, lead.close_event_id)
+        step = self.cycles.reopened(lead) if self.cycles is not None else NOTHING
         change = LeadChange(
             lead_id,
             lead.version,
@@ -120,6 +146,7 @@ class Closing:
             supersede=supersede,
             guard=GuardChange(lead.type, lead.identity, True),
             change_id=self.new_id(now),
+            cycle=step.update,
         )
         self._write_with_guard(change)
         return change.applied_to(lead)
@@ -139,3 +166,8 @@ class Closing:
             self.store.write(dataclasses.replace(change, guard=None))
         except StaleWrite:
             raise WrongState("changed_meanwhile") from None
+
+
+def _quote(history: list[Event], quote_id: str) -> Event | None:
+    """The lead's quote of that id."""
+    return next((e for e in history if e.kind == "quote" and e.quote_id == quote_id), None)

@@ -13,6 +13,8 @@ from typing import Any, Callable, Iterable, Iterator, Protocol
 
 from renewdesk.services import clock, plan, worklist
 from renewdesk.services.claims import Claims
+from renewdesk.services.insurers import InsurerList
+from renewdesk.services.quotes import quotes_of
 from renewdesk.services.records import EVENT_FREE_TEXT, Event, Lead
 from renewdesk.services.staff import Actor
 
@@ -89,6 +91,8 @@ class Desk:
     # Leads closed this long ago show as erased, even before the retention purge erased them.
     retention_days: int
     now: Callable[[], dt.datetime] = field(default=clock.now)
+    # The insurer list, to mark quotes from insurers the store does not work with.
+    insurers: Callable[[], InsurerList] | None = None
 
     def my_day(self, actor: Actor) -> tuple[list[DayItem], list[dict[str, Any]]]:
         """(Due today or overdue, in due order; the rest of the desk, later)."""
@@ -178,6 +182,7 @@ class Desk:
                 {"step": s.label, "date": s.date.isoformat(), "state": s.state} for s in steps
             ],
             "earlier_leads": earlier,
+            "quotes": quotes_of(events, self.insurers() if self.insurers else None),
         }
 
     def queue(self, actor: Actor, limit: int = LIST_LIMIT, cursor: str | None = None) -> Page:

@@ -11,17 +11,31 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import IO, Any, Iterable
+from typing import IO, Any, Iterable, Mapping
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 NUMBER = (int, float, Decimal)
+
+
+@dataclass(frozen=True)
+class Percent:
+    """A rate (a fraction) shown as a percentage: "83.33%" in CSV, a number formatted 0.00% in
+    XLSX, so both files carry the same figure."""
+
+    value: float
+
+    def __str__(self) -> str:
+        return f"{self.value * 100:.2f}%"
 
 
 def csv_cell(value: Any) -> str:
     """One cell as CSV text: None empty, numbers as they are, risky text neutralised."""
     if value is None:
         return ""
+    if isinstance(value, Percent):
+        return str(value)
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, NUMBER):
@@ -53,7 +67,7 @@ def write_csv(out: IO[str], rows: Iterable[Iterable[Any]]) -> None:
         writer.writerow([csv_cell(value) for value in row])
 
 
-def xlsx_bytes(sheets: dict[str, Iterable[Iterable[Any]]]) -> bytes:
+def xlsx_bytes(sheets: Mapping[str, Iterable[Iterable[Any]]]) -> bytes:
     """Sheets (name → rows) as an XLSX workbook; text cells are text, never formulas."""
     from openpyxl import Workbook
 
@@ -62,10 +76,13 @@ def xlsx_bytes(sheets: dict[str, Iterable[Iterable[Any]]]) -> bytes:
     for name, rows in sheets.items():
         sheet = book.create_sheet(title=name[:31])
         for row in rows:
-            sheet.append([None if value is None else value for value in row])
-            for cell in sheet[sheet.max_row]:
+            values = list(row)
+            sheet.append([v.value if isinstance(v, Percent) else v for v in values])
+            for cell, value in zip(sheet[sheet.max_row], values, strict=False):
                 if isinstance(cell.value, str):
                     cell.data_type = "s"  # openpyxl would store "=..." as a formula
+                elif isinstance(value, Percent):
+                    cell.number_format = "0.00%"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

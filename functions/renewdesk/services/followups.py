@@ -8,6 +8,7 @@ from typing import Any, Callable
 
 from renewdesk.errors import InvalidFields, StaleWrite, WrongState
 from renewdesk.services import clock, worklist
+from renewdesk.services.cycle_book import NOTHING, CycleBook
 from renewdesk.services.records import Lead
 from renewdesk.services.staff import Actor
 from renewdesk.services.staff_inputs import FollowUp
@@ -27,6 +28,8 @@ class FollowUps:
     new_id: Callable[[dt.datetime], str] = field(default=clock.new_id)
     # A booked call is pushed to its holder this long before (services.notifications).
     call_notice_minutes: int = 10
+    # The first contact on a renewal lead counts its cycle as contacted (not_contacted figure).
+    cycles: CycleBook | None = None
 
     def record(self, actor: Actor, lead_id: str, follow_up: FollowUp) -> Lead:
         """Log a contact; the lead becomes the holder's (it leaves the queue) and is next due at
@@ -40,6 +43,9 @@ class FollowUps:
         lead = worklist.require_lead(self.store.get_lead(lead_id), lead_id)
         now_iso = clock.iso(now)
         owner = worklist.require_workable(lead, actor, now_iso)
+        if follow_up.result == "quoted" and lead.type == "renewal" and not lead.quotes:
+            # The quote itself (insurer, premiums) is what the supervisor and the board read.
+            raise InvalidFields({"result": "quote_missing"})
         reached = follow_up.result in worklist.REACHED_RESULTS
         first_contact = not lead.first_contact_at
         first_reached = reached and not lead.first_reached_at
@@ -54,6 +60,11 @@ class FollowUps:
             "followups": lead.followups + 1,
             "last_result": follow_up.result,
         }
+        step = NOTHING
+        if first_contact and self.cycles is not None:
+            step = self.cycles.contacted(lead, owner)
+        if step.cycle_id and step.cycle_id != lead.cycle_id:
+            values["cycle_id"] = step.cycle_id
         updated = lead.changed(**values)
         change = LeadChange(
             lead_id,
@@ -76,6 +87,7 @@ class FollowUps:
             placement=worklist.desk_placement(updated, owner),
             change_id=self.new_id(now),
             notices=self._call_reminder(lead_id, owner, follow_up.next_contact_at, now),
+            cycle=step.update,
         )
         try:
             self.store.write(change)

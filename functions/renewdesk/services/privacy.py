@@ -10,7 +10,9 @@ A customer is named by their mainland mobile number. Erasing them:
 - removes free text (``note``) from the lead's events, which may name or describe the customer;
 - deletes the lead's dedupe guard (its key is the plate or the phone) when it is that lead's;
 - deletes the roster policies, the referral code with its phone guard, the reminder opt-out and
-  the honeypot submissions that carry the phone.
+  the honeypot submissions that carry the phone;
+- takes the plate off the vehicle's renewal cycles (their figures stay: the store's work), and
+  deletes the lead's close notes from stored defeat analyses.
 
 Each lead is erased in one transaction with its events and guard, conditional on the version it
 was read with: a crash leaves each lead untouched or fully erased, and running again finishes.
@@ -29,6 +31,8 @@ from typing import Any, Callable, Iterator, Protocol
 
 from renewdesk.errors import InvalidFields, StaleWrite
 from renewdesk.services import clock, worklist
+from renewdesk.services.cycle_book import NOTHING, CycleBook
+from renewdesk.services.cycles import CycleUpdate
 from renewdesk.services.records import EVENT_FREE_TEXT, Event, Lead, Policy
 
 log = logging.getLogger(__name__)
@@ -54,6 +58,8 @@ class LeadErasure:
     erased_at: str
     events: tuple[Event, ...]
     guarded: bool
+    # The lead's renewal cycle keeps its figures and loses the plate, in the same transaction.
+    cycle: CycleUpdate | None = None
 
 
 @dataclass
@@ -144,6 +150,7 @@ class Erasure:
 
     store: PrivacyStore
     now: Callable[[], dt.datetime] = field(default=clock.now)
+    cycles: CycleBook | None = None
 
     def survey(self, phone: str) -> Survey:
         """Everything stored about the customer that erasing would touch (reads only)."""
@@ -194,9 +201,12 @@ class Erasure:
         """Write the erasure; if the lead moved on meanwhile (a claim, a follow-up), read it
         again and erase what it is now, if ``still`` holds for it. Whether it was erased."""
         for _ in range(ATTEMPTS):
+            step = self.cycles.erased(lead) if self.cycles is not None else NOTHING
             try:
                 self.store.erase_lead(
-                    LeadErasure(lead, clock.iso(self.now()), tuple(notes_of(events)), guarded)
+                    LeadErasure(
+                        lead, clock.iso(self.now()), tuple(notes_of(events)), guarded, step.update
+                    )
                 )
                 return True
             except StaleWrite:

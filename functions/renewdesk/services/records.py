@@ -104,6 +104,10 @@ class Lead:
     last_bounce_at: str | None = _kept()
     waiting_reason: str | None = _kept(shown=True)
     waiting_since: str | None = _kept(shown=True)
+    # Renewal management: the policy cycle the lead works, its quotes, the quote a win took.
+    cycle_id: str | None = _kept()
+    quotes: int = _kept(0, shown=True)
+    quote_id: str | None = _kept(shown=True, close=True)
 
     def changed(self, **values: Any) -> Lead:
         """The lead with these fields set (a field set to None is cleared)."""
@@ -197,6 +201,14 @@ class Event:
     bounces: int | None = None
     superseded: bool | None = None
     consent: str | None = None  # a lead created by staff: verbal or written
+    # A quote (kind "quote") and what a lost close loses (last year's premium of the policy).
+    quote_id: str | None = None
+    commercial_premium: Decimal | float | None = None
+    compulsory_premium: Decimal | float | None = None
+    valid_until: str | None = None
+    gift_tier: str | None = None
+    gifts: list[str] | None = None
+    lost_premium: Decimal | float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The set fields, for views and reports."""
@@ -240,6 +252,12 @@ class Policy:
     lead_phone: str | None = None
     # The upload (import job) that last wrote the record: a resumed job counts its own writes.
     written_by: str | None = None
+    # Renewal management: when cover started and whether the policy stands (roster columns),
+    # the renewal cycle of the current expiry date, and the recent cycles by expiry date.
+    start_date: str | None = None
+    status: str | None = None
+    cycle_id: str | None = None
+    cycles: dict[str, str] | None = None
 
     def changed(self, **values: Any) -> Policy:
         """The policy with these fields set."""
@@ -270,3 +288,60 @@ class OptOut:
     phone: str
     opted_out_at: str
     via: str
+
+
+@dataclass(frozen=True)
+class Cycle:
+    """A renewal cycle: one policy and one expiry date, the unit 续保率 counts (services/cycles.py
+    says what state it is in). It keeps what the store's figures need; only the plate is the
+    customer's, and erasure removes it."""
+
+    cycle_id: str
+    expiry_date: str
+    created_at: str = ""
+    version: int = 0
+    source: str = "roster"  # roster | rollover (made by a won close)
+    plate: str | None = None
+    start_date: str | None = None
+    # Why the policy is not due: cancelled, short_term, multi_year, superseded (a corrected date).
+    excluded: str | None = None
+    grade: str | None = None
+    insurer: str | None = None  # last year's insurer, by its name in content/insurers.yml
+    commercial_premium: Decimal | float | None = None  # last year's
+    compulsory_premium: Decimal | float | None = None
+    lead_id: str | None = None
+    specialist: str | None = None
+    contacted_at: str | None = None  # the first follow-up logged on its lead
+    quoted_at: str | None = None  # the first quote recorded on its lead
+    outcome: str | None = None  # won | lost, from the lead's close
+    closed_at: str | None = None
+    closed_on: str | None = None  # the store's local date of the close
+    reason: str | None = None
+    won_premium: Decimal | float | None = None
+    won_insurer: str | None = None
+    quote_id: str | None = None
+    lapsed_on: str | None = None  # the daily job found it 30 days past expiry with neither
+    next_cycle_id: str | None = None  # next year's cycle its won close made
+
+    def changed(self, **values: Any) -> Cycle:
+        """The cycle with these fields set."""
+        return dataclasses.replace(self, **values)
+
+    def bumped(self) -> Cycle:
+        """The cycle as a rewrite stores it: one version on (written only onto the one read)."""
+        return dataclasses.replace(self, version=self.version + 1)
+
+
+CYCLE_FIELDS = frozenset(f.name for f in dataclasses.fields(Cycle))
+
+
+@dataclass(frozen=True)
+class Review:
+    """A supervisor's signed review of one specialist's week of the follow-up register."""
+
+    specialist: str
+    week: str  # ISO week, YYYY-Www
+    comment: str
+    by: str
+    at: str
+    checks: dict[str, Any] | None = None  # the figures the supervisor saw when signing

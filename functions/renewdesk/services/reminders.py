@@ -185,6 +185,8 @@ class Reminders:
         report = RunReport(as_of)
         first = (as_of + dt.timedelta(days=1)).isoformat()
         policies = self.store.policies_expiring(first, _plus(as_of, LEAD_DAYS))
+        # A policy the roster marks cancelled has nothing to renew: no lead, no reminder.
+        policies = [p for p in policies if p.status != "cancelled"]
         waiting = [p for p in policies if not p.in_current_cycle]
         for start in range(0, len(waiting), LEAD_CHUNK):
             if seconds_left is not None and seconds_left() < SAFETY_SECONDS:
@@ -259,7 +261,12 @@ class Reminders:
         for start, guard in taken.values():
             if guard.is_open:
                 lead = start.lead
-                additions = {"plan": lead.plan, "policy": lead.policy, "grade": lead.grade}
+                additions = {
+                    "plan": lead.plan,
+                    "policy": lead.policy,
+                    "grade": lead.grade,
+                    "cycle_id": lead.cycle_id,
+                }
                 if self.store.adopt_lead(start.plate, start.expiry_date, guard.lead_id, additions):
                     report.leads_adopted += 1
                 continue
@@ -291,6 +298,7 @@ class Reminders:
             grade=policy.grade,
             plan=plan,
             policy=policy_values(policy),
+            cycle_id=policy.cycle_id,
         )
 
     # -- N-60 ----------------------------------------------------------------------------

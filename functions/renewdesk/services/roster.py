@@ -35,7 +35,14 @@ DATA_FIELDS = (
     "model",
     "vin",
     "advisor",
+    # Optional columns that keep a policy out of the due set (services/cycles.py): the start of
+    # cover (short-term and multi-year policies) and a cancelled status.
+    "start_date",
+    "status",
 )
+# Fields added after rosters were first stored: a record's fingerprint counts them only when set,
+# so an unchanged file stays unchanged.
+LATER_FIELDS = ("start_date", "status")
 GRADES = ("A", "B", "C")
 VIN_RE = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
 MAX_TEXT = 60
@@ -108,7 +115,7 @@ class RosterStore(Protocol):
 
     def get_policies(self, plates: list[str]) -> dict[str, Policy]: ...
 
-    def add_policies(self, policies: list[Policy]) -> None: ...
+    def add_policies(self, policies: list[Policy]) -> list[str]: ...
 
     def update_policies(self, changes: list[tuple[Policy, Policy]]) -> list[str]: ...
 
@@ -261,6 +268,7 @@ def _identity(normalize: Callable[[Any], str]) -> Callable[[Any], str]:
 
 def row_checkers(today: dt.date) -> dict[str, Callable[[Any], Any]]:
     """Field → function that turns a raw cell into the stored value or raises RowProblem."""
+    from renewdesk.services.cycles import policy_status
     from renewdesk.services.fields import normalize_name, normalize_phone, normalize_plate
 
     return {
@@ -275,6 +283,8 @@ def row_checkers(today: dt.date) -> dict[str, Callable[[Any], Any]]:
         "model": _short_text,
         "vin": parse_vin,
         "advisor": _short_text,
+        "start_date": lambda v: parse_roster_date(v, today) if _text(v) else None,
+        "status": policy_status,
     }
 
 
@@ -325,8 +335,9 @@ def check_rows(sheet: RosterSheet, today: dt.date) -> CheckedRows:
 
 def row_hash(record: dict[str, Any]) -> str:
     """A fingerprint of a record's data: equal fingerprints mean nothing to update."""
+    fields = [f for f in DATA_FIELDS if f not in LATER_FIELDS or record.get(f) is not None]
     canonical = json.dumps(
-        [str(record.get(f)) if record.get(f) is not None else None for f in DATA_FIELDS],
+        [str(record.get(f)) if record.get(f) is not None else None for f in fields],
         ensure_ascii=False,
     )
     return hashlib.sha256(canonical.encode()).hexdigest()[:32]
@@ -367,12 +378,12 @@ class RosterImport:
                 chunk = pending[start : start + self.chunk_size]
                 self._classify(chunk, stamp, job, summary, adds, changes, following)
                 if len(adds) >= self.add_batch:
-                    self._add(adds, summary)
+                    lost += self._add(adds, summary)
                 if len(changes) >= self.change_batch:
                     lost += self._change(changes, summary, following)
                 if pending is records:
                     progress(len(chunk))
-            self._add(adds, summary)
+            lost += self._add(adds, summary)
             lost += self._change(changes, summary, following)
             self._follow(following, summary)
             if not lost:
@@ -422,10 +433,11 @@ class RosterImport:
             else:
                 changes.append((stored, self._changed(stored, record, digest, stamp, job)))
 
-    def _add(self, adds: list[Policy], summary: ImportSummary) -> None:
-        self.store.add_policies(adds)
-        summary.added += len(adds)
+    def _add(self, adds: list[Policy], summary: ImportSummary) -> list[str]:
+        lost = self.store.add_policies(adds)
+        summary.added += len(adds) - len(lost)
         adds.clear()
+        return lost
 
     def _change(
         self,

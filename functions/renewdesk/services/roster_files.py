@@ -73,6 +73,20 @@ COLUMNS: Columns = {
     "model": (False, ("车型", "model", "vehicle model")),
     "vin": (False, ("车架号", "车辆识别代号", "vin")),
     "advisor": (False, ("服务顾问", "service advisor", "advisor")),
+    # Keep cancelled, short-term and multi-year policies out of the 续保率 due set.
+    "start_date": (
+        False,
+        (
+            "保险起期",
+            "保险起始日",
+            "起保日期",
+            "保单起期",
+            "生效日期",
+            "start date",
+            "policy start",
+        ),
+    ),
+    "status": (False, ("保单状态", "保险状态", "状态", "policy status", "status")),
 }
 
 # Where the header may be: DMS exports put a title, the export time and blank rows above it.

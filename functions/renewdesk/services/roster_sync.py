@@ -147,6 +147,10 @@ class LeadSync:
             sets["grade"] = policy.grade
         if lead.expiry_date != policy.expiry_date:
             sets["expiry_date"] = policy.expiry_date
+            if lead.cycle_id:
+                # The lead now works the policy's cycle of the new date (services.cycle_book
+                # finds it from the plate): the one it had stays with the old date.
+                sets["cycle_id"] = None
             if lead.plan:
                 sets["plan"] = follow_up_plan(dt.date.fromisoformat(policy.expiry_date))
         former = policy.lead_phone or policy.phone
@@ -192,6 +196,7 @@ class LeadSync:
             archive = lead.changed(
                 lead_id=archive_id,
                 status="handed_over",
+                cycle_id=None,  # the vehicle's renewal cycle stays with the lead, not the archive
                 closed_at=clock.iso(now),
                 closed_by=ROSTER_ACTOR,
                 holder=None,

@@ -109,6 +109,8 @@ class Close(StaffInput):
     note: Note | None = None
     premium: Money | None = None
     insurer: Annotated[str, Field(min_length=1, max_length=40)] | None = None
+    # A quote recorded on the lead: its premium and insurer, typed once (services/quotes.py).
+    quote_id: Annotated[str, Field(min_length=1, max_length=40)] | None = None
 
 
 class Reassign(StaffInput):
@@ -128,7 +130,7 @@ def close_problems(close: Close, lead_type: str) -> dict[str, str]:
             problems["reason"] = "required"
         elif close.reason == "other" and not close.note:
             problems["note"] = "required_for_other"
-    elif lead_type == "renewal":
+    elif lead_type == "renewal" and close.quote_id is None:
         if close.premium is None:
             problems["premium"] = "required"
         if not close.insurer:

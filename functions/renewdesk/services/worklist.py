@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from renewdesk.errors import Forbidden, NotFound, WrongState
 from renewdesk.services import clock, plan
+from renewdesk.services.cycles import CycleUpdate
 from renewdesk.services.records import LEAD_FIELDS, SHOWN, Event, Lead
 from renewdesk.services.staff import Actor
 
@@ -75,6 +76,8 @@ class LeadChange:
     change_id: str = field(default="")
     # Notifications (services.notifications.Notice) written in the same transaction.
     notices: tuple[Any, ...] = ()
+    # What the change does to the lead's renewal cycle and the 续保率 figures (services.cycle_book).
+    cycle: CycleUpdate | None = None
 
     def __post_init__(self) -> None:
         unknown = set(self.set) - LEAD_FIELDS

@@ -60,3 +60,14 @@
     window.setTimeout(function () { notice.hidden = true; }, 6000);
   });
 })();
+
+// Renewal management: the defeat analysis prints from its own button (no inline script).
+(function () {
+  "use strict";
+  document.querySelectorAll("[data-print]").forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      event.preventDefault();
+      window.print();
+    });
+  });
+})();

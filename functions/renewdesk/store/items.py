@@ -98,16 +98,38 @@ def lead_position(store_id: str, lead: Lead, listing: str) -> dict[str, str]:
 # -- history events -------------------------------------------------------------------------
 
 
+# Events that go into their author's follow-up register (the weekly review reads it by week).
+REGISTER_KINDS = ("followup", "quote", "close")
+
+
 def event_item(store_id: str, event: Event) -> dict[str, Any]:
-    """An event in its lead's partition and in the month index under its local month."""
+    """An event in its lead's partition and in the month index under its local month; a
+    follow-up, quote or close also in its author's register of the week, and a lost close
+    among the month's defeats."""
     values = _values(event)
     month = values.pop("month")
-    return {
+    position = f"{event.at}#{event.lead_id}#{event.event_id}"
+    item = {
         **keys.lead_event(store_id, event.lead_id, event.at, event.event_id),
         **values,
         "month_pk": keys.activity_month(store_id, month),
-        "month_sk": f"{event.at}#{event.lead_id}#{event.event_id}",
+        "month_sk": position,
     }
+    if event.kind in REGISTER_KINDS:
+        item["coll_pk"] = keys.register(store_id, event.by, iso_week(event.at))
+        item["coll_sk"] = position
+    if event.kind == "close" and event.outcome == "lost":
+        item["ready_pk"] = keys.lost_closes(store_id, month)
+        item["ready_sk"] = position
+    return item
+
+
+def iso_week(stamp: str) -> str:
+    """The ISO week (YYYY-Www) of the store's local date at a stored timestamp."""
+    from renewdesk.services import clock
+
+    year, week, _ = clock.local_date(clock.parse_iso(stamp)).isocalendar()
+    return f"{year}-W{week:02d}"
 
 
 def event_key(store_id: str, event: Event) -> dict[str, str]:

@@ -24,6 +24,12 @@ without migrating data.
 | roster import   | ST#<store>#IMPORT#<import_id>              | IMPORT     | an upload's job: state, counts, how the file was read; in collection IMPORTS by creation time; ``expires_at`` TTL (services/roster_jobs.py) |
 | import problems | ST#<store>#IMPORT#<import_id>              | REJECTS#<n> / WARNINGS#<n> | the rejected rows (every original cell, the problems) and the warnings, a few hundred a part; ``expires_at`` TTL |
 | short link      | ST#<store>#SHORT#<first 9 of the code>     | SHORT      | the roster id a reminder's ``/r/<code>`` stands for, the day it was issued; ``expires_at`` TTL (services/short_links.py) |
+| renewal cycle   | ST#<store>#CYCLE#<cycle_id>                | CYCLE      | one policy and one expiry date (services/cycles.py); the plate goes on erasure; ``version`` guards every rewrite |
+| renewal totals  | ST#<store>#RENEWALS#<YYYY-MM of expiry>    | MONTH, BY_DUE#<expiry date>, BY_WIN#<close date>, OPEN#<expiry date> | the 续保率 board's figures, ADDed to in every transaction that changes a cycle of the month |
+| lapse cursor    | ST#<store>#LAPSES                          | LAPSES     | ``through``: the last expiry date whose open cycles the lapse job has all marked |
+| renewal target  | ST#<store>#RTARGET#<YYYY-MM>               | RTARGET    | the month's 续保率 targets: overall and per grade (defaults when missing) |
+| register review | ST#<store>#REVIEW#<YYYY-Www>               | <username> | the supervisor's signed weekly review of a specialist's follow-up register |
+| defeat analysis | ST#<store>#DEFEATS#<YYYY-MM>               | SUMMARY, NOTE#<event id> | the month's stored defeat analysis; its close notes one item each, so erasure deletes a customer's |
 
 Global secondary indexes (all projected ALL):
 
@@ -40,6 +46,13 @@ Global secondary indexes (all projected ALL):
 |            | month_pk = ST#<store>#ACTIVITY#<ym> | month_sk = <at>#<lead id>#<event id> | lead events, by the store's local month |
 |            | month_pk = ST#<store>#EXPIRY#<ym> | month_sk = <expiry date>#<plate> | policies, by the month their policy expires |
 | collection | coll_pk = ST#<store>#<collection> | coll_sk = <ordering>            | referrers (REFERRERS), a customer's leads (CUSTOMER#<phone>), staff (STAFF, by username), a policy by the opaque roster id its renewal links name (ROSTER#<roster id>, sk POLICY), roster imports (IMPORTS, by created_at) |
+| collection | coll_pk = ST#<store>#<collection> | coll_sk = <ordering>            | referrers (REFERRERS), a customer's leads (CUSTOMER#<phone>), staff (STAFF, by username), a policy by the opaque roster id its renewal links name (ROSTER#<roster id>, sk POLICY) |
+| ready      | ready_pk = ST#<store>#OPEN_CYCLES | ready_sk = <expiry date>#<cycle id> | due cycles still open: the daily lapse job reads those 30 days past expiry |
+|            | ready_pk = ST#<store>#LOST#<ym>   | ready_sk = <at>#<lead id>#<event id> | lost close events of a local month not undone by a reopen (the defeat analysis) |
+| month      | month_pk = ST#<store>#CYCLES#<ym> | month_sk = <expiry date>#<cycle id> | renewal cycles, by the month they expire |
+| collection | coll_pk = ST#<store>#VEHICLE#<plate> | coll_sk = <expiry date>#<cycle id> | a vehicle's cycles (erasure finds them; gone with the plate) |
+|            | coll_pk = ST#<store>#REGISTER#<user>#<YYYY-Www> | coll_sk = <at>#<lead id>#<event id> | one specialist's follow-up register of one ISO week: follow-ups, quotes, closes they logged |
+|            | coll_pk = ST#<store>#REVIEWS#<user> | coll_sk = <YYYY-Www>          | the weekly reviews of one specialist |
 
 TTL attribute: ``expires_at`` (epoch seconds). DynamoDB deletes lazily, so readers check it.
 
@@ -216,3 +229,63 @@ def roster_imports(store: str) -> str:
 def short_link(store: str, key: str) -> dict[str, str]:
     """Key of a reminder's short link (the first nine characters of its code)."""
     return {"pk": f"{_prefix(store)}#SHORT#{key}", "sk": "SHORT"}
+
+
+def cycle(store: str, cycle_id: str) -> dict[str, str]:
+    """Key of a renewal cycle."""
+    return {"pk": f"{_prefix(store)}#CYCLE#{cycle_id}", "sk": "CYCLE"}
+
+
+def cycles_month(store: str, year_month: str) -> str:
+    """Partition of the month index holding the cycles that expire in one month."""
+    return f"{_prefix(store)}#CYCLES#{year_month}"
+
+
+def open_cycles(store: str) -> str:
+    """Partition of the ready index holding the due cycles that are still open."""
+    return f"{_prefix(store)}#OPEN_CYCLES"
+
+
+def vehicle_cycles(store: str, plate: str) -> str:
+    """Partition of the collection index holding one vehicle's cycles."""
+    return f"{_prefix(store)}#VEHICLE#{plate}"
+
+
+def renewal_totals(store: str, year_month: str) -> str:
+    """Partition of the 续保率 figures of the cycles expiring in one month."""
+    return f"{_prefix(store)}#RENEWALS#{year_month}"
+
+
+def renewal_target(store: str, year_month: str) -> dict[str, str]:
+    """Key of a month's 续保率 targets."""
+    return {"pk": f"{_prefix(store)}#RTARGET#{year_month}", "sk": "RTARGET"}
+
+
+def review(store: str, week: str, specialist: str) -> dict[str, str]:
+    """Key of the weekly review of one specialist's register."""
+    return {"pk": f"{_prefix(store)}#REVIEW#{week}", "sk": specialist}
+
+
+def reviews_of(store: str, specialist: str) -> str:
+    """Partition of the collection index holding one specialist's reviews."""
+    return f"{_prefix(store)}#REVIEWS#{specialist}"
+
+
+def register(store: str, username: str, week: str) -> str:
+    """Partition of the collection index holding one specialist's register of one ISO week."""
+    return f"{_prefix(store)}#REGISTER#{username}#{week}"
+
+
+def lost_closes(store: str, year_month: str) -> str:
+    """Partition of the ready index holding the lost close events of one local month."""
+    return f"{_prefix(store)}#LOST#{year_month}"
+
+
+def defeats(store: str, year_month: str) -> str:
+    """Partition of a month's stored defeat analysis (SUMMARY and NOTE#<event id> items)."""
+    return f"{_prefix(store)}#DEFEATS#{year_month}"
+
+
+def lapse_cursor(store: str) -> dict[str, str]:
+    """Key of the lapse job's progress."""
+    return {"pk": f"{_prefix(store)}#LAPSES", "sk": "LAPSES"}

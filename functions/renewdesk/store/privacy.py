@@ -15,6 +15,7 @@ from renewdesk.services.privacy import LeadErasure
 from renewdesk.services.records import EVENT_FREE_TEXT, PERSONAL, OptOut, Policy
 from renewdesk.services.referrers import Referrer
 from renewdesk.store import keys
+from renewdesk.store.cycles import update_writes
 from renewdesk.store.dynamo import TRANSACTION, ConditionFailed, Write, from_item, to_item
 from renewdesk.store.items import LEAD_INDEX_ATTRIBUTES, event_key, policy_from
 from renewdesk.store.queue import QueueStore
@@ -55,6 +56,15 @@ class PrivacyStore(QueueStore):
             )
             for e in erasure.events
         ]
+        # A close note copied into a month's stored defeat analysis goes with the event's.
+        events += [
+            self.delete(
+                f"defeat_note:{e.event_id}",
+                {"pk": keys.defeats(self.store_id, e.month), "sk": f"NOTE#{e.event_id}"},
+            )
+            for e in erasure.events
+            if e.kind == "close" and e.note
+        ]
         last = [
             self.update(
                 "lead",
@@ -73,6 +83,8 @@ class PrivacyStore(QueueStore):
                     values={":id": lead.lead_id},
                 )
             )
+        if erasure.cycle is not None:
+            last += update_writes(self, erasure.cycle)
         room = TRANSACTION - len(last)
         while len(events) > room:
             self._erase(events[:TRANSACTION], lead.lead_id)
@@ -112,14 +124,39 @@ class PrivacyStore(QueueStore):
             kwargs = {**kwargs, "ExclusiveStartKey": page["LastEvaluatedKey"]}
 
     def delete_policy(self, plate: str, phone: str) -> bool:
-        """Delete a roster record if it is still this phone's; False if it is not (any more)."""
-        return self._delete(
+        """Delete a roster record if it is still this phone's (False if it is not any more),
+        and take the plate off the vehicle's renewal cycles."""
+        deleted = self._delete(
             keys.policy(self.store_id, plate),
             "delete_policy",
             "#phone = :phone",
             {":phone": phone},
             {"#phone": "phone"},
         )
+        if deleted:
+            self.forget_vehicle(plate)
+        return deleted
+
+    def forget_vehicle(self, plate: str) -> int:
+        """Take a plate off every renewal cycle that carries it (each a new version, so a
+        rewrite read before cannot put it back); how many."""
+        from renewdesk.store.cycles import CycleStore
+
+        cycles = CycleStore(self.client, self.settings).vehicle_cycles(plate)
+        for cycle in cycles:
+            self.transact(
+                [
+                    self.update(
+                        "cycle",
+                        keys.cycle(self.store_id, cycle.cycle_id),
+                        removes=("plate", "coll_pk", "coll_sk"),
+                        adds={"version": 1},
+                        condition="attribute_exists(pk)",
+                    )
+                ],
+                "forget_vehicle",
+            )
+        return len(cycles)
 
     def referral_code_of(self, phone: str) -> str | None:
         """The referral code issued to this phone, or None."""
@@ -236,14 +273,18 @@ class PrivacyStore(QueueStore):
                 kwargs = {**kwargs, "ExclusiveStartKey": page["LastEvaluatedKey"]}
 
     def delete_expired_policy(self, plate: str, expiry_date: str) -> bool:
-        """Delete a roster record if its expiry date is still this one (no newer import)."""
-        return self._delete(
+        """Delete a roster record if its expiry date is still this one (no newer import), and
+        take the plate off the vehicle's renewal cycles (all of them older still)."""
+        deleted = self._delete(
             keys.policy(self.store_id, plate),
             "delete_expired_policy",
             "#expiry = :expiry",
             {":expiry": expiry_date},
             {"#expiry": "expiry_date"},
         )
+        if deleted:
+            self.forget_vehicle(plate)
+        return deleted
 
     # -- plumbing -------------------------------------------------------------------------
 

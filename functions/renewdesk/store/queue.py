@@ -14,6 +14,7 @@ from renewdesk.errors import GuardTaken, StaleWrite
 from renewdesk.services.records import Event, Lead, Policy
 from renewdesk.services.worklist import LeadChange
 from renewdesk.store import cursors, keys
+from renewdesk.store.cycles import update_writes
 from renewdesk.store.dynamo import ConditionFailed, StoreTable, Write, from_item, to_item
 from renewdesk.store.items import (
     desk_place,
@@ -203,9 +204,12 @@ class QueueStore(StoreTable):
                     "supersede",
                     keys.lead_event(self.store_id, change.lead_id, at, event_id),
                     {"superseded": True},
+                    removes=("ready_pk", "ready_sk"),  # no longer among the month's defeats
                     condition="attribute_exists(pk)",
                 )
             )
+        if change.cycle is not None:
+            writes += update_writes(self, change.cycle)
         # A retry after a lost answer is idempotent; the same change written again without its
         # guard (see services.closing) is a different request, so it gets a different token.
         token = change.change_id + ("G" if change.guard else "")

@@ -1,9 +1,9 @@
 """Policies (the roster), reminder opt-outs, and the writes the reminders and renewal links make.
 
-Bulk work goes in as few requests as DynamoDB allows: BatchGetItem (100 keys), BatchWriteItem
-(25 new records), and TransactWriteItems of up to 100 conditional writes, where a failed
-condition cancels the whole transaction, says which item failed, and the others are written
-again without it.
+Bulk work goes in as few requests as DynamoDB allows: BatchGetItem (100 keys) and
+TransactWriteItems of up to 100 conditional writes, where a failed condition cancels the whole
+transaction, says which item failed, and the others are written again without it. New and
+changed records go with their renewal cycles and the cycles' figures (store/cycles.py).
 """
 
 from __future__ import annotations
@@ -11,17 +11,19 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Iterable
 
+from renewdesk.config import Settings
 from renewdesk.errors import RateLimited
+from renewdesk.services.cycles import CycleRules, CycleUpdate
 from renewdesk.services.limits import RateLimit
 from renewdesk.services.records import Guard, Lead, Policy
 from renewdesk.services.reminders import CycleStart
 from renewdesk.store import keys
-from renewdesk.store.dynamo import ConditionFailed, StoreTable, Write, from_item, pause_if, to_item
+from renewdesk.store.cycles import counted_transactions, cycle_from, update_writes
+from renewdesk.store.dynamo import ConditionFailed, StoreTable, Write, from_item, to_item
 from renewdesk.store.items import lead_from, new_lead_item, policy_from, policy_item, policy_places
 from renewdesk.store.leads import counter_updates, guard_item
 from renewdesk.store.outbox import notice_put
 
-BATCH_WRITE = 25
 # The cycle of a policy is the expiry date its reminder steps were taken for.
 NEW_CYCLE = "expiry_date = :exp AND (attribute_not_exists(#cycle) OR #cycle <> :exp)"
 ROSTER_GUARD = "attribute_not_exists(pk) OR (is_open = :closed AND created_at < :season_start)"
@@ -30,7 +32,13 @@ OPEN_STATUSES = {":queued": "queued", ":claimed": "claimed", ":attention": "atte
 
 
 class RosterStore(StoreTable):
-    """Roster records and reminder state of one store."""
+    """Roster records and reminder state of one store. Every record is written with the
+    renewal cycle of its expiry date (``rules``: services.cycles.CycleRules) and the cycle's
+    figures, in the same transaction."""
+
+    def __init__(self, client: Any, settings: Settings, rules: CycleRules | None = None):
+        super().__init__(client, settings)
+        self.rules = rules or CycleRules()
 
     # -- import ---------------------------------------------------------------------------
 
@@ -39,32 +47,85 @@ class RosterStore(StoreTable):
         found = self._batch_get([keys.policy(self.store_id, p) for p in plates])
         return {item["plate"]: policy_from(item) for item in found}
 
-    def add_policies(self, policies: list[Policy]) -> None:
-        """Store new records (BatchWriteItem; the import read first that they were missing)."""
-        for start in range(0, len(policies), BATCH_WRITE):
-            requests = [
-                {"PutRequest": {"Item": to_item(policy_item(self.store_id, p))}}
-                for p in policies[start : start + BATCH_WRITE]
+    def add_policies(self, policies: list[Policy]) -> list[str]:
+        """Store new records, each with its first renewal cycle and the cycle's figures, in
+        transactions of up to 100 items (each record only if it is still missing: the import
+        read that it was); the plates someone else stored meanwhile."""
+        planned = sorted(
+            (self.rules.added(p) for p in policies), key=lambda pair: pair[0].expiry_date
+        )
+        groups = [
+            [
+                self.put(
+                    f"policy:{policy.plate}",
+                    policy_item(self.store_id, policy),
+                    condition="attribute_not_exists(pk)",
+                ),
+                *update_writes(self, CycleUpdate((write,)), totals=False),
             ]
-            self._batch_write(requests)
+            for policy, write in planned
+        ]
+        deltas = [write.deltas() for _, write in planned]
+        failed = counted_transactions(self, groups, deltas, "add_policies")
+        return [planned[i][0].plate for i in sorted(failed)]
 
     def update_policies(self, changes: list[tuple[Policy, Policy]]) -> list[str]:
-        """Write changed records over stored ones, each only if it is still as read; the plates
-        that changed meanwhile."""
+        """Write changed records over stored ones, each only if it is still as read, with what
+        the change does to their cycles (services.cycles.CycleRules.changed) and the figures;
+        the plates that changed meanwhile."""
+        current = self._current_cycles([stored for stored, _ in changes])
+        groups, deltas = [], []
+        for stored, changed in changes:
+            policy, writes = self.rules.changed(stored, changed, current.get(stored.cycle_id or ""))
+            update = CycleUpdate(tuple(writes))
+            groups.append(
+                [
+                    self.update(
+                        f"policy:{stored.plate}",
+                        keys.policy(self.store_id, stored.plate),
+                        {**_data(policy), **policy_places(self.store_id, policy)},
+                        condition="row_hash = :old_hash",
+                        values={":old_hash": stored.row_hash},
+                    ),
+                    *update_writes(self, update, totals=False),
+                ]
+            )
+            deltas.append(update.deltas())
+        failed = counted_transactions(self, groups, deltas, "update_policies")
+        return [changes[i][0].plate for i in sorted(failed)]
+
+    def backfill_cycles(self) -> int:
+        """Give every record stored before renewal cycles existed its cycle (the expiry index,
+        month by month over the span an import accepts); how many it gave. Again: none."""
+        from renewdesk.services import clock
+        from renewdesk.services.roster import DATE_SPAN_YEARS
+
+        today = clock.local_date(clock.now())
+        first = today.replace(year=today.year - DATE_SPAN_YEARS[0], day=1).isoformat()
+        last = today.replace(year=today.year + DATE_SPAN_YEARS[1], day=28).isoformat()
+        missing = [p for p in self.policies_expiring(first, last) if not p.cycle_id]
+        planned = [self.rules.added(p) for p in missing]
         groups = [
             [
                 self.update(
-                    "policy",
-                    keys.policy(self.store_id, stored.plate),
-                    {**_data(changed), **policy_places(self.store_id, changed)},
-                    condition="row_hash = :old_hash",
-                    values={":old_hash": stored.row_hash},
-                )
+                    f"policy:{policy.plate}",
+                    keys.policy(self.store_id, policy.plate),
+                    {"cycle_id": policy.cycle_id, "cycles": policy.cycles},
+                    condition="attribute_exists(pk) AND attribute_not_exists(cycle_id)",
+                ),
+                *update_writes(self, CycleUpdate((write,)), totals=False),
             ]
-            for stored, changed in changes
+            for policy, write in planned
         ]
-        failed = self.transact_groups(groups, "update_policies")
-        return [changes[i][0].plate for i in failed]
+        failed = counted_transactions(
+            self, groups, [w.deltas() for _, w in planned], "backfill_cycles"
+        )
+        return len(planned) - len(failed)
+
+    def _current_cycles(self, policies: list[Policy]) -> dict[str, Any]:
+        ids = [p.cycle_id for p in policies if p.cycle_id]
+        found = self._batch_get([keys.cycle(self.store_id, i) for i in dict.fromkeys(ids)])
+        return {item["cycle_id"]: cycle_from(item) for item in found}
 
     # -- reads ----------------------------------------------------------------------------
 
@@ -124,6 +185,7 @@ class RosterStore(StoreTable):
                     return_old=True,
                 ),
                 self._cycle_update(start.plate, start.expiry_date, start.lead.lead_id, "created"),
+                *self._cycle_link(start.lead.cycle_id, start.lead.lead_id),
             ]
             for start in starts
         ]
@@ -152,7 +214,8 @@ class RosterStore(StoreTable):
             adds={"version": 1},
         )
         cycle = self._cycle_update(plate, expiry_date, lead_id, "adopted")
-        failed = self.transact_groups([[lead_update, cycle]], "adopt_lead")
+        link = self._cycle_link(additions.get("cycle_id"), lead_id)
+        failed = self.transact_groups([[lead_update, cycle, *link]], "adopt_lead")
         if not failed:
             return True
         if "policy" in failed[0]:
@@ -199,6 +262,20 @@ class RosterStore(StoreTable):
             ],
             "mark_sent",
         )
+
+    def _cycle_link(self, cycle_id: str | None, lead_id: str) -> list[Write]:
+        """The renewal cycle learns its lead (a new version: rewrites read before fail)."""
+        if not cycle_id:
+            return []
+        return [
+            self.update(
+                "renewal_cycle",
+                keys.cycle(self.store_id, cycle_id),
+                {"lead_id": lead_id},
+                adds={"version": 1},
+                condition="attribute_exists(pk)",
+            )
+        ]
 
     def _cycle_update(self, plate: str, expiry: str, lead_id: str, step: str) -> Write:
         # A new cycle starts with no SMS step taken.
@@ -297,19 +374,9 @@ class RosterStore(StoreTable):
             raise
         return True, None
 
-    # -- plumbing -------------------------------------------------------------------------
-
-    def _batch_write(self, requests: list[dict[str, Any]]) -> None:
-        pending = {self.table: requests}
-        attempt = 0
-        while pending:
-            answer = self._call("batch_write", self.client.batch_write_item, RequestItems=pending)
-            pending = answer.get("UnprocessedItems") or {}
-            attempt = pause_if(pending, attempt)
-
 
 def _data(policy: Policy) -> dict[str, Any]:
-    """A changed record's fields for an update (the cycle's state is not the import's)."""
+    """A changed record's fields for an update (the reminder steps are not the import's)."""
     return {
         k: v
         for k, v in dataclasses.asdict(policy).items()
