@@ -64,6 +64,16 @@ def test_templates_are_filled_in_and_logged_as_a_follow_up_when_sent(
     assert f"{expiry.year}年{expiry.month}月{expiry.day}日" in quote["text"]
     assert "还有20天" in quote["text"] and "德瑞汽车4S店" in quote["text"]
     assert "回复TD退订" in quote["text"] and "{" not in quote["text"]
+    early = post(specialist, f"/api/staff/leads/{lead_id}/messages", {"template": "quote_sms"})
+    # A quoted follow-up needs a quote on the lead (the 续保率 board's quote rate counts them).
+    assert early.status_code == 400
+    assert early.get_json()["fields"]["result"]["code"] == "quote_missing"
+    quoted = post(
+        specialist,
+        f"/api/staff/leads/{lead_id}/quotes",
+        {"insurer": "平安", "commercial_premium": "4100", "compulsory_premium": "950"},
+    )
+    assert quoted.status_code == 201, quoted.get_json()
     sent = post(specialist, f"/api/staff/leads/{lead_id}/messages", {"template": "quote_sms"})
     assert sent.status_code == 201 and sent.get_json()["text"] == quote["text"]
     history = specialist.get(f"/api/staff/leads/{lead_id}").get_json()["history"]

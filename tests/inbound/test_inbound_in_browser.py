@@ -154,7 +154,15 @@ def test_a_tapped_sms_link_is_pushed_found_claimed_scripted_quoted_and_closed(
     expect(desk.locator("#objection-price")).to_contain_text("逐项对比")
     desk.screenshot(path=str(SCREENSHOTS / "inbound-lead-scripts.png"), full_page=True)
 
-    # The quote by SMS from its template: copied, sent, logged as a follow-up.
+    # The quote recorded (a quoted follow-up needs one), sent by SMS from its template:
+    # copied, sent, logged as a follow-up.
+    quoting = desk.locator("#quote")
+    quoting.locator("select[name=insurer]").select_option("人保")
+    quoting.locator("input[name=commercial_premium]").fill("4330")
+    quoting.locator("input[name=compulsory_premium]").fill("950")
+    quoting.get_by_role("button", name="保存报价").click()
+    expect(desk.locator(".notice")).to_contain_text("报价已登记")
+    expect(desk.locator(".quote-card")).to_contain_text("人保")
     quote = desk.locator("#template-quote_sms")
     quote.get_by_role("button", name="复制").click()
     expect(quote.get_by_role("button", name="已复制")).to_be_visible()
@@ -164,14 +172,16 @@ def test_a_tapped_sms_link_is_pushed_found_claimed_scripted_quoted_and_closed(
     expect(desk.locator(".notice")).to_contain_text("消息已记为一条跟进")
     expect(desk.locator(".timeline")).to_contain_text("报价短信")
 
-    # Closed won; the next lead is one click away.
+    # Closed won with the quote (premium and insurer come from it); the next lead is one
+    # click away.
     closing = desk.locator("#close")
     closing.get_by_text("成功续保", exact=False).first.click()
-    closing.locator("input[name=premium]").fill("5280")
-    closing.locator("input[name=insurer]").fill("人保财险")
+    expect(closing.locator("input[name=quote_id]").first).to_be_checked()
     closing.get_by_role("button", name="确认结案").click()
     expect(desk.locator(".notice")).to_contain_text("线索已结案")
     expect(desk.locator("#next-lead")).to_contain_text("领取下一条")
+    closed = inbound_site.backend.stores.leads.get_lead(lead_id)
+    assert (closed.outcome, closed.insurer, closed.premium) == ("won", "人保", 5280)
 
     # Keyboard: "?" lists the shortcuts.
     desk.keyboard.press("?")
