@@ -15,7 +15,9 @@ schema cannot express are stated here instead of hidden:
 
 from __future__ import annotations
 
+import io
 import json
+from types import SimpleNamespace
 from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 import pytest
@@ -32,7 +34,10 @@ FORM = "application/x-www-form-urlencoded"
 
 @pytest.fixture
 def fuzzed(settings, tmp_path):
-    """The app with limits out of the way, a real referral code and a real renewal link."""
+    """The app with limits out of the way, a real referral code and a real renewal link; it
+    keeps the body of the last request as the app received it (``sent.body``): schemathesis'
+    record of a form post can differ from what it sent (a generated null is sent as the text
+    "null" but recorded as absent)."""
     from renewdesk.roster_sample import write_roster
     from renewdesk.services import clock
     from renewdesk.services.roster import ImportSummary, RosterImport, check_rows
@@ -50,12 +55,22 @@ def fuzzed(settings, tmp_path):
     )
     roster_id = backend.stores.roster.get_policies(["粤B9F123"])["粤B9F123"].roster_id
     short = backend.roster.short_links.issue([roster_id], clock.local_date(backend.now()))
-    return app, code, backend.roster.links.issue(roster_id), short[roster_id]
+    sent = SimpleNamespace(body=b"")
+    inner = app.wsgi_app
+
+    def recording(environ, start_response):
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        sent.body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(sent.body)
+        return inner(environ, start_response)
+
+    app.wsgi_app = recording
+    return app, code, backend.roster.links.issue(roster_id), short[roster_id], sent
 
 
 @pytest.fixture
 def api_schema(fuzzed):
-    app, _, _, _ = fuzzed
+    app = fuzzed[0]
     return schemathesis.openapi.from_wsgi("/api/openapi.json", app)
 
 
@@ -73,7 +88,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
     ],
 )
 def test_the_api_keeps_every_promise_of_its_openapi_document(case, fuzzed):
-    _, code, token, short_code = fuzzed
+    _, code, token, short_code, sent = fuzzed
     positive = case.meta is not None and case.meta.generation.mode.is_positive
     if positive and isinstance(case.body, dict):
         if case.body.get("token"):
@@ -89,7 +104,8 @@ def test_the_api_keeps_every_promise_of_its_openapi_document(case, fuzzed):
         case.query = {**(case.query or {}), "t": token}
     answer = case.call()
     form = case.media_type == FORM
-    if _honeypot_filled(answer.request, form):
+    received = sent.body.decode("utf-8", "replace")
+    if _honeypot_filled(received, form):
         # Deliberate: a filled honeypot is answered like a success, whatever else was sent,
         # once the body can be read at all.
         unreadable = answer.status_code in (413, 415) or (
@@ -106,20 +122,19 @@ def test_the_api_keeps_every_promise_of_its_openapi_document(case, fuzzed):
         )
         _went_to_the_right_page(
             answer,
-            _fits(api_schema_document(case), case, answer.request),
+            _fits(api_schema_document(case), case, received),
             {
-                "code:unknown" if code not in str(answer.request.body) else "",
-                "token:invalid_token" if token not in str(answer.request.body) else "",
+                "code:unknown" if code not in received else "",
+                "token:invalid_token" if token not in received else "",
             },
+            received,
         )
         return
     case.validate_response(answer)
 
 
-def _honeypot_filled(request, form: bool) -> bool:
-    """Whether the request as sent carries a non-empty ``website`` (the honeypot)."""
-    raw = request.body or b""
-    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+def _honeypot_filled(text: str, form: bool) -> bool:
+    """Whether the request as received carries a non-empty ``website`` (the honeypot)."""
     if form:
         return bool(parse_qs(text).get("website", [""])[0])
     try:
@@ -133,12 +148,10 @@ def api_schema_document(case) -> dict:
     return case.operation.schema.raw_schema
 
 
-def _fits(document: dict, case, request) -> bool:
-    """Whether a form post's fields, as sent, satisfy the operation's form schema."""
+def _fits(document: dict, case, text: str) -> bool:
+    """Whether a form post's fields, as received, satisfy the operation's form schema."""
     from jsonschema import Draft202012Validator
 
-    raw = request.body or b""
-    text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
     pairs = parse_qsl(text, keep_blank_values=True)
     fields = dict(pairs)
     if len(fields) != len(pairs):
@@ -151,7 +164,7 @@ def _fits(document: dict, case, request) -> bool:
     )
 
 
-def _went_to_the_right_page(answer, positive: bool, unissued: set[str]) -> None:
+def _went_to_the_right_page(answer, positive: bool, unissued: set[str], received: str) -> None:
     """A form post lands on a result page of the site: refused data never on /thanks/, and data
     that fits the schema only for reasons no schema can state (``unissued``: a well-formed code
     or token the store never issued, or a full rate limit)."""
@@ -161,10 +174,10 @@ def _went_to_the_right_page(answer, positive: bool, unissued: set[str]) -> None:
     target = urlsplit(answer.headers["location"][0])
     query = parse_qs(target.query)
     if target.path == "/thanks/":
-        assert positive, f"data the document refuses was accepted: {answer.request.body!r}"
+        assert positive, f"data the document refuses was accepted: {received!r}"
     else:
         assert target.path in ("/form-error/", "/renew/"), target.path
         allowed = {"form:rate_limited", "form:unavailable", *unissued}
         assert not positive or set(",".join(query.get("errors", [])).split(",")) <= allowed | {
             ""
-        }, (query, answer.request.body)
+        }, (query, received)

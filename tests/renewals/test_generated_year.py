@@ -27,11 +27,13 @@ GRACE = dt.timedelta(days=30)
 
 @pytest.fixture(scope="module")
 def year(dynamodb, tmp_path_factory):
-    """The generated year, stored once for this module's tests, with a supervisor."""
+    """The generated year, stored once for this module's tests, with a supervisor, in a table
+    of its own that is deleted afterwards (DynamoDB Local in memory slows down for every test
+    after it while it holds a whole store's year)."""
     from renewdesk.config import Settings
 
     settings = Settings(
-        table_name=TABLE,
+        table_name=f"{TABLE}-year",
         dynamodb_endpoint=dynamodb.endpoint,
         store_id=f"y{uuid.uuid4().hex[:12]}",
         storage_backoff_seconds=0.01,
@@ -42,13 +44,15 @@ def year(dynamodb, tmp_path_factory):
     app = create_app(settings, now=lambda: NOW)
     app.test_client_class = HttpsClient
     backend = app.extensions["renewdesk"]
+    backend.ensure_table()
     generated = generated_year(POLICIES, TODAY, load_insurers(settings.content_dir))
     backend.stores.cycles.load(generated.cycles, generated.totals, generated.lapsed_through)
     backend.staff.accounts.add("wang.boss", "supervisor", PASSWORD)
     client = HttpsClient(app, app.response_class, use_cookies=True)
     answer = client.post("/api/staff/session", json={"username": "wang.boss", "password": PASSWORD})
     client.csrf = answer.get_json()["csrf_token"]
-    return generated, backend, client
+    yield generated, backend, client
+    backend.client.delete_table(TableName=settings.table_name)
 
 
 def recount(log, insurers, today: dt.date):
