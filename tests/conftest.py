@@ -26,11 +26,23 @@ def dynamodb():
     db.stop()
 
 
+@pytest.fixture(scope="module")
+def table(dynamodb) -> str:
+    """A table of the test module's own, deleted after it: DynamoDB Local in memory slows down
+    as one table fills up, and no module should pay for the data of every module before it."""
+    name = f"{TABLE}-{uuid.uuid4().hex[:8]}"
+    services = Services(Settings(table_name=name, dynamodb_endpoint=dynamodb.endpoint))
+    services.ensure_table()
+    yield name
+    services.client.delete_table(TableName=name)
+
+
 @pytest.fixture
-def settings(dynamodb, tmp_path) -> Settings:
-    """Settings for one test: its own store id, so tests never see each other's data."""
+def settings(dynamodb, table, tmp_path) -> Settings:
+    """Settings for one test: its module's table and its own store id, so tests never see each
+    other's data."""
     return Settings(
-        table_name=TABLE,
+        table_name=table,
         dynamodb_endpoint=dynamodb.endpoint,
         store_id=f"t{uuid.uuid4().hex[:12]}",
         site_origin="https://www.example-4s.cn",

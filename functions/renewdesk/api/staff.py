@@ -14,15 +14,11 @@ from flask import Blueprint, Response, jsonify, request
 
 from renewdesk.api import staff_auth, web
 from renewdesk.api import staff_requests as asked
-from renewdesk.errors import InvalidFields, NotAuthenticated, RenewDeskError
+from renewdesk.errors import InvalidFields, RenewDeskError
 
 log = logging.getLogger(__name__)
 bp = Blueprint("staff_api", __name__, url_prefix="/api/staff")
-
-
-def _acting():
-    """The signed-in actor of a state-changing call (the CSRF token in its header)."""
-    return asked.actor(write=True, csrf_token=request.headers.get("X-CSRF-Token"))
+bp.register_error_handler(RenewDeskError, asked.refused)
 
 
 # -- session --------------------------------------------------------------------------------
@@ -49,7 +45,7 @@ def login():
 @bp.delete("/session")
 def logout():
     """Sign out: the session ends server-side at once."""
-    _acting()
+    asked.acting()
     web.services().staff.sessions.close(staff_auth.session_id())
     response = Response(status=204)
     staff_auth.clear_cookies(response)
@@ -71,7 +67,7 @@ def claim():
     """Claim the next lead: 200 with full contact data and the lease, or 204."""
     from renewdesk.services.staff_inputs import Claim
 
-    actor = _acting()
+    actor = asked.acting()
     wanted = asked.body(Claim) if request.content_length else Claim()
     lead = web.services().staff.claims.claim_next(actor, wanted.type)
     if lead is None:
@@ -148,7 +144,7 @@ def add_followup(lead_id: str):
     """Log a follow-up."""
     from renewdesk.services.staff_inputs import FollowUp
 
-    actor = _acting()
+    actor = asked.acting()
     lead = web.services().staff.followups.record(actor, lead_id, asked.body(FollowUp))
     response = jsonify(asked.view(lead))
     response.status_code = 201
@@ -160,7 +156,7 @@ def close(lead_id: str):
     """Close as won or lost."""
     from renewdesk.services.staff_inputs import Close
 
-    actor = _acting()
+    actor = asked.acting()
     closing = asked.body(Close)
     lead = web.services().staff.closing.close(actor, lead_id, closing)
     log.info("lead closed: lead_id=%s outcome=%s", lead_id, closing.outcome)
@@ -172,7 +168,7 @@ def release(lead_id: str):
     """Give the lead back to the queue, with a reason from the fixed list."""
     from renewdesk.services.staff_inputs import Release
 
-    actor = _acting()
+    actor = asked.acting()
     why = asked.body(Release)
     return jsonify(asked.view(web.services().staff.claims.release(actor, lead_id, why)))
 
@@ -180,7 +176,7 @@ def release(lead_id: str):
 @bp.post("/leads/<lead_id>/reopen")
 def reopen(lead_id: str):
     """Supervisor: reopen a closed lead."""
-    actor = _acting()
+    actor = asked.acting()
     return jsonify(asked.view(web.services().staff.closing.reopen(actor, lead_id)))
 
 
@@ -189,7 +185,7 @@ def reassign(lead_id: str):
     """Supervisor: give the lead to someone."""
     from renewdesk.services.staff_inputs import Reassign
 
-    actor = _acting()
+    actor = asked.acting()
     to = asked.body(Reassign).to
     return jsonify(asked.view(web.services().staff.claims.reassign(actor, lead_id, to)))
 
@@ -240,7 +236,7 @@ def set_target(month: str):
     """Supervisor: set the month's target (renewals won, premium)."""
     from renewdesk.services.staff_inputs import Target
 
-    actor = _acting()
+    actor = asked.acting()
     target = asked.body(Target)
     reports = web.services().staff.reports
     return jsonify(reports.set_target(actor, month, target.renewals_won, target.premium))
@@ -260,11 +256,3 @@ def csv_response(report: dict[str, Any], language: str) -> Response:
 
 
 # -- refusals -------------------------------------------------------------------------------
-
-
-@bp.errorhandler(RenewDeskError)
-def _refused(error: RenewDeskError):
-    response = web.refused_json(error)
-    if isinstance(error, NotAuthenticated):
-        staff_auth.forget_stale_session(response)
-    return response

@@ -12,23 +12,20 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request
 
-from renewdesk.api import staff_auth, web
 from renewdesk.api import staff_requests as asked
-from renewdesk.errors import InvalidFields, NotAuthenticated, RenewDeskError
+from renewdesk.api import web
+from renewdesk.errors import InvalidFields, RenewDeskError
 
 log = logging.getLogger(__name__)
 bp = Blueprint("staff_inbound", __name__, url_prefix="/api/staff")
-
-
-def _acting():
-    return asked.actor(write=True, csrf_token=request.headers.get("X-CSRF-Token"))
+bp.register_error_handler(RenewDeskError, asked.refused)
 
 
 @bp.post("/leads/<lead_id>/claim")
 def claim(lead_id: str):
     """Claim one queued lead the specialist found: 200 with the lease; 409 when someone holds
     it or it is closed."""
-    actor = _acting()
+    actor = asked.acting()
     lead = web.services().staff.claims.claim(actor, lead_id)
     log.info("lead claimed by search: lead_id=%s user=%s", lead_id, actor.username)
     return jsonify(asked.view(lead))
@@ -40,7 +37,7 @@ def create():
     lead's id when the intake's dedupe rules find one."""
     from renewdesk.services.staff_inputs import StaffLead
 
-    actor = _acting()
+    actor = asked.acting()
     outcome, lead = web.services().inbound.leads.create(actor, asked.body(StaffLead))
     if lead is None:
         return jsonify(lead_id=outcome.lead_id, duplicate=True)
@@ -83,7 +80,7 @@ def resend(notice_id: str):
     """Supervisor: send a dead notice again (to the robots that did not take it)."""
     from renewdesk.services.worklist import require_supervisor
 
-    actor = _acting()
+    actor = asked.acting()
     require_supervisor(actor)
     notice = web.services().inbound.dispatcher.resend(notice_id)
     log.info("notice resent: notice_id=%s user=%s", notice_id, actor.username)
@@ -106,7 +103,7 @@ def message_sent(lead_id: str):
     text as the note); 201 with the lead and the text."""
     from renewdesk.services.staff_inputs import TemplateSent
 
-    actor = _acting()
+    actor = asked.acting()
     template = asked.body(TemplateSent).template
     lead, text = web.services().inbound.assist.send(actor, lead_id, template)
     response = jsonify(lead=asked.view(lead), text=text)
@@ -128,11 +125,3 @@ def notice_view(notice: Any) -> dict[str, Any]:
         "due_at": notice.due_at,
         "finished_at": notice.finished_at,
     }
-
-
-@bp.errorhandler(RenewDeskError)
-def _refused(error: RenewDeskError):
-    response = web.refused_json(error)
-    if isinstance(error, NotAuthenticated):
-        staff_auth.forget_stale_session(response)
-    return response

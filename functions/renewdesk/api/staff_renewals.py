@@ -12,12 +12,11 @@ from flask import Blueprint, Response, jsonify, request
 from renewdesk import i18n
 from renewdesk.api import staff_requests as asked
 from renewdesk.api import web
-from renewdesk.api.staff import _acting, _refused
 from renewdesk.errors import InvalidFields, RenewDeskError
 
 log = logging.getLogger(__name__)
 bp = Blueprint("staff_renewals", __name__, url_prefix="/api/staff")
-bp.register_error_handler(RenewDeskError, _refused)
+bp.register_error_handler(RenewDeskError, asked.refused)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -54,7 +53,7 @@ def add_quote(lead_id: str):
     """Record a quote on a lead: 201 with its id and the gift tier it earns."""
     from renewdesk.services.renewal_inputs import Quote
 
-    actor = _acting()
+    actor = asked.acting()
     quote = web.services().renewals.quotes.record(actor, lead_id, asked.body(Quote))
     log.info("quote recorded: lead_id=%s quote_id=%s", lead_id, quote["quote_id"])
     response = jsonify(quote)
@@ -92,7 +91,7 @@ def set_renewal_targets(month: str):
     """Supervisor: the month's 续保率 targets (fractions 0–1; a grade left out has none)."""
     from renewdesk.services.renewal_inputs import RenewalTargets
 
-    actor = _acting()
+    actor = asked.acting()
     wanted = asked.body(RenewalTargets)
     return jsonify(web.services().renewals.board.set_targets(actor, month, wanted))
 
@@ -105,7 +104,7 @@ def sign_review():
     """Supervisor: sign a specialist's week; 409 if that week is signed already."""
     from renewdesk.services.renewal_inputs import ReviewInput
 
-    actor = _acting()
+    actor = asked.acting()
     review = web.services().renewals.reviews.sign(actor, asked.body(ReviewInput))
     log.info("register reviewed: specialist=%s week=%s", review["specialist"], review["week"])
     response = jsonify(review)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from flask import request
+
 from renewdesk.api import staff_auth, web
-from renewdesk.errors import InvalidFields
+from renewdesk.errors import InvalidFields, NotAuthenticated, RenewDeskError
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -25,6 +27,20 @@ def actor(write: bool = False, csrf_token: str | None = None) -> Actor:
     if write:
         return staff_auth.require_csrf(csrf_token).actor
     return staff_auth.current().actor
+
+
+def acting() -> Actor:
+    """The signed-in actor of a state-changing API call (the CSRF token in its header)."""
+    return actor(write=True, csrf_token=request.headers.get("X-CSRF-Token"))
+
+
+def refused(error: RenewDeskError):
+    """A refusal of the staff JSON API (status and body from api.errors); the session cookies
+    of a request that carried a stale one are cleared."""
+    response = web.refused_json(error)
+    if isinstance(error, NotAuthenticated):
+        staff_auth.forget_stale_session(response)
+    return response
 
 
 def body(model: type[M], fields: tuple[str, ...] | None = None) -> M:

@@ -25,10 +25,11 @@ from flask import Blueprint, Response, jsonify, request, url_for
 from renewdesk import i18n
 from renewdesk.api import staff_requests as asked
 from renewdesk.api import web
-from renewdesk.errors import InvalidFields, RosterFileRefused, UnreadableBody
+from renewdesk.errors import InvalidFields, RenewDeskError, RosterFileRefused, UnreadableBody
 
 log = logging.getLogger(__name__)
 bp = Blueprint("staff_roster", __name__, url_prefix="/api/staff/roster")
+bp.register_error_handler(RenewDeskError, asked.refused)
 # The multipart envelope around a file of the largest size taken.
 ENVELOPE_BYTES = 64 * 1024
 SHOWN_PROBLEMS = 20
@@ -158,7 +159,7 @@ def _large_bodies():
 @bp.post("/imports")
 def upload():
     """Read, check and import an uploaded roster (``?preview=1``: only read and check)."""
-    actor = asked.actor(write=True, csrf_token=request.headers.get("X-CSRF-Token"))
+    actor = asked.acting()
     data, name, sheet = uploaded()
     jobs = web.services().roster.jobs
     language = web.language()
@@ -178,7 +179,7 @@ def upload():
 @bp.post("/imports/<import_id>/start")
 def start(import_id: str):
     """Confirm a previewed upload: its import starts."""
-    actor = asked.actor(write=True, csrf_token=request.headers.get("X-CSRF-Token"))
+    actor = asked.acting()
     job = web.services().roster.jobs.start(actor, import_id)
     response = jsonify(import_id=job.import_id)
     response.status_code = 202
