@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
+import threading
 import time
 from dataclasses import dataclass
 from decimal import Decimal
@@ -33,9 +35,21 @@ RETRYABLE_CODES = frozenset(
 )
 
 
-def make_client(settings: Settings) -> Any:
-    """A DynamoDB client with short timeouts and botocore's own retries off (we retry ourselves)."""
+@functools.cache
+def _session() -> Any:
     import boto3
+
+    return boto3.session.Session()
+
+
+_SESSION_LOCK = threading.Lock()
+
+
+def make_client(settings: Settings) -> Any:
+    """A DynamoDB client with short timeouts and botocore's own retries off (we retry ourselves).
+
+    Clients come from one session per process, which reads botocore's service model once (a
+    session per client read it again for every app a process makes, tests and CLI runs)."""
     from botocore.config import Config
 
     config = Config(
@@ -53,7 +67,8 @@ def make_client(settings: Settings) -> Any:
             aws_access_key_id="local",
             aws_secret_access_key="local",  # nosec B106
         )
-    return boto3.session.Session().client("dynamodb", **kwargs)
+    with _SESSION_LOCK:  # a session may not make clients in two threads at once
+        return _session().client("dynamodb", **kwargs)
 
 
 def is_retryable(error: BaseException) -> bool:
