@@ -198,6 +198,23 @@ def test_reason_columns_of_a_rejects_file_are_known_in_every_language():
     } <= dropped_columns()
 
 
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_every_roster_column_has_a_name_people_read_in_every_language(language):
+    from renewdesk import i18n
+    from renewdesk.services.roster_files import COLUMNS
+
+    assert {f"imports.field.{field}" for field in COLUMNS} <= set(i18n.catalog(language))
+
+
+def test_a_file_without_the_optional_columns_names_them_in_chinese():
+    from renewdesk import i18n
+    from renewdesk.services.roster_report import field_label
+
+    names = "、".join(field_label(f, "zh") for f in ("start_date", "status"))
+    notice = i18n.message("zh", "roster.missing_optional", columns=names)
+    assert notice == "文件中没有这些列（可选）：保险起期、保单状态"
+
+
 def test_a_second_import_of_the_same_export_changes_nothing(cli, tmp_path, stored):
     source = dms.gbk_csv(tmp_path / "花名册.csv")
     assert cli("roster", "import", str(source))[0] == 0
