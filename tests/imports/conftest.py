@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from renewdesk.app import create_app
 from tests.roster.conftest import START, cli, import_rows  # noqa: F401  (fixtures)
 from tests.staff.conftest import (  # noqa: F401  (fixtures used here as the staff tests have them)
     Clock,
     HttpsClient,
     add_staff,
+    app,
+    backend,
     settings,
     sign_in,
 )
@@ -18,18 +19,6 @@ from tests.staff.conftest import (  # noqa: F401  (fixtures used here as the sta
 @pytest.fixture
 def fake_clock() -> Clock:
     return Clock(START)
-
-
-@pytest.fixture
-def app(settings, fake_clock):
-    application = create_app(settings, now=fake_clock)
-    application.test_client_class = HttpsClient
-    return application
-
-
-@pytest.fixture
-def backend(app):
-    return app.extensions["renewdesk"]
 
 
 @pytest.fixture

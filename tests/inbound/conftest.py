@@ -24,6 +24,8 @@ from tests.staff.conftest import (  # noqa: F401  (fixtures used here as the sta
     HttpsClient,
     add_lead,
     add_staff,
+    app,
+    backend,
     fake_clock,
     post,
     settings,
@@ -147,18 +149,6 @@ def robots_settings(settings, receiver):
         notify_timeout_seconds=CLIENT_TIMEOUT,
         console_origin="https://console.example-4s.cn",
     )
-
-
-@pytest.fixture
-def app(settings, fake_clock):
-    application = create_app(settings, now=fake_clock)
-    application.test_client_class = HttpsClient
-    return application
-
-
-@pytest.fixture
-def backend(app):
-    return app.extensions["renewdesk"]
 
 
 @pytest.fixture
