@@ -138,13 +138,25 @@ def measure_reminders(backend: Services) -> dict[str, tuple]:
     raw = make_client(backend.settings)
     started = time.perf_counter()
     for transaction in sent:
-        raw.transact_write_items(**raw_copy(transaction, backend.settings.store_id))
+        replay = without_cycle_checks(raw_copy(transaction, backend.settings.store_id))
+        raw.transact_write_items(**replay)
     raw_s = time.perf_counter() - started
     return {
         "first run of the day": (first_s, first),
         "second run": (second_s, second),
         "raw TransactWriteItems": (raw_s, len(sent)),
     }
+
+
+def without_cycle_checks(transaction: dict) -> dict:
+    """The raw store has the policies (raw_batch_write) but not their renewal cycles: the check
+    that a cycle exists is left out of the replay, its write stays."""
+    for entry in transaction["TransactItems"]:
+        update = entry.get("Update") or {}
+        if "#CYCLE#" in update.get("Key", {}).get("pk", {}).get("S", ""):
+            if update.get("ConditionExpression") == "attribute_exists(pk)":
+                del update["ConditionExpression"]
+    return transaction
 
 
 def measure_taps(settings: Settings) -> dict[str, tuple[int, int]]:

@@ -38,6 +38,11 @@ PROJECT_SOURCES = ("pyproject.toml", "functions")
 # Lambda's python3.11 runtime brings boto3 and what it needs (/var/runtime): the zip leaves them
 # out (see "exclude" in zappa_settings.json).
 RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer", "dateutil", "jmespath", "urllib3", "six")
+# Parts of the runtime dependencies nothing on Lambda imports, left out of the zip to keep it
+# under 10 MB: pydantic's v1 compatibility package (imported only as `pydantic.v1`), pygal's own
+# tests, and zappa's CLI and deploy code (the handler uses its handler, wsgi and utilities).
+# tests/deploy load the packaged handler and serve requests with what is left.
+PRUNED = ("pydantic/v1", "pygal/test", "zappa/cli.py", "zappa/core.py")
 
 
 class PackagingError(RuntimeError):
@@ -173,6 +178,14 @@ def _lean_venv(work_dir: Path, wheel: Path, excluded: list[str]) -> Path:
     # The handler comes from the same zappa release that builds the package.
     _run(target + ["--no-deps", f"zappa=={metadata.version('zappa')}"], "installing zappa")
     shutil.rmtree(site_packages / "bin", ignore_errors=True)  # console scripts: not importable
+    for part in PRUNED:
+        path = site_packages / part
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.is_file():
+            path.unlink()
+        else:
+            raise PackagingError(f"{part} is not in the runtime any more: update PRUNED")
     # Unchecked-hash bytecode is used as it is, whatever the file times in the zip say. What the
     # zip leaves out (boto3 and friends come with the Lambda runtime) is not worth compiling.
     shipped = [
