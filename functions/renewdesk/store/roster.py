@@ -9,6 +9,7 @@ changed records go with their renewal cycles and the cycles' figures (store/cycl
 from __future__ import annotations
 
 import dataclasses
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Iterable
 
 from renewdesk.config import Settings
@@ -28,6 +29,8 @@ from renewdesk.store.outbox import notice_put
 NEW_CYCLE = "expiry_date = :exp AND (attribute_not_exists(#cycle) OR #cycle <> :exp)"
 ROSTER_GUARD = "attribute_not_exists(pk) OR (is_open = :closed AND created_at < :season_start)"
 CYCLE_STATE = ("sms_step", "sms_on", "sms_sent_at")
+# Months of new records written at once (each its own transactions: see add_policies).
+MONTH_WORKERS = 4
 OPEN_STATUSES = {":queued": "queued", ":claimed": "claimed", ":attention": "attention"}
 
 
@@ -66,8 +69,21 @@ class RosterStore(StoreTable):
             for policy, write in planned
         ]
         deltas = [write.deltas() for _, write in planned]
-        failed = counted_transactions(self, groups, deltas, "add_policies")
-        return [planned[i][0].plate for i in sorted(failed)]
+        months: dict[str, list[int]] = {}
+        for index, (policy, _) in enumerate(planned):
+            months.setdefault(policy.expiry_date[:7], []).append(index)
+
+        def write_month(indices: list[int]) -> list[int]:
+            failed = counted_transactions(
+                self, [groups[i] for i in indices], [deltas[i] for i in indices], "add_policies"
+            )
+            return [indices[i] for i in failed]
+
+        # A month's figures are items of that month alone, so months never write the same item
+        # and go side by side.
+        with ThreadPoolExecutor(max_workers=MONTH_WORKERS) as pool:
+            failed = sorted(i for lost in pool.map(write_month, months.values()) for i in lost)
+        return [planned[i][0].plate for i in failed]
 
     def update_policies(self, changes: list[tuple[Policy, Policy]]) -> list[str]:
         """Write changed records over stored ones, each only if it is still as read, with what
