@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from renewdesk import i18n
 from renewdesk.errors import NotFound
 from renewdesk.services import clock, worklist
 from renewdesk.services.followups import FollowUps
@@ -153,7 +154,14 @@ class Assist:
         }
         if expiry:
             day = dt.date.fromisoformat(expiry)
-            values["expiry_date"] = f"{day.year}年{day.month}月{day.day}日"
+            # Templates are customer texts in content/'s language: the date as the site writes it.
+            values["expiry_date"] = i18n.message(
+                i18n.DEFAULT,
+                "site.date",
+                year=str(day.year),
+                month=str(day.month),
+                day=str(day.day),
+            )
         if lead.get("days_to_expiry") is not None:
             values["days_left"] = str(max(0, lead["days_to_expiry"]))
         return _Blank({k: v for k, v in values.items() if v})

@@ -9,7 +9,6 @@ changed records go with their renewal cycles and the cycles' figures (store/cycl
 from __future__ import annotations
 
 import dataclasses
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Iterable
 
 from renewdesk.config import Settings
@@ -78,6 +77,8 @@ class RosterStore(StoreTable):
                 self, [groups[i] for i in indices], [deltas[i] for i in indices], "add_policies"
             )
             return [indices[i] for i in failed]
+
+        from concurrent.futures import ThreadPoolExecutor
 
         # A month's figures are items of that month alone, so months never write the same item
         # and go side by side.
