@@ -345,16 +345,17 @@ def row_hash(record: dict[str, Any]) -> str:
 
 @dataclass
 class RosterImport:
-    """Imports checked roster records: reads them in chunks (one BatchGetItem each), and writes
-    new ones 25 to a BatchWriteItem and changed ones 100 to a conditional transaction; then the
-    open leads of the changed policies follow them (``follower``)."""
+    """Imports checked roster records: reads them in chunks (one BatchGetItem each), writes new
+    ones with their renewal cycles and figures and changed ones in conditional transactions
+    (store/roster.py); then the open leads of the changed policies follow them (``follower``)."""
 
     store: RosterStore
     now: Callable[[], dt.datetime] = field(default=clock.now)
     follower: LeadFollower | None = None
     chunk_size: int = 100
-    # New records are written a thousand at a time: the store writes their months side by side.
-    add_batch: int = 1000
+    # New records are written thousands at a time: the store writes their expiry months side by
+    # side, and the more records of one day share a transaction, the fewer figure items it adds.
+    add_batch: int = 5000
     change_batch: int = 100
     rounds: int = 5
 

@@ -13,7 +13,7 @@ from typing import Any, Iterable
 
 from renewdesk.config import Settings
 from renewdesk.errors import RateLimited
-from renewdesk.services.cycles import CycleRules, CycleUpdate
+from renewdesk.services.cycles import CycleRules, CycleUpdate, CycleWrite
 from renewdesk.services.limits import RateLimit
 from renewdesk.services.records import Guard, Lead, Policy
 from renewdesk.services.reminders import CycleStart
@@ -56,26 +56,14 @@ class RosterStore(StoreTable):
         planned = sorted(
             (self.rules.added(p) for p in policies), key=lambda pair: pair[0].expiry_date
         )
-        groups = [
-            [
-                self.put(
-                    f"policy:{policy.plate}",
-                    policy_item(self.store_id, policy),
-                    condition="attribute_not_exists(pk)",
-                ),
-                *update_writes(self, CycleUpdate((write,)), totals=False),
-            ]
-            for policy, write in planned
-        ]
-        deltas = [write.deltas() for _, write in planned]
         months: dict[str, list[int]] = {}
         for index, (policy, _) in enumerate(planned):
             months.setdefault(policy.expiry_date[:7], []).append(index)
 
         def write_month(indices: list[int]) -> list[int]:
-            failed = counted_transactions(
-                self, [groups[i] for i in indices], [deltas[i] for i in indices], "add_policies"
-            )
+            groups = [self._new_policy_writes(*planned[i]) for i in indices]
+            deltas = [planned[i][1].deltas() for i in indices]
+            failed = counted_transactions(self, groups, deltas, "add_policies")
             return [indices[i] for i in failed]
 
         from concurrent.futures import ThreadPoolExecutor
@@ -85,6 +73,17 @@ class RosterStore(StoreTable):
         with ThreadPoolExecutor(max_workers=MONTH_WORKERS) as pool:
             failed = sorted(i for lost in pool.map(write_month, months.values()) for i in lost)
         return [planned[i][0].plate for i in failed]
+
+    def _new_policy_writes(self, policy: Policy, write: CycleWrite) -> list[Write]:
+        """A new record, only if it is still missing, and its first cycle."""
+        return [
+            self.put(
+                f"policy:{policy.plate}",
+                policy_item(self.store_id, policy),
+                condition="attribute_not_exists(pk)",
+            ),
+            *update_writes(self, CycleUpdate((write,)), totals=False),
+        ]
 
     def update_policies(self, changes: list[tuple[Policy, Policy]]) -> list[str]:
         """Write changed records over stored ones, each only if it is still as read, with what
